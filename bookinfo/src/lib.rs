@@ -1,0 +1,1 @@
+//! Local launcher (being written).

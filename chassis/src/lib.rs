@@ -1,0 +1,20 @@
+//! The shared base of the Bookinfo services: everything two services would otherwise each carry.
+//!
+//! # Layout
+//! - [`config`]: reading environment variables once into typed configuration, with every problem
+//!   reported at once, and the port argument.
+//! - [`propagation`]: the one list of headers forwarded on every outbound call, and the extractor
+//!   that collects them from an incoming request.
+//! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call by default).
+//! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
+//!   with the shared middleware and graceful shutdown.
+//! - [`telemetry`]: log and trace subscriber set-up.
+//! - [`testing`] (feature `testing`): servers on loopback for tests and a recording backend.
+
+pub mod client;
+pub mod config;
+pub mod propagation;
+pub mod server;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,87 @@
+//! Binding the listening socket and serving an app with the shared middleware.
+//!
+//! Services bind in `main` (or a test, or the launcher) and serve in their library, so tests can
+//! hand in a `127.0.0.1:0` listener.
+
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use socket2::{Domain, Protocol, Socket, Type};
+
+/// How long in-flight requests get to finish after SIGTERM or SIGINT. Kubernetes waits 30 s
+/// (`terminationGracePeriodSeconds`) before it kills the pod; this stays well inside it.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+const BACKLOG: i32 = 1024;
+
+/// Binds `port` on every interface, IPv6 and IPv4 on one dual-stack socket; on a host without
+/// IPv6 it falls back to IPv4 alone (upstream's productpage crashes there, istio/istio#43309).
+///
+/// A port already in use is an error, never a silent fallback.
+pub fn bind(port: u16) -> io::Result<TcpListener> {
+    match bind_dual_stack(port) {
+        Ok(listener) => Ok(listener),
+        Err(error) if error.kind() == io::ErrorKind::AddrInUse => Err(port_in_use(port, error)),
+        Err(_) => bind_socket(SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)))
+            .map_err(|error| port_in_use(port, error)),
+    }
+}
+
+/// Binds `127.0.0.1:port`; port 0 picks a free one. For tests and the local launcher.
+pub fn bind_loopback(port: u16) -> io::Result<TcpListener> {
+    bind_socket(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .map_err(|error| port_in_use(port, error))
+}
+
+fn bind_dual_stack(port: u16) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::IPV6, Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_only_v6(false)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&SocketAddr::from((Ipv6Addr::UNSPECIFIED, port)).into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+fn bind_socket(address: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(
+        Domain::for_address(address),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+fn port_in_use(port: u16, error: io::Error) -> io::Error {
+    if error.kind() == io::ErrorKind::AddrInUse {
+        io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("port {port} is already in use; stop whatever holds it or pick another port"),
+        )
+    } else {
+        error
+    }
+}
+
+/// Serves an app on `listener`: the routes come from `configure` (called once per worker, so a
+/// per-worker client belongs in there), wrapped in the shared request logging and tracing.
+/// The server stops gracefully on SIGTERM and SIGINT.
+pub fn serve<F>(listener: TcpListener, configure: F) -> io::Result<Server>
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(crate::telemetry::request_tracing())
+            .configure(configure.clone())
+    })
+    .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

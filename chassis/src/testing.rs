@@ -1,0 +1,183 @@
+//! Test support (feature `testing`): real servers on `127.0.0.1:0`, readiness polling, and a
+//! recording backend that stands in for a sibling service in a service's own tests.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+/// How long [`wait_ready`] polls before it gives up.
+pub const READY_WITHIN: Duration = Duration::from_secs(10);
+
+/// Binds `127.0.0.1:0`, starts the server `start` builds on it in the current runtime, and
+/// returns its address. The listener is bound before this returns, so connections are accepted
+/// from then on.
+///
+/// # Panics
+/// When binding or building the server fails: a test cannot go on without it.
+pub fn spawn_server<F>(start: F) -> SocketAddr
+where
+    F: FnOnce(TcpListener) -> io::Result<Server>,
+{
+    let listener = crate::server::bind_loopback(0).expect("bind 127.0.0.1:0");
+    let address = listener.local_addr().expect("local address");
+    let server = start(listener).expect("server starts");
+    actix_web::rt::spawn(server);
+    address
+}
+
+/// Polls `GET http://{address}{path}` until it answers 2xx, for at most [`READY_WITHIN`].
+pub async fn wait_ready(address: SocketAddr, path: &str) -> Result<(), String> {
+    let client = awc::Client::default();
+    let url = format!("http://{address}{path}");
+    let deadline = Instant::now() + READY_WITHIN;
+    let mut last = String::from("never answered");
+    let mut pause = Duration::from_millis(5);
+    while Instant::now() < deadline {
+        match client.get(&url).send().await {
+            Ok(response) if response.status().is_success() => return Ok(()),
+            Ok(response) => last = format!("status {}", response.status()),
+            Err(error) => last = error.to_string(),
+        }
+        // Back off between polls of a server that is still starting; bounded by the deadline.
+        actix_web::rt::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+    Err(format!("{url} not ready within {READY_WITHIN:?}: {last}"))
+}
+
+/// One request as a [`RecordingBackend`] saw it.
+#[derive(Debug, Clone)]
+pub struct RecordedRequest {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl RecordedRequest {
+    /// The first value of `name` (lower-case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// What a [`RecordingBackend`] answers.
+#[derive(Debug, Clone)]
+pub struct StubReply {
+    pub status: u16,
+    pub body: String,
+    pub content_type: &'static str,
+    /// Wait this long before answering: a slow backend.
+    pub delay: Duration,
+}
+
+impl StubReply {
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: body.into(),
+            content_type: "application/json",
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn delayed(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+type Responder = Arc<dyn Fn(&RecordedRequest) -> StubReply + Send + Sync>;
+
+/// A loopback HTTP server that records every request and answers what it is told.
+#[derive(Clone)]
+pub struct RecordingBackend {
+    pub address: SocketAddr,
+    requests: Arc<Mutex<Vec<RecordedRequest>>>,
+}
+
+impl RecordingBackend {
+    /// Answers every request with `reply`.
+    pub fn start(reply: StubReply) -> Self {
+        Self::start_with(move |_| reply.clone())
+    }
+
+    /// Answers each request with what `respond` returns for it.
+    pub fn start_with<F>(respond: F) -> Self
+    where
+        F: Fn(&RecordedRequest) -> StubReply + Send + Sync + 'static,
+    {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let respond: Responder = Arc::new(respond);
+        let recorded = requests.clone();
+        let address = spawn_server(move |listener| {
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new()
+                    .app_data(web::Data::new(recorded.clone()))
+                    .app_data(web::Data::new(respond.clone()))
+                    .default_service(web::to(record_and_answer))
+            })
+            .workers(1)
+            .listen(listener)?
+            .run();
+            Ok(server)
+        });
+        Self { address, requests }
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Host and port, for configs that take them apart.
+    pub fn host(&self) -> String {
+        self.address.ip().to_string()
+    }
+
+    pub fn port(&self) -> String {
+        self.address.port().to_string()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.requests.lock().expect("not poisoned").clone()
+    }
+}
+
+async fn record_and_answer(
+    request: HttpRequest,
+    recorded: web::Data<Arc<Mutex<Vec<RecordedRequest>>>>,
+    respond: web::Data<Responder>,
+) -> HttpResponse {
+    let seen = RecordedRequest {
+        method: request.method().to_string(),
+        path: request.uri().to_string(),
+        headers: request
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+    };
+    let reply = respond(&seen);
+    recorded.lock().expect("not poisoned").push(seen);
+    if !reply.delay.is_zero() {
+        actix_web::rt::time::sleep(reply.delay).await;
+    }
+    HttpResponse::build(StatusCode::from_u16(reply.status).expect("valid status"))
+        .content_type(reply.content_type)
+        .body(reply.body)
+}

@@ -1,0 +1,9 @@
+//! `details` binary (being written).
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let port = chassis::config::port_from_args(std::env::args())
+        .unwrap_or_else(|e| chassis::config::exit_usage(e));
+    let _telemetry = chassis::telemetry::init("details");
+    details::run(chassis::server::bind(port)?)?.await
+}

@@ -1,0 +1,10 @@
+//! The Bookinfo productpage service (being written).
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+
+/// Serves productpage on `listener`.
+pub fn run(listener: TcpListener) -> std::io::Result<Server> {
+    chassis::server::serve(listener, |_cfg| {})
+}
