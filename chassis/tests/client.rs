@@ -1,0 +1,96 @@
+//! The outbound client against a real loopback server: headers, connection reuse, the deadline.
+
+use std::time::{Duration, Instant};
+
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use chassis::client::{BackendClient, CallError, ConnectionReuse};
+use chassis::propagation::ForwardedHeaders;
+use chassis::testing::{RecordingBackend, StubReply};
+
+fn incoming(pairs: &[(&'static str, &'static str)]) -> ForwardedHeaders {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        map.append(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    ForwardedHeaders::from_headers(&map)
+}
+
+#[actix_web::test]
+async fn get_forwards_listed_headers_and_returns_status_and_body() {
+    let backend = RecordingBackend::start(StubReply::json(503, r#"{"error":"x"}"#));
+    let client = BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall);
+    let headers = incoming(&[("x-request-id", "r-1"), ("traceparent", "00-abc-def-01")]);
+
+    let reply = client
+        .get(&format!("{}/ratings/0", backend.base_url()), &headers)
+        .await
+        .expect("an HTTP answer");
+
+    assert_eq!(reply.status.as_u16(), 503);
+    assert_eq!(reply.body, r#"{"error":"x"}"#);
+    let seen = backend.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].method, "GET");
+    assert_eq!(seen[0].path, "/ratings/0");
+    assert_eq!(seen[0].header("x-request-id"), Some("r-1"));
+    assert_eq!(seen[0].header("traceparent"), Some("00-abc-def-01"));
+}
+
+#[actix_web::test]
+async fn fresh_per_call_asks_the_server_to_close_and_pooled_does_not() {
+    let backend = RecordingBackend::start(StubReply::json(200, "{}"));
+    let url = format!("{}/x", backend.base_url());
+    let none = ForwardedHeaders::default();
+
+    BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall)
+        .get(&url, &none)
+        .await
+        .expect("answer");
+    BackendClient::new(Duration::from_secs(3), ConnectionReuse::Pooled)
+        .get(&url, &none)
+        .await
+        .expect("answer");
+
+    let seen = backend.requests();
+    assert_eq!(seen[0].header("connection"), Some("close"));
+    assert_ne!(seen[1].header("connection"), Some("close"));
+}
+
+#[actix_web::test]
+async fn get_gives_up_at_the_deadline_when_the_backend_is_slow() {
+    let backend =
+        RecordingBackend::start(StubReply::json(200, "{}").delayed(Duration::from_secs(5)));
+    let client = BackendClient::new(Duration::from_millis(300), ConnectionReuse::FreshPerCall);
+
+    let started = Instant::now();
+    let outcome = client
+        .get(
+            &format!("{}/slow", backend.base_url()),
+            &ForwardedHeaders::default(),
+        )
+        .await;
+
+    assert!(matches!(outcome, Err(CallError::Timeout(_))), "{outcome:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[actix_web::test]
+async fn get_reports_a_send_error_when_nothing_listens() {
+    let closed = chassis::server::bind_loopback(0).expect("bind");
+    let address = closed.local_addr().expect("address");
+    drop(closed);
+    let client = BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall);
+
+    let outcome = client
+        .get(&format!("http://{address}/"), &ForwardedHeaders::default())
+        .await;
+
+    assert!(matches!(outcome, Err(CallError::Send(_))), "{outcome:?}");
+}
