@@ -1,0 +1,157 @@
+//! `bookinfo-bench`: starts the release binaries as separate processes on loopback, loads each
+//! with wrk for a bounded time, and prints a markdown table beside a trivial actix-web server's
+//! figures on the same machine (the ceiling). A measurement, not a test: it asserts nothing.
+
+mod load;
+mod process;
+mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use process::{Service, Stack};
+use report::{Report, Row};
+
+/// How the run is shaped; `--quick` is CI's smoke run.
+struct Settings {
+    duration: Duration,
+    connections: u32,
+    binaries: PathBuf,
+    output: PathBuf,
+}
+
+fn parse_args() -> Result<Settings, String> {
+    let mut settings = Settings {
+        duration: Duration::from_secs(10),
+        connections: 32,
+        binaries: PathBuf::from("target/release"),
+        output: PathBuf::from("target/bench/results.md"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--quick" => settings.duration = Duration::from_secs(1),
+            "--seconds" => {
+                let seconds: u64 = value("--seconds")?
+                    .parse()
+                    .map_err(|_| "--seconds: a number")?;
+                settings.duration = Duration::from_secs(seconds.clamp(1, 120));
+            }
+            "--connections" => {
+                let connections: u32 = value("--connections")?
+                    .parse()
+                    .map_err(|_| "--connections: a number")?;
+                settings.connections = connections.clamp(1, 1024);
+            }
+            "--binaries" => settings.binaries = PathBuf::from(value("--binaries")?),
+            "--out" => settings.output = PathBuf::from(value("--out")?),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?}\nusage: bookinfo-bench [--quick | --seconds N] \
+                     [--connections N] [--binaries DIR] [--out FILE]"
+                ));
+            }
+        }
+    }
+    Ok(settings)
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let settings = match parse_args() {
+        Ok(settings) => settings,
+        Err(problem) => {
+            eprintln!("bookinfo-bench: {problem}");
+            return ExitCode::from(64);
+        }
+    };
+    match run(&settings).await {
+        Ok(report) => {
+            let text = report.to_markdown();
+            println!("{text}");
+            if let Some(parent) = settings.output.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            if let Err(error) = std::fs::write(&settings.output, &text) {
+                eprintln!(
+                    "bookinfo-bench: cannot write {}: {error}",
+                    settings.output.display()
+                );
+                return ExitCode::FAILURE;
+            }
+            eprintln!("written to {}", settings.output.display());
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bookinfo-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: &Settings) -> Result<Report, String> {
+    let mut report = Report::new(settings.duration, settings.connections);
+    report.binary_sizes = process::binary_sizes(&settings.binaries)?;
+    report.startup = process::startup_times(&settings.binaries, 5).await?;
+
+    let ceiling = process::start_ceiling(&settings.binaries).await?;
+    let ceiling_load = load::wrk(&ceiling.url("/"), settings).await?;
+    report.ceiling_rps = ceiling_load.requests_per_second;
+    drop(ceiling);
+
+    let stack = Stack::start(&settings.binaries, false).await?;
+    let targets = [
+        (
+            "productpage `/productpage`",
+            Service::Productpage,
+            "/productpage",
+        ),
+        ("details `/details/0`", Service::Details, "/details/0"),
+        ("reviews v3 `/reviews/0`", Service::Reviews, "/reviews/0"),
+        ("ratings `/ratings/0`", Service::Ratings, "/ratings/0"),
+    ];
+    for (label, service, path) in targets {
+        let cpu_before = stack.cpu_seconds();
+        let measured = load::wrk(&stack.url(service, path), settings).await?;
+        let cpu = stack.cpu_seconds() - cpu_before;
+        report.rows.push(Row::new(
+            label,
+            &measured,
+            cpu,
+            service == Service::Productpage,
+        ));
+    }
+    let saturation = report.rows[0].requests_per_second;
+    report.paced_productpage = Some(
+        load::paced(
+            &stack.url(Service::Productpage, "/productpage"),
+            saturation / 2.0,
+            settings.duration,
+        )
+        .await?,
+    );
+    report.peak_rss = stack.peak_rss();
+    stack.stop();
+
+    let pooled = Stack::start(&settings.binaries, true).await?;
+    let cpu_before = pooled.cpu_seconds();
+    let measured = load::wrk(&pooled.url(Service::Productpage, "/productpage"), settings).await?;
+    let cpu = pooled.cpu_seconds() - cpu_before;
+    report.rows.push(Row::new(
+        "productpage `/productpage`, pooled backends",
+        &measured,
+        cpu,
+        true,
+    ));
+    for (name, rss) in pooled.peak_rss() {
+        let entry = report.peak_rss.iter_mut().find(|(seen, _)| *seen == name);
+        match entry {
+            Some((_, peak)) => *peak = (*peak).max(rss),
+            None => report.peak_rss.push((name, rss)),
+        }
+    }
+    pooled.stop();
+    Ok(report)
+}

@@ -1,0 +1,285 @@
+//! The measured processes: each release binary started on its own free loopback port, with the
+//! CPU time and peak memory the kernel accounts to it, and the time from exec to healthy.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The services a load targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Productpage,
+    Details,
+    Reviews,
+    Ratings,
+}
+
+impl Service {
+    pub const ALL: [Service; 4] = [
+        Service::Productpage,
+        Service::Details,
+        Service::Reviews,
+        Service::Ratings,
+    ];
+
+    pub fn binary(self) -> &'static str {
+        match self {
+            Service::Productpage => "productpage",
+            Service::Details => "details",
+            Service::Reviews => "reviews",
+            Service::Ratings => "ratings",
+        }
+    }
+}
+
+/// How long a service may take to become healthy before the run is abandoned.
+const HEALTHY_WITHIN: Duration = Duration::from_secs(10);
+
+pub struct Running {
+    pub service: &'static str,
+    pub port: u16,
+    child: Child,
+}
+
+impl Running {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
+}
+
+fn binary_path(binaries: &Path, name: &str) -> Result<PathBuf, String> {
+    let path = binaries.join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{} not found: build first with scripts/bench.sh (cargo build --release)",
+            path.display()
+        ))
+    }
+}
+
+fn spawn(binaries: &Path, name: &'static str, env: &[(&str, String)]) -> Result<Running, String> {
+    let port = free_port()?;
+    let child = Command::new(binary_path(binaries, name)?)
+        .arg(port.to_string())
+        .env_clear()
+        .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|error| format!("cannot start {name}: {error}"))?;
+    Ok(Running {
+        service: name,
+        port,
+        child,
+    })
+}
+
+/// One `GET /health` over a fresh connection; true on a 200.
+fn healthy(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    if stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut status = [0u8; 12];
+    stream.read_exact(&mut status).is_ok() && &status[9..12] == b"200"
+}
+
+/// Polls until healthy; the elapsed time since `started`.
+fn wait_healthy(running: &Running, started: Instant) -> Result<Duration, String> {
+    while started.elapsed() < HEALTHY_WITHIN {
+        if healthy(running.port) {
+            return Ok(started.elapsed());
+        }
+        // A fine poll: the figure measured is startup time in milliseconds.
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    Err(format!(
+        "{} not healthy within {HEALTHY_WITHIN:?}",
+        running.service
+    ))
+}
+
+async fn start_healthy(
+    binaries: &Path,
+    name: &'static str,
+    env: &[(&str, String)],
+) -> Result<Running, String> {
+    let started = Instant::now();
+    let running = spawn(binaries, name, env)?;
+    wait_healthy(&running, started)?;
+    Ok(running)
+}
+
+/// Median time from exec to the first healthy `/health`, per service, over `runs` starts.
+pub async fn startup_times(
+    binaries: &Path,
+    runs: usize,
+) -> Result<Vec<(&'static str, Duration)>, String> {
+    let mut medians = Vec::new();
+    for service in Service::ALL {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let started = Instant::now();
+            let running = spawn(binaries, service.binary(), &[])?;
+            times.push(wait_healthy(&running, started)?);
+        }
+        times.sort_unstable();
+        medians.push((service.binary(), times[times.len() / 2]));
+    }
+    Ok(medians)
+}
+
+/// Size on disk of each service binary (the release profile strips them).
+pub fn binary_sizes(binaries: &Path) -> Result<Vec<(&'static str, u64)>, String> {
+    Service::ALL
+        .into_iter()
+        .map(|service| {
+            let path = binary_path(binaries, service.binary())?;
+            let size = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
+            Ok((service.binary(), size))
+        })
+        .collect()
+}
+
+pub async fn start_ceiling(binaries: &Path) -> Result<Running, String> {
+    let running = spawn(binaries, "ceiling", &[])?;
+    let started = Instant::now();
+    while started.elapsed() < HEALTHY_WITHIN {
+        if TcpStream::connect(("127.0.0.1", running.port)).is_ok() {
+            return Ok(running);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Err("the ceiling server did not start".into())
+}
+
+/// details, ratings, reviews v3 (the deepest call chain: it calls ratings) and productpage.
+pub struct Stack {
+    processes: Vec<(Service, Running)>,
+    clock_ticks: f64,
+}
+
+impl Stack {
+    pub async fn start(binaries: &Path, pooled: bool) -> Result<Stack, String> {
+        let details = start_healthy(binaries, "details", &[]).await?;
+        let ratings = start_healthy(binaries, "ratings", &[]).await?;
+        let reviews = start_healthy(
+            binaries,
+            "reviews",
+            &[
+                ("SERVICE_VERSION", "v3".into()),
+                ("HOSTNAME", "reviews-v3-bench".into()),
+                ("RATINGS_HOSTNAME", "127.0.0.1".into()),
+                ("RATINGS_SERVICE_PORT", ratings.port.to_string()),
+            ],
+        )
+        .await?;
+        let productpage = start_healthy(
+            binaries,
+            "productpage",
+            &[
+                ("DETAILS_HOSTNAME", "127.0.0.1".into()),
+                ("DETAILS_SERVICE_PORT", details.port.to_string()),
+                ("REVIEWS_HOSTNAME", "127.0.0.1".into()),
+                ("REVIEWS_SERVICE_PORT", reviews.port.to_string()),
+                ("RATINGS_HOSTNAME", "127.0.0.1".into()),
+                ("RATINGS_SERVICE_PORT", ratings.port.to_string()),
+                ("BACKEND_CONNECTION_POOLING", pooled.to_string()),
+            ],
+        )
+        .await?;
+        Ok(Stack {
+            processes: vec![
+                (Service::Productpage, productpage),
+                (Service::Details, details),
+                (Service::Reviews, reviews),
+                (Service::Ratings, ratings),
+            ],
+            clock_ticks: clock_ticks(),
+        })
+    }
+
+    pub fn url(&self, service: Service, path: &str) -> String {
+        self.processes
+            .iter()
+            .find(|(candidate, _)| *candidate == service)
+            .map(|(_, running)| running.url(path))
+            .unwrap_or_default()
+    }
+
+    /// CPU seconds (user + system) used so far by all four processes together.
+    pub fn cpu_seconds(&self) -> f64 {
+        self.processes
+            .iter()
+            .filter_map(|(_, running)| cpu_ticks(running.pid()))
+            .sum::<u64>() as f64
+            / self.clock_ticks
+    }
+
+    /// Peak resident memory of each process, in KiB (the kernel's VmHWM).
+    pub fn peak_rss(&self) -> Vec<(&'static str, u64)> {
+        self.processes
+            .iter()
+            .filter_map(|(_, running)| Some((running.service, peak_rss_kib(running.pid())?)))
+            .collect()
+    }
+
+    pub fn stop(self) {
+        drop(self);
+    }
+}
+
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100.0)
+}
