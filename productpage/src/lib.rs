@@ -1,10 +1,50 @@
-//! The Bookinfo productpage service (being written).
+//! productpage, Bookinfo's web front end: the product page (the book, its details from details and
+//! its reviews from reviews), the landing page, signing in and out, the `/api/v1/products` API that
+//! passes the backends' JSON through, and Prometheus metrics.
+//!
+//! # Layout
+//! - [`config`]: upstream's environment variables plus the session key, read once.
+//! - [`backends`]: `DetailsClient`, `ReviewsClient` (with upstream's deliberate retry) and
+//!   `RatingsClient`.
+//! - [`session`]: the signed session cookie and the headers forwarded for the signed-in user.
+//! - [`views`]: the askama pages and what they show (templates in `templates/` at the top).
+//! - [`json`]: JSON in upstream's Python style. [`product`]: the catalogue and product ids.
+//! - [`metrics`]: the `request_result` counter. [`error`]: the error type and its responses.
+//! - `routes`: the HTTP routes, one module per group.
+
+pub mod backends;
+pub mod config;
+pub mod error;
+pub mod json;
+pub mod metrics;
+pub mod product;
+mod routes;
+pub mod session;
+pub mod views;
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::web;
 
-/// Serves productpage on `listener`.
-pub fn run(listener: TcpListener) -> std::io::Result<Server> {
-    chassis::server::serve(listener, |_cfg| {})
+pub use config::Config;
+pub use error::Error;
+
+use backends::Backends;
+use metrics::Metrics;
+
+/// Serves productpage on `listener` until the server is stopped.
+pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+    let config = web::Data::new(config);
+    // One registry for every worker, so a scrape sees every request.
+    let metrics = web::Data::from(Arc::new(Metrics::new()));
+    chassis::server::serve(listener, move |cfg| {
+        // Per worker, never per request: the outbound client is not Send.
+        let backends = Backends::new(&config, metrics.clone().into_inner());
+        cfg.app_data(config.clone())
+            .app_data(metrics.clone())
+            .app_data(web::Data::new(backends));
+        routes::configure(cfg);
+    })
 }

@@ -1,9 +1,11 @@
-//! `productpage` binary (being written).
+//! `productpage` binary: reads its configuration, starts telemetry, serves until SIGTERM.
+
+use chassis::config::{ProcessEnv, exit_usage, port_from_args};
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = chassis::config::port_from_args(std::env::args())
-        .unwrap_or_else(|e| chassis::config::exit_usage(e));
+    let port = port_from_args(std::env::args()).unwrap_or_else(|e| exit_usage(e));
+    let config = productpage::Config::load(&ProcessEnv).unwrap_or_else(|e| exit_usage(e));
     let _telemetry = chassis::telemetry::init("productpage");
-    productpage::run(chassis::server::bind(port)?)?.await
+    productpage::run(chassis::server::bind(port)?, config)?.await
 }

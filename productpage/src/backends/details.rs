@@ -1,0 +1,27 @@
+//! The details service: a book's ISBN, publisher, pages, type and language.
+
+use chassis::propagation::ForwardedHeaders;
+use serde_json::Value;
+
+use super::{Endpoint, Unavailable};
+use crate::product::ProductId;
+
+/// Calls `GET {details}/details/{id}`, once.
+pub struct DetailsClient {
+    endpoint: Endpoint,
+}
+
+impl DetailsClient {
+    pub(super) fn new(endpoint: Endpoint) -> Self {
+        Self { endpoint }
+    }
+
+    /// The details JSON as details sent it.
+    pub async fn get(
+        &self,
+        id: &ProductId,
+        headers: &ForwardedHeaders,
+    ) -> Result<Value, Unavailable> {
+        self.endpoint.fetch(id, headers, 1).await
+    }
+}

@@ -1,0 +1,194 @@
+//! The services productpage calls — details, reviews and ratings — one client each, all built on
+//! the shared outbound client, counted in the `request_result` metric.
+
+mod details;
+mod ratings;
+mod reviews;
+
+use std::fmt;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use chassis::client::{BackendClient, BackendReply};
+use chassis::propagation::ForwardedHeaders;
+use serde_json::Value;
+
+pub use details::DetailsClient;
+pub use ratings::RatingsClient;
+pub use reviews::ReviewsClient;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::product::ProductId;
+
+/// The clients of one worker; built once per worker (the outbound client is not `Send`).
+pub struct Backends {
+    pub details: DetailsClient,
+    pub reviews: ReviewsClient,
+    pub ratings: RatingsClient,
+}
+
+impl Backends {
+    pub fn new(config: &Config, metrics: Arc<Metrics>) -> Backends {
+        let http = BackendClient::new(config.backend_timeout, config.connection_reuse);
+        let endpoint = |service, base_url: &str| Endpoint {
+            service,
+            base_url: base_url.to_owned(),
+            http: http.clone(),
+            metrics: metrics.clone(),
+        };
+        Backends {
+            details: DetailsClient::new(endpoint(Service::Details, &config.details_url)),
+            reviews: ReviewsClient::new(endpoint(Service::Reviews, &config.reviews_url)),
+            ratings: RatingsClient::new(endpoint(Service::Ratings, &config.ratings_url)),
+        }
+    }
+}
+
+/// A service productpage calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Details,
+    Reviews,
+    Ratings,
+}
+
+impl Service {
+    /// The name in URLs (`/details/0`) and in the metric's `destination_app` label.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Details => "details",
+            Service::Reviews => "reviews",
+            Service::Ratings => "ratings",
+        }
+    }
+
+    /// What clients are told when the service could not help, as upstream words it.
+    pub fn unavailable_message(self) -> &'static str {
+        match self {
+            Service::Details => "Sorry, product details are currently unavailable for this book.",
+            Service::Reviews => "Sorry, product reviews are currently unavailable for this book.",
+            Service::Ratings => "Sorry, product ratings are currently unavailable for this book.",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A call that brought back no usable answer, and the status the API passes on for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unavailable {
+    pub service: Service,
+    /// The backend's own error status (upstream passes 503, 504 or Envoy's 555 through); 500 when
+    /// nothing answered; 502 for an answer that was not an error but not usable either (a 200
+    /// that is not JSON, a 204 or a redirect), since passing those codes on would tell the
+    /// client the request worked.
+    pub status: StatusCode,
+}
+
+/// One backend: where it is and how it is called.
+struct Endpoint {
+    service: Service,
+    base_url: String,
+    http: BackendClient,
+    metrics: Arc<Metrics>,
+}
+
+impl Endpoint {
+    /// `GET {base}/{service}/{id}` up to `attempts` times, until an attempt answers 200 with JSON.
+    /// One logical call: counted once in the metric, with the last attempt's status.
+    async fn fetch(
+        &self,
+        id: &ProductId,
+        headers: &ForwardedHeaders,
+        attempts: u32,
+    ) -> Result<Value, Unavailable> {
+        let url = format!("{}/{}/{}", self.base_url, self.service, id.path_segment());
+        let mut status = StatusCode::INTERNAL_SERVER_ERROR;
+        for attempt in 1..=attempts {
+            match self.attempt(&url, headers).await {
+                Ok(json) => {
+                    self.metrics
+                        .record_result(self.service.name(), StatusCode::OK.as_u16());
+                    return Ok(json);
+                }
+                Err(failed) => {
+                    tracing::warn!(service = %self.service, %url, attempt, status = failed.as_u16(), "backend call failed");
+                    status = failed;
+                }
+            }
+        }
+        self.metrics
+            .record_result(self.service.name(), status.as_u16());
+        Err(Unavailable {
+            service: self.service,
+            status,
+        })
+    }
+
+    async fn attempt(&self, url: &str, headers: &ForwardedHeaders) -> Result<Value, StatusCode> {
+        match self.http.get(url, headers).await {
+            Ok(reply) => usable_json(&reply),
+            Err(error) => {
+                tracing::warn!(service = %self.service, %url, %error, "no answer from backend");
+                Err(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+}
+
+/// The body of a 200 as JSON, or the status to report for the reply.
+fn usable_json(reply: &BackendReply) -> Result<Value, StatusCode> {
+    if reply.is_ok() {
+        serde_json::from_slice(&reply.body).map_err(|_| StatusCode::BAD_GATEWAY)
+    } else if reply.status.is_client_error() || reply.status.is_server_error() {
+        Err(reply.status)
+    } else {
+        Err(StatusCode::BAD_GATEWAY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::web::Bytes;
+
+    use super::*;
+
+    fn reply(status: u16, body: &'static str) -> BackendReply {
+        BackendReply {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: Bytes::from_static(body.as_bytes()),
+        }
+    }
+
+    #[test]
+    fn a_200_with_json_is_usable() {
+        assert_eq!(usable_json(&reply(200, r#"{"id":0}"#)).unwrap()["id"], 0);
+    }
+
+    #[test]
+    fn error_statuses_are_passed_on() {
+        for status in [400, 404, 503, 504, 555] {
+            assert_eq!(
+                usable_json(&reply(status, "{}")).unwrap_err().as_u16(),
+                status,
+                "status {status}"
+            );
+        }
+    }
+
+    #[test]
+    fn unusable_non_error_answers_are_bad_gateway() {
+        for (status, body) in [(200, "<html>oops</html>"), (200, ""), (204, ""), (302, "")] {
+            assert_eq!(
+                usable_json(&reply(status, body)).unwrap_err(),
+                StatusCode::BAD_GATEWAY,
+                "{status} {body:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! productpage's configuration: upstream's environment variables (same names, same defaults) plus
+//! our session key and connection-pooling switch, read once at start.
+
+use std::fmt;
+use std::time::Duration;
+
+use actix_web::cookie::Key;
+use chassis::client::ConnectionReuse;
+use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
+
+pub const ENV_SERVICES_DOMAIN: &str = "SERVICES_DOMAIN";
+pub const DEFAULT_SERVICES_DOMAIN: &str = "";
+pub const ENV_DETAILS_HOSTNAME: &str = "DETAILS_HOSTNAME";
+pub const DEFAULT_DETAILS_HOSTNAME: &str = "details";
+pub const ENV_DETAILS_SERVICE_PORT: &str = "DETAILS_SERVICE_PORT";
+pub const ENV_REVIEWS_HOSTNAME: &str = "REVIEWS_HOSTNAME";
+pub const DEFAULT_REVIEWS_HOSTNAME: &str = "reviews";
+pub const ENV_REVIEWS_SERVICE_PORT: &str = "REVIEWS_SERVICE_PORT";
+pub const ENV_RATINGS_HOSTNAME: &str = "RATINGS_HOSTNAME";
+pub const DEFAULT_RATINGS_HOSTNAME: &str = "ratings";
+pub const ENV_RATINGS_SERVICE_PORT: &str = "RATINGS_SERVICE_PORT";
+/// Every backend listens on 9080, like every Bookinfo service.
+pub const DEFAULT_SERVICE_PORT: &str = "9080";
+pub const ENV_FLOOD_FACTOR: &str = "FLOOD_FACTOR";
+/// Upstream's image sets 0; its `v-flooding` image sets 100 for the rate-limit demos.
+pub const DEFAULT_FLOOD_FACTOR: u32 = 0;
+/// Ours: the key that signs the session cookie.
+pub const ENV_SESSION_SECRET: &str = "SESSION_SECRET";
+/// The shortest secret accepted, in bytes; the key is derived from it with HKDF.
+pub const MIN_SESSION_SECRET_BYTES: usize = 32;
+/// Ours: `true` reuses keep-alive connections to the backends.
+pub const ENV_BACKEND_CONNECTION_POOLING: &str = "BACKEND_CONNECTION_POOLING";
+/// Off by default: without a mesh, kube-proxy balances per TCP connection, so a pooled connection
+/// would stick to one reviews pod and the page would stop rotating through v1, v2 and v3.
+pub const DEFAULT_BACKEND_CONNECTION_POOLING: bool = false;
+/// Upstream's hard-coded `timeout=3.0` on every backend call. The fault-injection task depends on
+/// it: a 7 s ratings delay outlasts two 3 s reviews attempts, so the page shows the reviews error
+/// after about 6 s.
+pub const BACKEND_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Everything productpage needs to know, read once at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `http://details[.domain]:9080`, without a trailing slash.
+    pub details_url: String,
+    /// `http://reviews[.domain]:9080`.
+    pub reviews_url: String,
+    /// `http://ratings[.domain]:9080`.
+    pub ratings_url: String,
+    /// Extra reviews calls before the real one on every `/productpage`.
+    pub flood_factor: u32,
+    /// Signs the session cookie.
+    pub session_key: SessionKey,
+    /// Fresh connection per backend call (default) or pooled.
+    pub connection_reuse: ConnectionReuse,
+    /// Deadline of one backend call, connect to last body byte.
+    pub backend_timeout: Duration,
+}
+
+impl Config {
+    /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
+    /// value is reported at once.
+    pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
+        let mut reader = EnvReader::new(env);
+        let domain = reader.string(ENV_SERVICES_DOMAIN, DEFAULT_SERVICES_DOMAIN);
+        let url = |reader: &EnvReader<'_>, host_var, default_host, port_var| {
+            service_base_url(
+                &reader.string(host_var, default_host),
+                &domain,
+                &reader.string(port_var, DEFAULT_SERVICE_PORT),
+            )
+        };
+        let details_url = url(
+            &reader,
+            ENV_DETAILS_HOSTNAME,
+            DEFAULT_DETAILS_HOSTNAME,
+            ENV_DETAILS_SERVICE_PORT,
+        );
+        let reviews_url = url(
+            &reader,
+            ENV_REVIEWS_HOSTNAME,
+            DEFAULT_REVIEWS_HOSTNAME,
+            ENV_REVIEWS_SERVICE_PORT,
+        );
+        let ratings_url = url(
+            &reader,
+            ENV_RATINGS_HOSTNAME,
+            DEFAULT_RATINGS_HOSTNAME,
+            ENV_RATINGS_SERVICE_PORT,
+        );
+        let flood_factor = reader.parse(ENV_FLOOD_FACTOR, DEFAULT_FLOOD_FACTOR);
+        let connection_reuse = ConnectionReuse::from_flag(reader.flag(
+            ENV_BACKEND_CONNECTION_POOLING,
+            DEFAULT_BACKEND_CONNECTION_POOLING,
+        ));
+        let session_key = match SessionKey::from_env(reader.optional(ENV_SESSION_SECRET)) {
+            Ok(key) => key,
+            Err(problem) => {
+                reader.problem(problem);
+                SessionKey::placeholder()
+            }
+        };
+        reader.finish(Config {
+            details_url,
+            reviews_url,
+            ratings_url,
+            flood_factor,
+            session_key,
+            connection_reuse,
+            backend_timeout: BACKEND_TIMEOUT,
+        })
+    }
+}
+
+/// The key that signs session cookies.
+///
+/// From `SESSION_SECRET` when set, so every replica and every restart accepts the same cookies.
+/// When unset, a random key is made at start: sessions then end when the process restarts and a
+/// cookie from one replica is not accepted by another (fine for one pod or a local run).
+#[derive(Clone)]
+pub struct SessionKey(pub(crate) Key);
+
+impl SessionKey {
+    /// A key derived from `secret` (at least [`MIN_SESSION_SECRET_BYTES`] bytes).
+    pub fn from_secret(secret: &[u8]) -> Result<SessionKey, String> {
+        if secret.len() < MIN_SESSION_SECRET_BYTES {
+            return Err(format!(
+                "{ENV_SESSION_SECRET} is {} bytes long; it must be at least \
+                 {MIN_SESSION_SECRET_BYTES} bytes (or unset for a random key per start)",
+                secret.len()
+            ));
+        }
+        // derive_from only panics on a secret shorter than 32 bytes, excluded above.
+        Ok(SessionKey(Key::derive_from(secret)))
+    }
+
+    /// A fresh random key.
+    pub fn random() -> Result<SessionKey, String> {
+        Key::try_generate()
+            .map(SessionKey)
+            .ok_or_else(|| "no randomness available for a session key".to_owned())
+    }
+
+    fn from_env(secret: Option<String>) -> Result<SessionKey, String> {
+        match secret {
+            Some(secret) => Self::from_secret(secret.as_bytes()),
+            None => Self::random(),
+        }
+    }
+
+    /// Stands in for a key that could not be made, only so reading can go on and report every
+    /// problem; the configuration is then rejected.
+    fn placeholder() -> SessionKey {
+        SessionKey(Key::from(&[0; 64]))
+    }
+}
+
+impl fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionKey(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn defaults_are_upstreams() {
+        let config = Config::load(&HashMap::<&str, &str>::new()).unwrap();
+        assert_eq!(config.details_url, "http://details:9080");
+        assert_eq!(config.reviews_url, "http://reviews:9080");
+        assert_eq!(config.ratings_url, "http://ratings:9080");
+        assert_eq!(config.flood_factor, 0);
+        assert_eq!(config.connection_reuse, ConnectionReuse::FreshPerCall);
+        assert_eq!(config.backend_timeout, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn hosts_ports_and_domain_make_the_base_urls() {
+        let env = HashMap::from([
+            ("SERVICES_DOMAIN", "bookinfo.svc"),
+            ("DETAILS_HOSTNAME", "d"),
+            ("DETAILS_SERVICE_PORT", "1"),
+            ("REVIEWS_HOSTNAME", "rv"),
+            ("REVIEWS_SERVICE_PORT", "2"),
+            ("RATINGS_HOSTNAME", "rt"),
+            ("RATINGS_SERVICE_PORT", "3"),
+            ("FLOOD_FACTOR", "100"),
+            ("BACKEND_CONNECTION_POOLING", "true"),
+        ]);
+        let config = Config::load(&env).unwrap();
+        assert_eq!(config.details_url, "http://d.bookinfo.svc:1");
+        assert_eq!(config.reviews_url, "http://rv.bookinfo.svc:2");
+        assert_eq!(config.ratings_url, "http://rt.bookinfo.svc:3");
+        assert_eq!(config.flood_factor, 100);
+        assert_eq!(config.connection_reuse, ConnectionReuse::Pooled);
+    }
+
+    #[test]
+    fn short_secret_and_bad_flood_factor_are_reported_together() {
+        let env = HashMap::from([("SESSION_SECRET", "too short"), ("FLOOD_FACTOR", "-1")]);
+        let errors = Config::load(&env).unwrap_err();
+        assert_eq!(errors.0.len(), 2, "{errors}");
+        assert!(errors.to_string().contains("SESSION_SECRET"), "{errors}");
+        assert!(errors.to_string().contains("FLOOD_FACTOR"), "{errors}");
+    }
+
+    #[test]
+    fn long_enough_secret_is_accepted_and_never_printed() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let config = Config::load(&HashMap::from([("SESSION_SECRET", secret)])).unwrap();
+        assert!(!format!("{config:?}").contains(secret));
+    }
+}

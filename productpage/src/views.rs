@@ -1,0 +1,301 @@
+//! The pages (askama templates in `templates/`) and what they show, built from the backends' JSON.
+//! Everything that comes from a backend or a user is escaped by askama; only the product's own
+//! description is marked safe.
+
+use askama::Template;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::product::Product;
+
+/// The landing page (`/`, `/index.html`): what Bookinfo is and two ways into the product page.
+#[derive(Template)]
+#[template(path = "index.html")]
+pub struct IndexPage {
+    pub services: Vec<ServiceRow>,
+}
+
+/// One row of the landing page's service table.
+pub struct ServiceRow {
+    pub name: &'static str,
+    pub address: String,
+    pub calls: &'static str,
+}
+
+impl IndexPage {
+    pub fn new(config: &Config) -> IndexPage {
+        let row = |name, address: &str, calls| ServiceRow {
+            name,
+            address: address.to_owned(),
+            calls,
+        };
+        IndexPage {
+            services: vec![
+                row("details", &config.details_url, ""),
+                row("reviews", &config.reviews_url, "ratings"),
+                row("ratings", &config.ratings_url, ""),
+            ],
+        }
+    }
+}
+
+/// `/productpage`: the book, its details and its reviews, each part on its own when a backend
+/// fails.
+#[derive(Template)]
+#[template(path = "productpage.html")]
+pub struct ProductPage<'a> {
+    /// The signed-in user, shown escaped.
+    pub user: Option<&'a str>,
+    pub product: &'a Product,
+    /// `None` shows the details error.
+    pub details: Option<BookDetails>,
+    /// `None` shows the reviews error.
+    pub reviews: Option<ReviewList>,
+}
+
+/// The details shown in the page's table (upstream leaves out author, year and ISBN-13).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookDetails {
+    pub isbn_10: String,
+    pub publisher: String,
+    pub pages: String,
+    pub kind: String,
+    pub language: String,
+}
+
+impl BookDetails {
+    /// From details' JSON; `None` when it is not an object.
+    pub fn from_json(details: &Value) -> Option<BookDetails> {
+        let fields = details.as_object()?;
+        let field = |name| display(fields.get(name));
+        Some(BookDetails {
+            isbn_10: field("ISBN-10"),
+            publisher: field("publisher"),
+            pages: field("pages"),
+            kind: field("type"),
+            language: field("language"),
+        })
+    }
+}
+
+/// The reviews and who served them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewList {
+    pub reviews: Vec<Review>,
+    /// The reviews pod's name; the ambient task greps it (`reviews-v.-`).
+    pub podname: String,
+    /// `None` when reviews reports no cluster (`"null"`).
+    pub cluster: Option<String>,
+}
+
+impl ReviewList {
+    /// From reviews' JSON; `None` when it is not an object.
+    pub fn from_json(reviews: &Value) -> Option<ReviewList> {
+        let fields = reviews.as_object()?;
+        let cluster = display(fields.get("clustername"));
+        Some(ReviewList {
+            reviews: fields
+                .get("reviews")
+                .and_then(Value::as_array)
+                .map(|list| list.iter().map(Review::from_json).collect())
+                .unwrap_or_default(),
+            podname: display(fields.get("podname")),
+            cluster: (!cluster.is_empty() && cluster != "null").then_some(cluster),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub reviewer: String,
+    pub text: String,
+    pub rating: Rating,
+}
+
+impl Review {
+    fn from_json(review: &Value) -> Review {
+        Review {
+            reviewer: display(review.get("reviewer")),
+            text: display(review.get("text")),
+            rating: Rating::from_json(review.get("rating")),
+        }
+    }
+}
+
+/// What a review shows for its rating.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rating {
+    /// Filled stars out of five.
+    Stars(Stars),
+    /// reviews could not reach ratings.
+    Unavailable,
+    /// No rating (reviews v1), or zero stars, as upstream shows nothing for either.
+    Hidden,
+}
+
+impl Rating {
+    fn from_json(rating: Option<&Value>) -> Rating {
+        let Some(rating) = rating else {
+            return Rating::Hidden;
+        };
+        let stars = rating.get("stars").and_then(Value::as_u64).unwrap_or(0);
+        if stars > 0 {
+            let color = rating.get("color").and_then(Value::as_str).unwrap_or("");
+            Rating::Stars(Stars {
+                filled: stars.min(u64::from(Stars::OUT_OF)) as u8,
+                color: StarColor::parse(color),
+            })
+        } else if is_truthy(rating.get("error")) {
+            Rating::Unavailable
+        } else {
+            Rating::Hidden
+        }
+    }
+}
+
+/// `filled` stars out of [`Stars::OUT_OF`], in a colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stars {
+    pub filled: u8,
+    pub color: StarColor,
+}
+
+impl Stars {
+    pub const OUT_OF: u8 = 5;
+
+    /// One entry per star, left to right: `true` for a filled one.
+    pub fn slots(&self) -> impl Iterator<Item = bool> + '_ {
+        (0..Self::OUT_OF).map(|slot| slot < self.filled)
+    }
+}
+
+/// The colours reviews sends (`STAR_COLOR`); anything else is drawn in the page's text colour
+/// and never written into the page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StarColor {
+    Black,
+    Red,
+    Other,
+}
+
+impl StarColor {
+    pub fn parse(color: &str) -> StarColor {
+        match color.trim().to_ascii_lowercase().as_str() {
+            "black" => StarColor::Black,
+            "red" => StarColor::Red,
+            _ => StarColor::Other,
+        }
+    }
+
+    /// Our stylesheet's class, plus the class name upstream's page used (`text-red-500`), which
+    /// outside checkers look for.
+    pub fn css_classes(self) -> &'static str {
+        match self {
+            StarColor::Black => "stars-black text-black-500",
+            StarColor::Red => "stars-red text-red-500",
+            StarColor::Other => "stars-plain",
+        }
+    }
+}
+
+/// A JSON value as page text: strings as they are, nothing for null or missing, JSON otherwise.
+fn display(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Python's truthiness, which upstream's template applies to `rating.error`.
+fn is_truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(text)) => !text.is_empty(),
+        Some(Value::Number(number)) => number.as_f64() != Some(0.0),
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(Value::Object(fields)) => !fields.is_empty(),
+        Some(Value::Bool(true)) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn details_table_takes_its_five_fields() {
+        let details = json!({"id": 0, "author": "William Shakespeare", "year": 1595,
+            "type": "paperback", "pages": 200, "publisher": "PublisherA", "language": "English",
+            "ISBN-10": "1234567890", "ISBN-13": "123-1234567890"});
+        assert_eq!(
+            BookDetails::from_json(&details),
+            Some(BookDetails {
+                isbn_10: "1234567890".into(),
+                publisher: "PublisherA".into(),
+                pages: "200".into(),
+                kind: "paperback".into(),
+                language: "English".into(),
+            })
+        );
+        assert_eq!(BookDetails::from_json(&json!([1, 2])), None);
+    }
+
+    #[test]
+    fn ratings_become_stars_errors_or_nothing() {
+        let rating = |value| Rating::from_json(Some(&value));
+        assert_eq!(
+            rating(json!({"stars": 4, "color": "red"})),
+            Rating::Stars(Stars {
+                filled: 4,
+                color: StarColor::Red
+            })
+        );
+        assert_eq!(
+            rating(json!({"stars": 9, "color": "black"})),
+            Rating::Stars(Stars {
+                filled: 5,
+                color: StarColor::Black
+            })
+        );
+        assert_eq!(
+            rating(json!({"stars": 2, "color": "\"><script>"})),
+            Rating::Stars(Stars {
+                filled: 2,
+                color: StarColor::Other
+            })
+        );
+        assert_eq!(
+            rating(json!({"error": "Ratings service is currently unavailable"})),
+            Rating::Unavailable
+        );
+        assert_eq!(rating(json!({"stars": 0, "color": "red"})), Rating::Hidden);
+        assert_eq!(rating(json!({"error": ""})), Rating::Hidden);
+        assert_eq!(Rating::from_json(None), Rating::Hidden);
+    }
+
+    #[test]
+    fn stars_fill_from_the_left() {
+        let stars = Stars {
+            filled: 4,
+            color: StarColor::Black,
+        };
+        assert_eq!(
+            stars.slots().collect::<Vec<_>>(),
+            [true, true, true, true, false]
+        );
+    }
+
+    #[test]
+    fn cluster_null_is_not_shown() {
+        let list = |cluster: Value| {
+            ReviewList::from_json(&json!({"id": "0", "podname": "p", "clustername": cluster}))
+                .unwrap()
+                .cluster
+        };
+        assert_eq!(list(json!("null")), None);
+        assert_eq!(list(json!("east")), Some("east".to_owned()));
+    }
+}
