@@ -2,6 +2,8 @@
 //! Everything that comes from a backend or a user is escaped by askama; only the product's own
 //! description is marked safe.
 
+use std::fmt;
+
 use askama::Template;
 use serde_json::Value;
 
@@ -198,6 +200,31 @@ impl StarColor {
     }
 }
 
+/// The escaper of every template (see `askama.toml`): the five characters that matter in HTML,
+/// written as upstream's Jinja writes them, so escaped text is the same bytes as upstream's page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UpstreamHtml;
+
+impl askama::filters::Escaper for UpstreamHtml {
+    fn write_escaped_str<W: fmt::Write>(&self, mut dest: W, text: &str) -> fmt::Result {
+        let mut plain_from = 0;
+        for (at, byte) in text.bytes().enumerate() {
+            let entity = match byte {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&#34;",
+                b'\'' => "&#39;",
+                _ => continue,
+            };
+            dest.write_str(&text[plain_from..at])?;
+            dest.write_str(entity)?;
+            plain_from = at + 1;
+        }
+        dest.write_str(&text[plain_from..])
+    }
+}
+
 /// A JSON value as page text: strings as they are, nothing for null or missing, JSON otherwise.
 fn display(value: Option<&Value>) -> String {
     match value {
@@ -286,6 +313,14 @@ mod tests {
             stars.slots().collect::<Vec<_>>(),
             [true, true, true, true, false]
         );
+    }
+
+    #[test]
+    fn escaping_matches_upstreams_entities() {
+        let mut out = String::new();
+        askama::filters::Escaper::write_escaped_str(&UpstreamHtml, &mut out, "<b>x\"&</b> it's é")
+            .unwrap();
+        assert_eq!(out, "&lt;b&gt;x&#34;&amp;&lt;/b&gt; it&#39;s é");
     }
 
     #[test]
