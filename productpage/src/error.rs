@@ -2,7 +2,7 @@
 //! it into a response: upstream's JSON error bodies and statuses for the API, short text otherwise.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{ALLOW, ContentType};
+use actix_web::http::header::{ALLOW, ContentType, VARY};
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::backends::{Service, Unavailable};
@@ -28,8 +28,9 @@ pub enum Error {
     Json(#[from] serde_json::Error),
     #[error("writing metrics failed")]
     Metrics(#[from] std::fmt::Error),
-    #[error("a response header could not be written")]
-    Header(#[from] actix_web::http::header::InvalidHeaderValue),
+    /// A route ran in an app without the state `run` registers (a wiring mistake).
+    #[error("the app has no {0} registered")]
+    Unconfigured(&'static str),
 }
 
 impl From<Unavailable> for Error {
@@ -45,7 +46,7 @@ impl ResponseError for Error {
             Error::BadProductId(_) | Error::UserNameTooLong(_) => StatusCode::BAD_REQUEST,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Render(_) | Error::Json(_) | Error::Metrics(_) | Error::Header(_) => {
+            Error::Render(_) | Error::Json(_) | Error::Metrics(_) | Error::Unconfigured(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -55,6 +56,8 @@ impl ResponseError for Error {
         let mut response = HttpResponse::build(self.status_code());
         let (content_type, body) = match self {
             Error::Unavailable(Unavailable { service, .. }) => {
+                // As the answer's own JSON would: it depends on the session's end-user.
+                response.insert_header((VARY, "Cookie"));
                 (ContentType::json(), unavailable_body(*service))
             }
             Error::BadProductId(_) => (ContentType::json(), unavailable_body(Service::Details)),
@@ -72,7 +75,7 @@ impl ResponseError for Error {
                     format!("Method not allowed: use {allow}.\n"),
                 )
             }
-            Error::Render(_) | Error::Json(_) | Error::Metrics(_) | Error::Header(_) => {
+            Error::Render(_) | Error::Json(_) | Error::Metrics(_) | Error::Unconfigured(_) => {
                 tracing::error!(error = %self, cause = ?self, "internal error");
                 (
                     ContentType::plaintext(),

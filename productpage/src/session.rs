@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use chassis::propagation::{END_USER, ForwardedHeaders};
 
 use crate::config::{Config, SessionKey};
+use crate::error::Error;
 
 /// The cookie's name, as upstream's (Flask's default).
 pub const SESSION_COOKIE: &str = "session";
@@ -28,7 +29,8 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    pub fn from_request(request: &HttpRequest, key: &SessionKey) -> Visitor {
+    /// Reads the session of `request`, checked with `key`.
+    pub fn of(request: &HttpRequest, key: &SessionKey) -> Visitor {
         let user = signed_in_user(request, key);
         let forwarded = outbound_headers(
             ForwardedHeaders::from_headers(request.headers()),
@@ -39,16 +41,16 @@ impl Visitor {
 }
 
 impl FromRequest for Visitor {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Visitor, actix_web::Error>>;
+    type Error = Error;
+    type Future = Ready<Result<Visitor, Error>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match request.app_data::<web::Data<Config>>() {
-            Some(config) => Ok(Visitor::from_request(request, &config.session_key)),
-            None => Err(actix_web::error::ErrorInternalServerError(
-                "productpage is not configured",
-            )),
-        })
+        ready(
+            request
+                .app_data::<web::Data<Config>>()
+                .map(|config| Visitor::of(request, &config.session_key))
+                .ok_or(Error::Unconfigured("Config")),
+        )
     }
 }
 

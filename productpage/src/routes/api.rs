@@ -1,7 +1,7 @@
 //! `/api/v1/products…`: the catalogue, and details, reviews and ratings passed through from the
 //! backends, re-written in upstream's Python JSON style.
 
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{ContentType, HeaderValue, VARY};
 use actix_web::{HttpResponse, web};
 use serde_json::Value;
 
@@ -56,7 +56,12 @@ fn product_id(raw: &str) -> Result<ProductId, Error> {
 
 /// The backend's JSON in Python style, or its error status with upstream's error body.
 fn passed_on(fetched: Result<Value, Unavailable>) -> Result<HttpResponse, Error> {
-    Ok(json_response(to_python_json(&fetched?)?))
+    let mut response = json_response(to_python_json(&fetched?)?);
+    // The session's user goes to the backend as end-user, and Istio may route on it.
+    response
+        .headers_mut()
+        .insert(VARY, HeaderValue::from_static("Cookie"));
+    Ok(response)
 }
 
 fn json_response(body: String) -> HttpResponse {

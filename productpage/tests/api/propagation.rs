@@ -143,3 +143,18 @@ async fn backends_receive_no_header_that_is_not_on_the_forwarded_list() {
         assert_eq!(request.header("x-forwarded-for"), None);
     }
 }
+
+#[actix_web::test]
+async fn session_dependent_answers_return_vary_cookie() {
+    let app = spawn_app().await;
+
+    for path in [
+        "/productpage",
+        "/api/v1/products/0",
+        "/api/v1/products/0/reviews",
+    ] {
+        let response = app.get(path).await;
+
+        assert_eq!(response.header("vary"), "Cookie", "{path}");
+    }
+}
