@@ -116,8 +116,11 @@ impl Endpoint {
                         .record_result(self.service.name(), StatusCode::OK.as_u16());
                     return Ok(json);
                 }
-                Err(failed) => {
-                    tracing::warn!(service = %self.service, %url, attempt, status = failed.as_u16(), "backend call failed");
+                Err((failed, reason)) => {
+                    tracing::warn!(
+                        service = %self.service, %url, attempt, status = failed.as_u16(), %reason,
+                        "backend call failed"
+                    );
                     status = failed;
                 }
             }
@@ -130,13 +133,18 @@ impl Endpoint {
         })
     }
 
-    async fn attempt(&self, url: &str, headers: &ForwardedHeaders) -> Result<Value, StatusCode> {
+    /// One GET: the JSON, or the status to report and why.
+    async fn attempt(
+        &self,
+        url: &str,
+        headers: &ForwardedHeaders,
+    ) -> Result<Value, (StatusCode, String)> {
         match self.http.get(url, headers).await {
-            Ok(reply) => usable_json(&reply),
-            Err(error) => {
-                tracing::warn!(service = %self.service, %url, %error, "no answer from backend");
-                Err(StatusCode::INTERNAL_SERVER_ERROR)
-            }
+            Ok(reply) => usable_json(&reply).map_err(|status| {
+                let reason = format!("answered {} with {} bytes", reply.status, reply.body.len());
+                (status, reason)
+            }),
+            Err(error) => Err((StatusCode::INTERNAL_SERVER_ERROR, error.to_string())),
         }
     }
 }
