@@ -65,11 +65,12 @@ impl ForwardedHeaders {
         self
     }
 
-    /// Replaces every value of `name` with `value`. A value that cannot be sent as a header
-    /// (control characters) drops the header instead: it could only ever be a forged one.
+    /// Replaces every value of `name` with `value`, sent as its UTF-8 bytes (a user name may be
+    /// `jösé`). A value that cannot be sent as a header (control characters) drops the header
+    /// instead: it could only ever be a forged one.
     pub fn with(self, name: &'static str, value: &str) -> Self {
         let mut replaced = self.without(name);
-        if let Ok(value) = HeaderValue::from_str(value) {
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
             replaced
                 .headers
                 .push((HeaderName::from_static(name), value));
@@ -153,6 +154,12 @@ mod tests {
         let removed = forwarded.without(END_USER);
         assert!(removed.get(END_USER).is_none());
         assert_eq!(removed.get("jwt").unwrap(), "t");
+    }
+
+    #[test]
+    fn non_ascii_value_is_sent_as_utf8_bytes() {
+        let forwarded = ForwardedHeaders::default().with(END_USER, "jösé");
+        assert_eq!(forwarded.get(END_USER).unwrap().as_bytes(), "jösé".as_bytes());
     }
 
     #[test]
