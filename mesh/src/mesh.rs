@@ -606,12 +606,12 @@ fn pending_versions(dump: &Value, version: &str, written: &Written) -> Vec<Strin
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let of_type = |suffix: &str| {
-        configs.iter().find(|config| {
-            config["@type"]
-                .as_str()
-                .is_some_and(|kind| kind.ends_with(suffix))
-        })
+    // Exact names: `ScopedRoutesConfigDump` would also end in `RoutesConfigDump`.
+    let of_type = |name: &str| {
+        let wanted = format!("type.googleapis.com/envoy.admin.v3.{name}");
+        configs
+            .iter()
+            .find(|config| config["@type"].as_str() == Some(wanted.as_str()))
     };
     if written.clusters
         && of_type("ClustersConfigDump").and_then(|dump| dump["version_info"].as_str())
