@@ -90,7 +90,7 @@ pub struct ListenerPlan {
 }
 
 /// State shared while translating: the topology, the clusters that will exist, and warnings.
-pub struct Translation<'a> {
+pub(crate) struct Translation<'a> {
     topology: &'a Topology,
     clusters: BTreeSet<String>,
     warnings: Vec<String>,
