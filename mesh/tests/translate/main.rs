@@ -7,5 +7,6 @@ mod fixtures;
 mod clusters;
 mod gateway;
 mod helpers;
+mod networking;
 mod refusals;
 mod routes;
