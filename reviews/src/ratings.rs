@@ -2,7 +2,7 @@
 //! ratings does can fail a reviews request: whatever it could not tell becomes
 //! [`Rating::Unavailable`] for the reviews concerned.
 
-use chassis::client::{BackendClient, BackendReply, ConnectionReuse};
+use chassis::client::{BackendClient, BackendReply};
 use chassis::propagation::ForwardedHeaders;
 use serde_json::{Map, Value};
 
@@ -16,11 +16,11 @@ pub struct RatingsClient {
 }
 
 impl RatingsClient {
-    /// One per worker (the outbound client is not `Send`). A fresh connection per call, as
-    /// upstream, so calls spread over every ratings pod.
+    /// One per worker (the outbound client is not `Send`); connections pooled or fresh per
+    /// call as configured.
     pub fn new(settings: &RatingsSettings) -> RatingsClient {
         RatingsClient {
-            http: BackendClient::new(settings.timeout, ConnectionReuse::FreshPerCall),
+            http: BackendClient::new(settings.timeout, settings.connection_reuse),
             base_url: settings.base_url.clone(),
         }
     }

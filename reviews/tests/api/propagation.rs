@@ -77,3 +77,24 @@ async fn ratings_is_not_called_for_v1_even_with_forwarded_headers() {
 
     assert!(app.ratings.requests().is_empty());
 }
+
+#[actix_web::test]
+async fn ratings_calls_reuse_connections_unless_pooling_is_switched_off() {
+    for (pooling, closes) in [(None, false), (Some("true"), false), (Some("false"), true)] {
+        let mut builder = TestApp::builder().version("v2");
+        if let Some(pooling) = pooling {
+            builder = builder.env("BACKEND_CONNECTION_POOLING", pooling);
+        }
+        let app = builder.spawn().await;
+
+        app.reviews("0").await;
+
+        let seen = app.ratings.requests();
+        let connection = seen[0].header("connection");
+        assert_eq!(
+            connection == Some("close"),
+            closes,
+            "BACKEND_CONNECTION_POOLING={pooling:?} sent connection: {connection:?}"
+        );
+    }
+}
