@@ -446,3 +446,25 @@ fn the_ingress_routes_expose_upstreams_five_paths_to_productpage() {
     assert_eq!(gateway.spec()["servers"][0]["port"]["number"], 8080);
     assert_eq!(gateway.spec()["selector"]["istio"], "ingressgateway");
 }
+
+/// istiod's validating webhook (not the CRD schema) rejects a split whose weights do not add up
+/// to 100; a route with one destination may leave its weight out.
+#[test]
+fn every_weighted_virtual_service_route_adds_up_to_100() {
+    let mut splits = 0;
+    for vs in virtual_services() {
+        for rule in vs.spec()["http"].as_array().into_iter().flatten() {
+            let routes = rule["route"].as_array().cloned().unwrap_or_default();
+            if routes.len() < 2 {
+                continue;
+            }
+            splits += 1;
+            let total: u64 = routes
+                .iter()
+                .map(|r| r["weight"].as_u64().unwrap_or(0))
+                .sum();
+            assert_eq!(total, 100, "{}: weights add up to {total}", vs.id());
+        }
+    }
+    assert_eq!(splits, 4, "the four traffic-shifting files");
+}
