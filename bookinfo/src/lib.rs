@@ -5,13 +5,15 @@
 //! - [`LocalBookinfo`]: starts the six servers, knows their addresses, stops one or all.
 //! - [`balancer`]: the per-connection round robin in front of the three reviews versions.
 //! - [`cli`]: the `bookinfo` command's arguments.
+//! - [`mesh`]: the same services behind a real Envoy that takes Istio YAML.
 
 pub mod balancer;
 pub mod cli;
+pub mod mesh;
 
 use std::collections::HashMap;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
 use chassis::config::ConfigErrors;
@@ -52,83 +54,168 @@ pub struct LocalBookinfo {
     pub productpage: SocketAddr,
     /// The reviews balancer productpage calls.
     pub reviews: SocketAddr,
-    workloads: Vec<Workload>,
-    running: Vec<actix_web::rt::task::JoinHandle<io::Result<()>>>,
+    services: Launch,
 }
 
 impl LocalBookinfo {
     /// Starts every service on 127.0.0.1; only productpage's port is chosen, the others are free
     /// ports picked by the system.
     pub async fn start(options: &Options) -> io::Result<Self> {
-        let mut launch = Launch::default();
-
-        let details = launch.start("details-v1", |listener| {
-            details::run(listener, load(details::Config::load(&env(&[])))?)
-        })?;
-        let ratings = launch.start("ratings-v1", |listener| {
-            ratings::run(listener, load(ratings::Config::load(&env(&[])))?)
-        })?;
-
-        let mut reviews_versions = Vec::new();
-        for (version, name) in
-            REVIEWS_VERSIONS
-                .into_iter()
-                .zip(["reviews-v1", "reviews-v2", "reviews-v3"])
-        {
-            let pod_name = format!("{name}-local");
-            let reviews_env = env(&[
-                ("SERVICE_VERSION", version.to_owned()),
-                ("HOSTNAME", pod_name),
-                ("RATINGS_HOSTNAME", ratings.ip().to_string()),
-                ("RATINGS_SERVICE_PORT", ratings.port().to_string()),
-            ]);
-            let address = launch.start(name, |listener| {
-                reviews::run(listener, load(reviews::Config::load(&reviews_env))?)
-            })?;
-            reviews_versions.push(address);
-        }
-        let reviews = balancer::spawn_round_robin(reviews_versions)?;
-
-        let productpage_env = env(&[
-            ("DETAILS_HOSTNAME", details.ip().to_string()),
-            ("DETAILS_SERVICE_PORT", details.port().to_string()),
-            ("REVIEWS_HOSTNAME", reviews.ip().to_string()),
-            ("REVIEWS_SERVICE_PORT", reviews.port().to_string()),
-            ("RATINGS_HOSTNAME", ratings.ip().to_string()),
-            ("RATINGS_SERVICE_PORT", ratings.port().to_string()),
-            (
-                "BACKEND_CONNECTION_POOLING",
-                options.pooled_backend_connections.to_string(),
-            ),
-        ]);
-        let productpage = launch.start_on(
-            "productpage-v1",
-            chassis::server::bind_loopback(options.productpage_port)?,
-            |listener| {
-                productpage::run(listener, load(productpage::Config::load(&productpage_env))?)
-            },
-        )?;
-
+        let listeners = Listeners::bind(options.productpage_port)?;
+        let reviews = balancer::spawn_round_robin(listeners.reviews_addresses()?)?;
+        let ratings = listeners.ratings.local_addr()?;
+        let calls = Calls {
+            details: listeners.details.local_addr()?,
+            reviews,
+            ratings,
+            ratings_from_reviews: ratings,
+        };
+        let launch = start_services(listeners, &calls, options.pooled_backend_connections)?;
+        let productpage = launch.address_of("productpage-v1")?;
         Ok(Self {
             productpage,
             reviews,
-            workloads: launch.workloads,
-            running: launch.running,
+            services: launch,
         })
     }
 
     /// Every running service, productpage last.
     pub fn workloads(&self) -> &[Workload] {
-        &self.workloads
+        &self.services.workloads
     }
 
     /// The address of the workload called `name` (`details-v1`, `reviews-v3`, …).
     pub fn address_of(&self, name: &str) -> Option<SocketAddr> {
-        self.workload(name).map(|workload| workload.address)
+        self.services
+            .workload(name)
+            .map(|workload| workload.address)
     }
 
     /// Stops one workload gracefully; its port then refuses connections, like a deleted pod.
     pub async fn stop(&self, name: &str) -> io::Result<()> {
+        self.services.stop(name).await
+    }
+
+    /// Stops every workload gracefully.
+    pub async fn stop_all(&self) {
+        self.services.stop_all().await;
+    }
+
+    /// Waits until every server has stopped (Ctrl-C or SIGTERM stops them all).
+    pub async fn wait(self) -> io::Result<()> {
+        self.services.wait().await
+    }
+}
+
+/// The six listeners, bound before anything runs so that their addresses can be handed out
+/// first (to a balancer, or to a mesh's topology).
+pub(crate) struct Listeners {
+    pub(crate) details: TcpListener,
+    pub(crate) ratings: TcpListener,
+    /// v1, v2, v3, in [`REVIEWS_VERSIONS`] order.
+    pub(crate) reviews: [TcpListener; 3],
+    pub(crate) productpage: TcpListener,
+}
+
+impl Listeners {
+    /// Binds every service on 127.0.0.1: productpage on `productpage_port`, the rest on free ports.
+    pub(crate) fn bind(productpage_port: u16) -> io::Result<Self> {
+        Ok(Self {
+            details: chassis::server::bind_loopback(0)?,
+            ratings: chassis::server::bind_loopback(0)?,
+            reviews: [
+                chassis::server::bind_loopback(0)?,
+                chassis::server::bind_loopback(0)?,
+                chassis::server::bind_loopback(0)?,
+            ],
+            productpage: chassis::server::bind_loopback(productpage_port)?,
+        })
+    }
+
+    pub(crate) fn reviews_addresses(&self) -> io::Result<Vec<SocketAddr>> {
+        self.reviews.iter().map(TcpListener::local_addr).collect()
+    }
+}
+
+/// Where each caller sends its calls: straight to a service, to the balancer, or to a mesh's
+/// outbound listener.
+pub(crate) struct Calls {
+    /// productpage's calls to details.
+    pub(crate) details: SocketAddr,
+    /// productpage's calls to reviews.
+    pub(crate) reviews: SocketAddr,
+    /// productpage's calls to ratings.
+    pub(crate) ratings: SocketAddr,
+    /// reviews v2 and v3's calls to ratings.
+    pub(crate) ratings_from_reviews: SocketAddr,
+}
+
+/// Runs the six services on `listeners`, each caller pointed at `calls`: the one place both the
+/// plain launcher and the mesh start Bookinfo.
+pub(crate) fn start_services(
+    listeners: Listeners,
+    calls: &Calls,
+    pooled_backend_connections: bool,
+) -> io::Result<Launch> {
+    let mut launch = Launch::default();
+    launch.start_on("details-v1", listeners.details, |listener| {
+        details::run(listener, load(details::Config::load(&env(&[])))?)
+    })?;
+    launch.start_on("ratings-v1", listeners.ratings, |listener| {
+        ratings::run(listener, load(ratings::Config::load(&env(&[])))?)
+    })?;
+    for ((version, name), listener) in REVIEWS_VERSIONS
+        .into_iter()
+        .zip(["reviews-v1", "reviews-v2", "reviews-v3"])
+        .zip(listeners.reviews)
+    {
+        let reviews_env = env(&[
+            ("SERVICE_VERSION", version.to_owned()),
+            ("HOSTNAME", format!("{name}-local")),
+            (
+                "RATINGS_HOSTNAME",
+                calls.ratings_from_reviews.ip().to_string(),
+            ),
+            (
+                "RATINGS_SERVICE_PORT",
+                calls.ratings_from_reviews.port().to_string(),
+            ),
+        ]);
+        launch.start_on(name, listener, |listener| {
+            reviews::run(listener, load(reviews::Config::load(&reviews_env))?)
+        })?;
+    }
+    let productpage_env = env(&[
+        ("DETAILS_HOSTNAME", calls.details.ip().to_string()),
+        ("DETAILS_SERVICE_PORT", calls.details.port().to_string()),
+        ("REVIEWS_HOSTNAME", calls.reviews.ip().to_string()),
+        ("REVIEWS_SERVICE_PORT", calls.reviews.port().to_string()),
+        ("RATINGS_HOSTNAME", calls.ratings.ip().to_string()),
+        ("RATINGS_SERVICE_PORT", calls.ratings.port().to_string()),
+        (
+            "BACKEND_CONNECTION_POOLING",
+            pooled_backend_connections.to_string(),
+        ),
+    ]);
+    launch.start_on("productpage-v1", listeners.productpage, |listener| {
+        productpage::run(listener, load(productpage::Config::load(&productpage_env))?)
+    })?;
+    Ok(launch)
+}
+
+#[derive(Default)]
+/// The running services.
+pub(crate) struct Launch {
+    workloads: Vec<Workload>,
+    running: Vec<actix_web::rt::task::JoinHandle<io::Result<()>>>,
+}
+
+impl Launch {
+    fn workload(&self, name: &str) -> Option<&Workload> {
+        self.workloads.iter().find(|workload| workload.name == name)
+    }
+
+    pub(crate) async fn stop(&self, name: &str) -> io::Result<()> {
         let workload = self.workload(name).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("no workload named {name}"))
         })?;
@@ -136,48 +223,33 @@ impl LocalBookinfo {
         Ok(())
     }
 
-    /// Stops every workload gracefully.
-    pub async fn stop_all(&self) {
+    pub(crate) async fn stop_all(&self) {
         for workload in &self.workloads {
             workload.handle.stop(true).await;
         }
     }
 
-    /// Waits until every server has stopped (Ctrl-C or SIGTERM stops them all).
-    pub async fn wait(self) -> io::Result<()> {
+    pub(crate) async fn wait(self) -> io::Result<()> {
         for running in self.running {
             running.await.map_err(io::Error::other)??;
         }
         Ok(())
     }
 
-    fn workload(&self, name: &str) -> Option<&Workload> {
-        self.workloads.iter().find(|workload| workload.name == name)
-    }
-}
-
-#[derive(Default)]
-struct Launch {
-    workloads: Vec<Workload>,
-    running: Vec<actix_web::rt::task::JoinHandle<io::Result<()>>>,
-}
-
-impl Launch {
-    fn start<F>(&mut self, name: &'static str, run: F) -> io::Result<SocketAddr>
-    where
-        F: FnOnce(std::net::TcpListener) -> io::Result<Server>,
-    {
-        self.start_on(name, chassis::server::bind_loopback(0)?, run)
+    pub(crate) fn address_of(&self, name: &str) -> io::Result<SocketAddr> {
+        self.workload(name)
+            .map(|workload| workload.address)
+            .ok_or_else(|| io::Error::other(format!("{name} did not start")))
     }
 
     fn start_on<F>(
         &mut self,
         name: &'static str,
-        listener: std::net::TcpListener,
+        listener: TcpListener,
         run: F,
     ) -> io::Result<SocketAddr>
     where
-        F: FnOnce(std::net::TcpListener) -> io::Result<Server>,
+        F: FnOnce(TcpListener) -> io::Result<Server>,
     {
         let address = listener.local_addr()?;
         let server = run(listener)?;

@@ -1,0 +1,206 @@
+//! Bookinfo behind a real Envoy: the six services on loopback, every call between them and
+//! every call from outside going through the `mesh` crate's Envoy, which takes Istio YAML.
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ::mesh::{Mesh, MeshError, Topology, Workload as MeshWorkload};
+
+use crate::{Calls, Launch, Listeners, REVIEWS_VERSIONS, Workload};
+
+/// Where the mesh runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeshOptions {
+    /// Envoy's ingress gateway port on 127.0.0.1 (8080 for people, 0 for tests).
+    pub ingress_port: u16,
+    /// Envoy's admin port on 127.0.0.1 (15000 for people, 0 for tests).
+    pub admin_port: u16,
+    /// Envoy's home: its configuration, log, access log and the state `bookinfo mesh apply`
+    /// reads from another process.
+    pub dir: PathBuf,
+}
+
+/// Where `bookinfo mesh` keeps Envoy's files unless told otherwise.
+pub const DEFAULT_MESH_DIR: &str = "target/mesh";
+
+impl Default for MeshOptions {
+    fn default() -> Self {
+        Self {
+            ingress_port: 8080,
+            admin_port: 15000,
+            dir: PathBuf::from(DEFAULT_MESH_DIR),
+        }
+    }
+}
+
+/// The services Envoy knows, with the workloads that serve them.
+pub const MESH_SERVICES: [&str; 4] = ["details", "ratings", "reviews", "productpage"];
+
+/// A running Bookinfo inside a running mesh. Dropping it stops Envoy.
+pub struct LocalMesh {
+    /// Envoy's ingress gateway: where people and tests go.
+    pub ingress: SocketAddr,
+    services: Launch,
+    mesh: Mesh,
+}
+
+impl LocalMesh {
+    /// Binds the six services, starts Envoy in front of them (in a fresh Istio install's state:
+    /// the ingress answers 404 until a Gateway is applied), then runs each service with its
+    /// calls going to Envoy's outbound listeners. Starting Envoy blocks this thread until Envoy
+    /// is ready (bounded by [`mesh::START_WITHIN`](::mesh::START_WITHIN)).
+    pub async fn start(options: &MeshOptions) -> io::Result<Self> {
+        let listeners = Listeners::bind(0)?;
+        let reviews = listeners
+            .reviews_addresses()?
+            .into_iter()
+            .zip(REVIEWS_VERSIONS)
+            .map(|(address, version)| MeshWorkload::new("reviews", version, address))
+            .collect();
+        let topology = Topology::new()
+            .with_service(
+                "details",
+                vec![MeshWorkload::new(
+                    "details",
+                    "v1",
+                    listeners.details.local_addr()?,
+                )],
+            )
+            .with_service(
+                "ratings",
+                vec![MeshWorkload::new(
+                    "ratings",
+                    "v1",
+                    listeners.ratings.local_addr()?,
+                )],
+            )
+            .with_service("reviews", reviews)
+            .with_service(
+                "productpage",
+                vec![MeshWorkload::new(
+                    "productpage",
+                    "v1",
+                    listeners.productpage.local_addr()?,
+                )],
+            )
+            .with_ingress_port(options.ingress_port)
+            .with_admin_port(options.admin_port);
+        let envoy = ::mesh::find_envoy().map_err(to_io)?;
+        let mesh = Mesh::start(&topology, &options.dir, &envoy).map_err(to_io)?;
+
+        let outbound = |service: &str| {
+            mesh.outbound(service).ok_or_else(|| {
+                io::Error::other(format!("the mesh has no outbound listener for {service}"))
+            })
+        };
+        let calls = Calls {
+            details: outbound("details")?,
+            reviews: outbound("reviews")?,
+            ratings: outbound("ratings")?,
+            ratings_from_reviews: outbound("ratings")?,
+        };
+        // Envoy keeps connections to the services itself; productpage's fresh connection per call
+        // only costs a loopback handshake to Envoy.
+        let services = crate::start_services(listeners, &calls, false)?;
+        Ok(Self {
+            ingress: mesh.ports().ingress,
+            services,
+            mesh,
+        })
+    }
+
+    /// The mesh: apply and delete Istio YAML, read Envoy's stats.
+    pub fn mesh(&self) -> &Mesh {
+        &self.mesh
+    }
+
+    /// `http://127.0.0.1:<ingress port>`.
+    pub fn ingress_url(&self) -> String {
+        self.mesh.ingress_url()
+    }
+
+    /// Every running service, productpage last.
+    pub fn workloads(&self) -> &[Workload] {
+        &self.services.workloads
+    }
+
+    /// The address of the workload called `name` (`details-v1`, `reviews-v3`, …).
+    pub fn address_of(&self, name: &str) -> Option<SocketAddr> {
+        self.services.address_of(name).ok()
+    }
+
+    /// Stops one workload gracefully; Envoy then fails to connect to it, like a deleted pod.
+    pub async fn stop(&self, name: &str) -> io::Result<()> {
+        self.services.stop(name).await
+    }
+
+    /// Stops every workload gracefully.
+    pub async fn stop_all(&self) {
+        self.services.stop_all().await;
+    }
+
+    /// Waits until every server has stopped (Ctrl-C or SIGTERM stops them all), then stops Envoy.
+    pub async fn wait(self) -> io::Result<()> {
+        let Self { services, mesh, .. } = self;
+        let result = services.wait().await;
+        drop(mesh);
+        result
+    }
+}
+
+fn to_io(error: MeshError) -> io::Error {
+    io::Error::other(error.to_string())
+}
+
+/// What `bookinfo mesh` prints once everything is up: where to go and what to do next.
+pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
+    let mut text = format!(
+        "Bookinfo is running behind Envoy.\n  ingress   {}/productpage  (404 until a Gateway is applied)\n  admin     http://{}\n  work dir  {}\n",
+        local.ingress_url(),
+        local.mesh.ports().admin,
+        local.mesh.control().work_dir().display(),
+    );
+    for workload in local.workloads() {
+        text.push_str(&format!(
+            "  {:<15} http://{}\n",
+            workload.name, workload.address
+        ));
+    }
+    let dir = if options.dir.as_path() == std::path::Path::new(DEFAULT_MESH_DIR) {
+        String::new()
+    } else {
+        format!(" --dir {}", options.dir.display())
+    };
+    text.push_str(&format!(
+        "Apply Istio YAML from another shell:\n  bookinfo mesh apply{dir} -f networking/bookinfo-gateway.yaml\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
+    ));
+    text
+}
+
+/// `bookinfo mesh stats`: requests each version of each service (or of `service`) received.
+pub fn stats_report(
+    control: &::mesh::MeshControl,
+    service: Option<&str>,
+) -> Result<String, String> {
+    let services: Vec<&str> = match service {
+        Some(service) => vec![service],
+        None => MESH_SERVICES.to_vec(),
+    };
+    let mut text = String::new();
+    for service in services {
+        let counts = control
+            .requests_by_version(service)
+            .map_err(|error| error.to_string())?;
+        if counts.is_empty() {
+            return Err(format!(
+                "the mesh has no service named {service:?} (it has {})",
+                MESH_SERVICES.join(", ")
+            ));
+        }
+        for (version, count) in counts {
+            text.push_str(&format!("{service:<12} {version:<4} {count}\n"));
+        }
+    }
+    Ok(text)
+}
