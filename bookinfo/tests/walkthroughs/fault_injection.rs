@@ -1,0 +1,53 @@
+//! istio.io's "Fault Injection": a 7 s delay and an HTTP abort on jason's ratings calls.
+
+use std::time::Duration;
+
+use crate::helpers::spawn_mesh_with_gateway;
+
+const REVIEWS_UNAVAILABLE: &str = "Sorry, product reviews are currently unavailable for this book.";
+const RATINGS_UNAVAILABLE: &str = "Ratings service is currently unavailable";
+
+async fn mesh_with_jason_on_v2(name: &str) -> (crate::helpers::TestMesh, String) {
+    let mesh = spawn_mesh_with_gateway(name).await;
+    mesh.apply_file("destination-rule-all.yaml");
+    mesh.apply_file("virtual-service-all-v1.yaml");
+    mesh.apply_file("virtual-service-reviews-test-v2.yaml");
+    let jason = mesh.login("jason").await;
+    (mesh, jason)
+}
+
+#[actix_web::test]
+async fn delayed_ratings_make_jasons_page_give_up_on_reviews_after_two_tries_of_3_s() {
+    let (mesh, jason) = mesh_with_jason_on_v2("fault_injection_delay").await;
+    mesh.apply_file("virtual-service-ratings-test-delay.yaml");
+
+    let page = mesh.page_as(&jason).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(REVIEWS_UNAVAILABLE), "{}", page.body);
+    // productpage gives reviews 3 s per try and tries twice; reviews v2 waits 10 s for the
+    // 7 s-delayed ratings, so the page can only come back once both tries have timed out.
+    assert!(
+        page.took >= Duration::from_millis(5500),
+        "took {:?}",
+        page.took
+    );
+    assert!(page.took < Duration::from_secs(12), "took {:?}", page.took);
+}
+
+#[actix_web::test]
+async fn aborted_ratings_show_jason_that_ratings_are_unavailable_and_no_one_else() {
+    let (mesh, jason) = mesh_with_jason_on_v2("fault_injection_abort").await;
+    mesh.apply_file("virtual-service-ratings-test-abort.yaml");
+
+    let page = mesh.page_as(&jason).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(RATINGS_UNAVAILABLE), "{}", page.body);
+
+    let anonymous = mesh.anonymous_page().await;
+    assert_eq!(anonymous.status, 200, "{}", anonymous.body);
+    assert!(
+        !anonymous.body.contains(RATINGS_UNAVAILABLE),
+        "{}",
+        anonymous.body
+    );
+}

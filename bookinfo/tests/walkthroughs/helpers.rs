@@ -1,0 +1,171 @@
+//! One mesh per test, and one method per thing istio.io's task scripts do against it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use awc::Client;
+use bookinfo::mesh::{LocalMesh, MeshOptions};
+
+/// Comfortably above the slowest page a walkthrough produces (the 6 s delay-injection page), so
+/// a hang fails the test instead of stalling it.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct TestMesh {
+    pub local: LocalMesh,
+    client: Client,
+}
+
+/// One fetched page and how long it took.
+pub struct Page {
+    pub status: u16,
+    pub body: String,
+    pub took: Duration,
+}
+
+/// What the reviews on a product page look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stars {
+    None,
+    Black,
+    Red,
+}
+
+impl Page {
+    /// Filled or empty stars, the way the task scripts look for them, and their colour.
+    pub fn stars(&self) -> Stars {
+        if !self.body.contains("glyphicon glyphicon-star") {
+            Stars::None
+        } else if self.body.contains("stars-red") {
+            Stars::Red
+        } else {
+            assert!(
+                self.body.contains("stars-black"),
+                "stars of neither colour:\n{}",
+                self.body
+            );
+            Stars::Black
+        }
+    }
+}
+
+/// Starts Bookinfo and Envoy with the ingress and admin on free ports, in a work dir of the
+/// test's own (`name`), in the state of a fresh Istio install: no Gateway, no routing rule.
+pub async fn spawn_mesh(name: &str) -> TestMesh {
+    chassis::telemetry::init_for_tests();
+    let options = MeshOptions {
+        ingress_port: 0,
+        admin_port: 0,
+        dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join("walkthroughs")
+            .join(name),
+    };
+    // A missing Envoy fails here with the error naming scripts/deps/envoy.sh.
+    let local = LocalMesh::start(&options)
+        .await
+        .unwrap_or_else(|error| panic!("the mesh starts: {error}"));
+    for workload in local.workloads() {
+        chassis::testing::wait_ready(workload.address, "/health")
+            .await
+            .unwrap_or_else(|error| panic!("{} ready: {error}", workload.name));
+    }
+    TestMesh {
+        local,
+        client: Client::builder()
+            .disable_redirects()
+            .timeout(CLIENT_TIMEOUT)
+            .finish(),
+    }
+}
+
+/// A mesh with `bookinfo-gateway.yaml` applied: the start of every task after the first.
+pub async fn spawn_mesh_with_gateway(name: &str) -> TestMesh {
+    let mesh = spawn_mesh(name).await;
+    mesh.apply_file("bookinfo-gateway.yaml");
+    mesh
+}
+
+impl TestMesh {
+    /// `kubectl apply -f networking/<file>`; returns once Envoy has the configuration.
+    pub fn apply_file(&self, file: &str) -> String {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../networking")
+            .join(file);
+        let yaml = mesh::read_manifests(&path.to_string_lossy())
+            .unwrap_or_else(|error| panic!("{file}: {error}"));
+        self.apply(&yaml)
+    }
+
+    /// `kubectl apply -f -` with `yaml`, as the task pages do with inline resources.
+    pub fn apply(&self, yaml: &str) -> String {
+        self.local
+            .mesh()
+            .apply(yaml)
+            .unwrap_or_else(|error| panic!("apply: {error}"))
+            .to_string()
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
+        let started = Instant::now();
+        let mut request = self
+            .client
+            .get(format!("http://{}{path}", self.local.ingress));
+        if let Some(cookie) = cookie {
+            request = request.insert_header(("cookie", cookie));
+        }
+        let mut response = request.send().await.expect("the ingress answers");
+        let body = response.body().limit(1 << 20).await.expect("body");
+        Page {
+            status: response.status().as_u16(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            took: started.elapsed(),
+        }
+    }
+
+    /// `/productpage` as nobody in particular.
+    pub async fn anonymous_page(&self) -> Page {
+        self.get("/productpage", None).await
+    }
+
+    /// `/productpage` with the session cookie `cookie`.
+    pub async fn page_as(&self, cookie: &str) -> Page {
+        self.get("/productpage", Some(cookie)).await
+    }
+
+    /// Logs in as the task scripts do (form POST to /login through the ingress) and returns the
+    /// `name=value` of the session cookie.
+    pub async fn login(&self, user: &str) -> String {
+        let response = self
+            .client
+            .post(format!("http://{}/login", self.local.ingress))
+            .send_form(&[("username", user), ("passwd", "password")])
+            .await
+            .expect("login answers");
+        let cookie = response
+            .headers()
+            .get_all("set-cookie")
+            .filter_map(|value| value.to_str().ok())
+            .find(|value| value.starts_with("session="))
+            .and_then(|value| value.split(';').next())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!cookie.is_empty(), "login set no session cookie");
+        cookie
+    }
+
+    /// The stars seen on `count` pages (anonymous when `cookie` is `None`).
+    pub async fn stars_over(&self, count: usize, cookie: Option<&str>) -> Vec<Stars> {
+        let mut seen = Vec::with_capacity(count);
+        for _ in 0..count {
+            let page = self.get("/productpage", cookie).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            seen.push(page.stars());
+        }
+        seen
+    }
+}
+
+/// How many of `seen` are `stars`.
+pub fn count(seen: &[Stars], stars: Stars) -> usize {
+    seen.iter().filter(|seen| **seen == stars).count()
+}

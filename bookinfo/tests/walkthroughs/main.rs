@@ -1,0 +1,8 @@
+//! istio.io's Bookinfo tasks, step by step, on the real services behind a real Envoy: each test
+//! starts its own mesh and checks through the ingress what the task's scripts check.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fault_injection;
+mod helpers;
+mod request_routing;
+mod start_state;
