@@ -6,3 +6,4 @@ mod fault_injection;
 mod helpers;
 mod request_routing;
 mod start_state;
+mod traffic_shifting;
