@@ -5,5 +5,6 @@
 mod fault_injection;
 mod helpers;
 mod request_routing;
+mod request_timeouts;
 mod start_state;
 mod traffic_shifting;
