@@ -165,6 +165,34 @@ impl TestMesh {
     }
 }
 
+impl TestMesh {
+    /// `rounds` bursts of `concurrency` simultaneous GETs of `path`, each burst waited for before
+    /// the next. Returns every status; a request that does not finish within the client timeout
+    /// fails the test, so a hang cannot pass.
+    pub async fn burst(&self, path: &str, concurrency: usize, rounds: usize) -> Vec<u16> {
+        let url = format!("http://{}{path}", self.local.ingress);
+        let mut statuses = Vec::with_capacity(concurrency * rounds);
+        for _ in 0..rounds {
+            let calls: Vec<_> = (0..concurrency)
+                .map(|_| {
+                    let client = self.client.clone();
+                    let url = url.clone();
+                    actix_web::rt::spawn(async move {
+                        let mut response = client.get(url).send().await.expect("answered");
+                        // Read the body so that a stalled response counts as a hang.
+                        response.body().limit(1 << 20).await.expect("body");
+                        response.status().as_u16()
+                    })
+                })
+                .collect();
+            for call in calls {
+                statuses.push(call.await.expect("the call completes"));
+            }
+        }
+        statuses
+    }
+}
+
 /// How many of `seen` are `stars`.
 pub fn count(seen: &[Stars], stars: Stars) -> usize {
     seen.iter().filter(|seen| **seen == stars).count()
