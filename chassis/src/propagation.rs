@@ -159,7 +159,10 @@ mod tests {
     #[test]
     fn non_ascii_value_is_sent_as_utf8_bytes() {
         let forwarded = ForwardedHeaders::default().with(END_USER, "jösé");
-        assert_eq!(forwarded.get(END_USER).unwrap().as_bytes(), "jösé".as_bytes());
+        assert_eq!(
+            forwarded.get(END_USER).unwrap().as_bytes(),
+            "jösé".as_bytes()
+        );
     }
 
     #[test]
