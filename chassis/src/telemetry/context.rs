@@ -17,8 +17,9 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::propagation::ForwardedHeaders;
 
-/// The forwarded headers that carry trace context we replace with our own.
-pub const TRACE_CONTEXT_HEADERS: [&str; 8] = [
+/// The B3 and W3C headers that a client span's context replaces on an outbound call (the
+/// other trace headers of [`crate::propagation::TRACE_CONTEXT_HEADERS`] go on verbatim).
+pub const SPAN_CONTEXT_HEADERS: [&str; 8] = [
     "x-b3-traceid",
     "x-b3-spanid",
     "x-b3-parentspanid",
@@ -54,10 +55,10 @@ pub(crate) fn with_span_context(
     opentelemetry::global::get_text_map_propagator(|propagator| {
         propagator.inject_context(&context, &mut injected);
     });
-    let mut outgoing = TRACE_CONTEXT_HEADERS
+    let mut outgoing = SPAN_CONTEXT_HEADERS
         .iter()
         .fold(headers.clone(), |outgoing, name| outgoing.without(name));
-    for name in TRACE_CONTEXT_HEADERS {
+    for name in SPAN_CONTEXT_HEADERS {
         if let Some(value) = injected.get(name).filter(|value| !value.is_empty()) {
             outgoing = outgoing.with(name, value);
         }
