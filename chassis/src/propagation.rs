@@ -39,6 +39,28 @@ pub const FORWARDED_HEADERS: [&str; 21] = [
     END_USER,
 ];
 
+/// The part of [`FORWARDED_HEADERS`] that carries only trace context and request ids: no user
+/// name, credentials, cookies or user agent. This is all a call leaving the mesh (to a third
+/// party) may carry; see [`ForwardedHeaders::trace_context_only`].
+pub const TRACE_CONTEXT_HEADERS: [&str; 16] = [
+    "x-request-id",
+    "x-b3-traceid",
+    "x-b3-spanid",
+    "x-b3-parentspanid",
+    "x-b3-sampled",
+    "x-b3-flags",
+    "b3",
+    "x-ot-span-context",
+    "x-datadog-trace-id",
+    "x-datadog-parent-id",
+    "x-datadog-sampling-priority",
+    "traceparent",
+    "tracestate",
+    "x-cloud-trace-context",
+    "grpc-trace-bin",
+    "sw8",
+];
+
 /// The forwardable headers of one incoming request, ready to be put on outbound calls.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ForwardedHeaders {
@@ -76,6 +98,14 @@ impl ForwardedHeaders {
                 .push((HeaderName::from_static(name), value));
         }
         replaced
+    }
+
+    /// Keeps only the [`TRACE_CONTEXT_HEADERS`], for a call to a third party outside the mesh:
+    /// a user's cookie, `authorization`, `jwt` or `end-user` must never reach it.
+    pub fn trace_context_only(mut self) -> Self {
+        self.headers
+            .retain(|(header, _)| TRACE_CONTEXT_HEADERS.contains(&header.as_str()));
+        self
     }
 
     /// The value of `name`, if present.
@@ -169,6 +199,41 @@ mod tests {
     fn unsendable_value_drops_the_header() {
         let forwarded = ForwardedHeaders::default().with(END_USER, "bad\nvalue");
         assert!(forwarded.get(END_USER).is_none());
+    }
+
+    #[test]
+    fn trace_context_only_drops_identity_and_credentials() {
+        let incoming = headers(&[
+            ("x-request-id", "abc"),
+            (
+                "traceparent",
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            ),
+            ("cookie", "session=secret"),
+            ("authorization", "Bearer secret"),
+            ("jwt", "secret"),
+            ("end-user", "jason"),
+            ("user-agent", "curl/8"),
+        ]);
+        let forwarded = ForwardedHeaders::from_headers(&incoming).trace_context_only();
+        let names: Vec<_> = forwarded.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["x-request-id", "traceparent"]);
+    }
+
+    /// A header added to the forwarded list must be put on one side or the other on purpose.
+    #[test]
+    fn every_forwarded_header_is_either_trace_context_or_identity() {
+        let identity = ["user-agent", "cookie", "authorization", "jwt", END_USER];
+        for name in FORWARDED_HEADERS {
+            let is_trace = TRACE_CONTEXT_HEADERS.contains(&name);
+            assert_ne!(is_trace, identity.contains(&name), "{name} is unclassified");
+        }
+        for name in TRACE_CONTEXT_HEADERS {
+            assert!(
+                FORWARDED_HEADERS.contains(&name),
+                "{name} is not forwarded at all"
+            );
+        }
     }
 
     #[test]

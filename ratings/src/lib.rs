@@ -1,10 +1,52 @@
-//! The Bookinfo ratings service (being written).
+//! ratings, Bookinfo's star service: `GET /ratings/{id}` gives each reviewer's stars for a
+//! product, `POST` replaces them (in memory), and `/health` answers probes. `SERVICE_VERSION`
+//! picks upstream's fault personas (`v-faulty`, `v-delayed`, `v-unavailable`, `v-unhealthy`).
+//!
+//! # Layout
+//! - [`config`]: `SERVICE_VERSION` and the persona knobs, read once.
+//! - [`persona`]: what each misbehaving version does to reads and to `/health`.
+//! - [`product_id`]: the id as upstream reads it (JavaScript's `parseInt`).
+//! - [`ratings`]: the answer's shape and the rules for POSTed ratings.
+//! - [`store`]: where ratings are kept.
+//! - [`error`]: the error type and its responses. `routes`: the HTTP routes.
+
+pub mod config;
+pub mod error;
+pub mod persona;
+pub mod product_id;
+pub mod ratings;
+mod routes;
+pub mod store;
 
 use std::net::TcpListener;
+use std::time::Instant;
 
 use actix_web::dev::Server;
+use actix_web::web;
 
-/// Serves ratings on `listener`.
-pub fn run(listener: TcpListener) -> std::io::Result<Server> {
-    chassis::server::serve(listener, |_cfg| {})
+pub use config::Config;
+pub use error::Error;
+
+use config::Storage;
+use routes::AppState;
+use store::{InMemoryStore, RatingsStore};
+
+/// Serves ratings on `listener` until the server is stopped.
+pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+    let store = match config.storage {
+        Storage::InMemory { max_products } => {
+            RatingsStore::InMemory(InMemoryStore::new(max_products))
+        }
+    };
+    // One state for every worker: POSTed ratings and the personas' clock are per process.
+    let state = web::Data::new(AppState {
+        persona: config.persona,
+        store,
+        started: Instant::now(),
+        max_body_bytes: config.max_body_bytes,
+    });
+    chassis::server::serve(listener, move |cfg| {
+        cfg.app_data(state.clone());
+        routes::configure(cfg);
+    })
 }

@@ -1,9 +1,11 @@
-//! `ratings` binary (being written).
+//! `ratings` binary: reads its configuration, starts telemetry, serves until SIGTERM.
+
+use chassis::config::{ProcessEnv, exit_usage, port_from_args};
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = chassis::config::port_from_args(std::env::args())
-        .unwrap_or_else(|e| chassis::config::exit_usage(e));
+    let port = port_from_args(std::env::args()).unwrap_or_else(|errors| exit_usage(errors));
+    let config = ratings::Config::load(&ProcessEnv).unwrap_or_else(|errors| exit_usage(errors));
     let _telemetry = chassis::telemetry::init("ratings");
-    ratings::run(chassis::server::bind(port)?)?.await
+    ratings::run(chassis::server::bind(port)?, config)?.await
 }

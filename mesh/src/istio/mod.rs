@@ -1,0 +1,516 @@
+//! Istio resources as `kubectl apply -f` takes them: multi-document YAML of Gateways,
+//! VirtualServices and DestinationRules, parsed strictly, checked the way Istio's validation
+//! webhook checks them, and kept in a [`ResourceSet`] keyed by kind, namespace and name.
+
+mod spec;
+mod validate;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+pub use spec::*;
+
+use crate::error::ParseError;
+use crate::topology::NAMESPACE;
+
+/// The API group all three kinds belong to.
+pub const API_GROUP: &str = "networking.istio.io";
+
+/// The versions of that group Istio serves (all the same schema for these kinds).
+pub const API_VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha3"];
+
+/// The kinds this mesh translates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Gateway,
+    VirtualService,
+    DestinationRule,
+}
+
+/// Which resource: kind, namespace and name, as Kubernetes identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceKey {
+    pub kind: Kind,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// A parsed, validated resource.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub key: ResourceKey,
+    pub spec: Spec,
+    /// The `spec` as written, to tell "configured" from "unchanged" and to persist the set.
+    pub document: Value,
+}
+
+#[derive(Debug, Clone)]
+pub enum Spec {
+    Gateway(GatewaySpec),
+    VirtualService(VirtualServiceSpec),
+    DestinationRule(DestinationRuleSpec),
+}
+
+/// What applying or deleting did to one resource, in `kubectl`'s words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub key: ResourceKey,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Created,
+    Configured,
+    Unchanged,
+    Deleted,
+    /// `delete` of a resource that is not there; reported, not an error.
+    NotFound,
+}
+
+/// The resources in force. Iteration is in creation order, which Istio uses to order
+/// VirtualServices merged on a gateway and to pick between conflicting ones.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceSet {
+    entries: BTreeMap<ResourceKey, Entry>,
+    next_created: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    /// Stands in for `metadata.creationTimestamp`: kept when a resource is re-applied.
+    created: u64,
+    resource: Resource,
+}
+
+// === impl Kind ===
+
+impl Kind {
+    fn from_name(kind: &str) -> Option<Self> {
+        match kind {
+            "Gateway" => Some(Self::Gateway),
+            "VirtualService" => Some(Self::VirtualService),
+            "DestinationRule" => Some(Self::DestinationRule),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Gateway => "Gateway",
+            Self::VirtualService => "VirtualService",
+            Self::DestinationRule => "DestinationRule",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+// === impl ResourceKey ===
+
+impl fmt::Display for ResourceKey {
+    /// `VirtualService reviews`, or `Gateway istio-system/cert-manager-gateway` outside `default`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.namespace == NAMESPACE {
+            write!(f, "{} {}", self.kind, self.name)
+        } else {
+            write!(f, "{} {}/{}", self.kind, self.namespace, self.name)
+        }
+    }
+}
+
+// === impl Change ===
+
+impl fmt::Display for Change {
+    /// `virtualservice.networking.istio.io/reviews created`, as `kubectl apply` prints it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let action = match self.action {
+            Action::Created => "created",
+            Action::Configured => "configured",
+            Action::Unchanged => "unchanged",
+            Action::Deleted => "deleted",
+            Action::NotFound => "not found",
+        };
+        write!(
+            f,
+            "{}.{API_GROUP}/{} {action}",
+            self.key.kind.name().to_ascii_lowercase(),
+            self.key.name
+        )
+    }
+}
+
+// === parsing ===
+
+/// Parses every document in `text` (YAML, `---`-separated; empty documents skipped) into
+/// validated resources. The first problem found refuses the whole text.
+pub fn parse(text: &str) -> Result<Vec<Resource>, ParseError> {
+    documents(text)?
+        .into_iter()
+        .map(|(index, document)| parse_resource(index, document))
+        .collect()
+}
+
+/// Reads only kind, namespace and name of every document: what `delete -f` needs.
+pub fn parse_keys(text: &str) -> Result<Vec<ResourceKey>, ParseError> {
+    documents(text)?
+        .into_iter()
+        .map(|(index, document)| header(index, &document).map(|(key, _)| key))
+        .collect()
+}
+
+/// The non-empty documents in `text`, numbered from 1 as a reader counts them.
+fn documents(text: &str) -> Result<Vec<(usize, Value)>, ParseError> {
+    let mut out = Vec::new();
+    for (index, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
+        let index = index + 1;
+        let value = Value::deserialize(document).map_err(|error| ParseError::Yaml {
+            document: index,
+            message: error.to_string(),
+        })?;
+        if !value.is_null() {
+            out.push((index, value));
+        }
+    }
+    Ok(out)
+}
+
+/// Checks `apiVersion` and `kind`, reads `metadata`, and returns the key and the `spec`.
+fn header(index: usize, document: &Value) -> Result<(ResourceKey, Value), ParseError> {
+    let problem = |message: String| ParseError::Document {
+        document: index,
+        message,
+    };
+    let object = document
+        .as_object()
+        .ok_or_else(|| problem("is not a mapping".into()))?;
+    let text_field = |name: &str| object.get(name).and_then(Value::as_str);
+    let api_version =
+        text_field("apiVersion").ok_or_else(|| problem("has no apiVersion".into()))?;
+    let kind_name = text_field("kind").ok_or_else(|| problem("has no kind".into()))?;
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let kind = Kind::from_name(kind_name)
+        .filter(|_| group == API_GROUP)
+        .ok_or_else(|| ParseError::UnsupportedKind {
+            document: index,
+            api_version: api_version.to_owned(),
+            kind: kind_name.to_owned(),
+        })?;
+    if !API_VERSIONS.contains(&version) {
+        return Err(problem(format!(
+            "{kind}: apiVersion {api_version} is not served (use {API_GROUP}/v1, v1beta1 or v1alpha3)"
+        )));
+    }
+    for field in object.keys() {
+        if !matches!(
+            field.as_str(),
+            "apiVersion" | "kind" | "metadata" | "spec" | "status"
+        ) {
+            return Err(problem(format!("{kind}: {field} is not supported")));
+        }
+    }
+    let metadata = object.get("metadata").and_then(Value::as_object);
+    let name = metadata
+        .and_then(|metadata| metadata.get("name"))
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty())
+        .ok_or_else(|| problem(format!("{kind}: metadata.name is required")))?;
+    let namespace = metadata
+        .and_then(|metadata| metadata.get("namespace"))
+        .and_then(Value::as_str)
+        .unwrap_or(NAMESPACE);
+    let key = ResourceKey {
+        kind,
+        namespace: namespace.to_owned(),
+        name: name.to_owned(),
+    };
+    let spec = object
+        .get("spec")
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    Ok((key, spec))
+}
+
+fn parse_resource(index: usize, document: Value) -> Result<Resource, ParseError> {
+    let (key, document) = header(index, &document)?;
+    let spec = match key.kind {
+        Kind::Gateway => Spec::Gateway(typed(&key, &document)?),
+        Kind::VirtualService => Spec::VirtualService(typed(&key, &document)?),
+        Kind::DestinationRule => Spec::DestinationRule(typed(&key, &document)?),
+    };
+    validate::check(&spec).map_err(|(path, message)| ParseError::Field {
+        resource: key.to_string(),
+        path,
+        message,
+    })?;
+    Ok(Resource {
+        key,
+        spec,
+        document,
+    })
+}
+
+/// Deserializes a spec, turning serde's complaints into refusals that name the field.
+fn typed<T: serde::de::DeserializeOwned>(key: &ResourceKey, spec: &Value) -> Result<T, ParseError> {
+    serde_path_to_error::deserialize(spec).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.inner().to_string();
+        let (path, message) = explain(&path, &inner);
+        ParseError::Field {
+            resource: key.to_string(),
+            path,
+            message,
+        }
+    })
+}
+
+/// Rewords serde's messages: an unknown field becomes "is not supported" with the fields that
+/// are, an unknown enum value names the value.
+fn explain(path: &str, inner: &str) -> (String, String) {
+    let supported = |rest: &str| {
+        let list: Vec<&str> = rest.split('`').skip(1).step_by(2).collect::<Vec<_>>();
+        if list.is_empty() {
+            String::new()
+        } else {
+            format!(" (supported here: {})", list.join(", "))
+        }
+    };
+    if let Some(rest) = inner.strip_prefix("unknown field `") {
+        let (_, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        return (
+            path.to_owned(),
+            format!("is not supported{}", supported(expected)),
+        );
+    }
+    if let Some(rest) = inner.strip_prefix("unknown variant `") {
+        let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        return (
+            path.to_owned(),
+            format!("value {value} is not supported{}", supported(expected)),
+        );
+    }
+    let path = if path == "." { "spec" } else { path };
+    (path.to_owned(), inner.to_owned())
+}
+
+// === impl ResourceSet ===
+
+impl ResourceSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Creates or replaces each resource, as `kubectl apply` does; a replaced resource keeps its
+    /// place in creation order.
+    pub fn apply(&mut self, resources: Vec<Resource>) -> Vec<Change> {
+        resources
+            .into_iter()
+            .map(|resource| {
+                let key = resource.key.clone();
+                let action = match self.entries.get_mut(&key) {
+                    Some(entry) if entry.resource.document == resource.document => {
+                        Action::Unchanged
+                    }
+                    Some(entry) => {
+                        entry.resource = resource;
+                        Action::Configured
+                    }
+                    None => {
+                        let created = self.next_created;
+                        self.next_created += 1;
+                        self.entries
+                            .insert(key.clone(), Entry { created, resource });
+                        Action::Created
+                    }
+                };
+                Change { key, action }
+            })
+            .collect()
+    }
+
+    /// Removes each resource; one that is not there is reported as [`Action::NotFound`].
+    pub fn delete(&mut self, keys: Vec<ResourceKey>) -> Vec<Change> {
+        keys.into_iter()
+            .map(|key| {
+                let action = if self.entries.remove(&key).is_some() {
+                    Action::Deleted
+                } else {
+                    Action::NotFound
+                };
+                Change { key, action }
+            })
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn get(&self, key: &ResourceKey) -> Option<&Resource> {
+        self.entries.get(key).map(|entry| &entry.resource)
+    }
+
+    /// Every resource, oldest first (ties by kind, namespace, name).
+    pub fn in_creation_order(&self) -> Vec<&Resource> {
+        let mut entries: Vec<&Entry> = self.entries.values().collect();
+        entries.sort_by_key(|entry| entry.created);
+        entries.into_iter().map(|entry| &entry.resource).collect()
+    }
+
+    /// Gateways, oldest first.
+    pub fn gateways(&self) -> Vec<(&ResourceKey, &GatewaySpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::Gateway(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// VirtualServices, oldest first.
+    pub fn virtual_services(&self) -> Vec<(&ResourceKey, &VirtualServiceSpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::VirtualService(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// DestinationRules, oldest first.
+    pub fn destination_rules(&self) -> Vec<(&ResourceKey, &DestinationRuleSpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::DestinationRule(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The set as JSON, oldest first, for another process to pick up with [`Self::from_json`].
+    pub fn to_json(&self) -> Value {
+        let items: Vec<Value> = self
+            .in_creation_order()
+            .into_iter()
+            .map(|resource| {
+                serde_json::json!({
+                    "apiVersion": format!("{API_GROUP}/v1"),
+                    "kind": resource.key.kind.name(),
+                    "metadata": {"name": resource.key.name, "namespace": resource.key.namespace},
+                    "spec": resource.document,
+                })
+            })
+            .collect();
+        serde_json::json!({ "items": items })
+    }
+
+    /// Reads what [`Self::to_json`] wrote; resources are re-validated on the way in.
+    pub fn from_json(value: &Value) -> Result<Self, ParseError> {
+        let items = value
+            .get("items")
+            .and_then(Value::as_array)
+            .ok_or_else(|| ParseError::Document {
+                document: 1,
+                message: "saved state has no items".into(),
+            })?;
+        let mut set = Self::new();
+        for (index, item) in items.iter().enumerate() {
+            let resource = parse_resource(index + 1, item.clone())?;
+            set.apply(vec![resource]);
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REVIEWS_V1: &str = "
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+";
+
+    #[test]
+    fn parse_reads_every_document_and_skips_empty_ones() {
+        let text = format!("---\n{REVIEWS_V1}---\n# only a comment\n---\n{REVIEWS_V1}");
+        let resources = parse(&text).unwrap();
+        assert_eq!(resources.len(), 2);
+        assert_eq!(resources[0].key.to_string(), "VirtualService reviews");
+        assert_eq!(resources[0].key.namespace, "default");
+    }
+
+    #[test]
+    fn parse_refuses_an_unsupported_field_naming_its_path() {
+        let text = REVIEWS_V1.replace("  - route:", "  - corsPolicy: {}\n    route:");
+        let error = parse(&text).unwrap_err().to_string();
+        assert!(
+            error.starts_with("VirtualService reviews: http[0].corsPolicy is not supported"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn parse_refuses_other_kinds_and_groups() {
+        let service_entry =
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\n";
+        let error = parse(service_entry).unwrap_err().to_string();
+        assert!(error.contains("ServiceEntry"), "{error}");
+        let http_route =
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x}\n";
+        assert!(parse(http_route).is_err());
+    }
+
+    #[test]
+    fn apply_reports_created_configured_and_unchanged_like_kubectl() {
+        let mut set = ResourceSet::new();
+        let first = set.apply(parse(REVIEWS_V1).unwrap());
+        assert_eq!(
+            first[0].to_string(),
+            "virtualservice.networking.istio.io/reviews created"
+        );
+        let again = set.apply(parse(REVIEWS_V1).unwrap());
+        assert_eq!(again[0].action, Action::Unchanged);
+        let changed = set.apply(parse(&REVIEWS_V1.replace("v1}", "v2}")).unwrap());
+        assert_eq!(changed[0].action, Action::Configured);
+        let gone = set.delete(parse_keys(REVIEWS_V1).unwrap());
+        assert_eq!(gone[0].action, Action::Deleted);
+        assert!(set.is_empty());
+    }
+
+    #[test]
+    fn creation_order_survives_reapplying_and_a_json_round_trip() {
+        let mut set = ResourceSet::new();
+        set.apply(parse(REVIEWS_V1).unwrap());
+        set.apply(parse(&REVIEWS_V1.replace("name: reviews", "name: another")).unwrap());
+        set.apply(parse(&REVIEWS_V1.replace("v1}", "v3}")).unwrap());
+        let restored = ResourceSet::from_json(&set.to_json()).unwrap();
+        let names: Vec<_> = restored
+            .in_creation_order()
+            .iter()
+            .map(|resource| resource.key.name.clone())
+            .collect();
+        assert_eq!(names, ["reviews", "another"]);
+    }
+}

@@ -1,0 +1,279 @@
+//! The `spec` of each supported Istio kind, field by field. A field Istio has but this mesh does
+//! not simulate is simply absent here: serde's `deny_unknown_fields` turns it into a refusal that
+//! names the field's path, so nothing is silently ignored.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::duration::IstioDuration;
+
+// === Gateway ===
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GatewaySpec {
+    #[serde(default)]
+    pub selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub servers: Vec<Server>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Server {
+    pub port: ServerPort,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServerPort {
+    pub number: u32,
+    pub name: Option<String>,
+    pub protocol: String,
+}
+
+// === VirtualService ===
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VirtualServiceSpec {
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Gateways (`name` or `namespace/name`) and the reserved `mesh`; empty means `mesh` only.
+    #[serde(default)]
+    pub gateways: Vec<String>,
+    #[serde(default)]
+    pub http: Vec<HttpRoute>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HttpRoute {
+    pub name: Option<String>,
+    /// Blocks ORed; the conditions inside one block ANDed. Empty matches everything.
+    #[serde(default, rename = "match")]
+    pub matches: Vec<MatchRequest>,
+    #[serde(default)]
+    pub route: Vec<RouteDestination>,
+    pub fault: Option<Fault>,
+    pub timeout: Option<IstioDuration>,
+    pub retries: Option<Retries>,
+    pub rewrite: Option<Rewrite>,
+    pub mirror: Option<Destination>,
+    pub mirror_percentage: Option<Percent>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MatchRequest {
+    pub name: Option<String>,
+    pub uri: Option<StringMatch>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, StringMatch>,
+    #[serde(default)]
+    pub without_headers: BTreeMap<String, StringMatch>,
+    #[serde(default)]
+    pub query_params: BTreeMap<String, StringMatch>,
+    pub method: Option<StringMatch>,
+    pub authority: Option<StringMatch>,
+    pub scheme: Option<StringMatch>,
+    #[serde(default)]
+    pub ignore_uri_case: bool,
+    pub port: Option<u32>,
+    #[serde(default)]
+    pub gateways: Vec<String>,
+}
+
+/// One of `exact`, `prefix` or `regex` (RE2, whole-string), or none: "present".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StringMatch {
+    pub exact: Option<String>,
+    pub prefix: Option<String>,
+    pub regex: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RouteDestination {
+    pub destination: Destination,
+    pub weight: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Destination {
+    pub host: String,
+    pub subset: Option<String>,
+    pub port: Option<PortSelector>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PortSelector {
+    pub number: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Fault {
+    pub delay: Option<FaultDelay>,
+    pub abort: Option<FaultAbort>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FaultDelay {
+    pub fixed_delay: Option<IstioDuration>,
+    pub percentage: Option<Percent>,
+    /// The deprecated integer form (older upstream files use `percent: 100`).
+    pub percent: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FaultAbort {
+    pub http_status: Option<u32>,
+    pub percentage: Option<Percent>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Percent {
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Retries {
+    pub attempts: Option<i64>,
+    pub per_try_timeout: Option<IstioDuration>,
+    pub retry_on: Option<String>,
+    pub retry_ignore_previous_hosts: Option<bool>,
+    pub backoff: Option<IstioDuration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Rewrite {
+    pub uri: Option<String>,
+    pub authority: Option<String>,
+}
+
+// === DestinationRule ===
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DestinationRuleSpec {
+    pub host: String,
+    pub traffic_policy: Option<TrafficPolicy>,
+    #[serde(default)]
+    pub subsets: Vec<Subset>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Subset {
+    pub name: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    pub traffic_policy: Option<TrafficPolicy>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TrafficPolicy {
+    pub load_balancer: Option<LoadBalancer>,
+    pub connection_pool: Option<ConnectionPool>,
+    pub outlier_detection: Option<OutlierDetection>,
+    pub tls: Option<ClientTls>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LoadBalancer {
+    pub simple: Option<SimpleLb>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SimpleLb {
+    #[serde(rename = "UNSPECIFIED")]
+    Unspecified,
+    #[serde(rename = "ROUND_ROBIN")]
+    RoundRobin,
+    #[serde(rename = "RANDOM")]
+    Random,
+    #[serde(rename = "LEAST_REQUEST")]
+    LeastRequest,
+    /// Deprecated in Istio; treated as `LEAST_REQUEST`, as Istio does.
+    #[serde(rename = "LEAST_CONN")]
+    LeastConn,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConnectionPool {
+    pub tcp: Option<TcpSettings>,
+    pub http: Option<HttpSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TcpSettings {
+    pub max_connections: Option<u32>,
+    pub connect_timeout: Option<IstioDuration>,
+    pub max_connection_duration: Option<IstioDuration>,
+    pub idle_timeout: Option<IstioDuration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HttpSettings {
+    pub http1_max_pending_requests: Option<u32>,
+    pub http2_max_requests: Option<u32>,
+    pub max_requests_per_connection: Option<u32>,
+    pub max_retries: Option<u32>,
+    pub idle_timeout: Option<IstioDuration>,
+    pub h2_upgrade_policy: Option<H2UpgradePolicy>,
+}
+
+/// Only the policies that keep HTTP/1.1 to the workloads; `UPGRADE` is not simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum H2UpgradePolicy {
+    #[serde(rename = "DEFAULT")]
+    Default,
+    #[serde(rename = "DO_NOT_UPGRADE")]
+    DoNotUpgrade,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct OutlierDetection {
+    pub consecutive_5xx_errors: Option<u32>,
+    pub consecutive_gateway_errors: Option<u32>,
+    pub interval: Option<IstioDuration>,
+    pub base_ejection_time: Option<IstioDuration>,
+    pub max_ejection_percent: Option<u32>,
+    pub min_health_percent: Option<i32>,
+    pub split_external_local_origin_errors: Option<bool>,
+    pub consecutive_local_origin_failures: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClientTls {
+    pub mode: TlsMode,
+}
+
+/// `ISTIO_MUTUAL` is accepted and not simulated: the local mesh speaks plain HTTP on loopback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum TlsMode {
+    #[serde(rename = "DISABLE")]
+    Disable,
+    #[serde(rename = "ISTIO_MUTUAL")]
+    IstioMutual,
+}

@@ -1,0 +1,48 @@
+//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService and DestinationRule YAML
+//! is translated, the way istiod translates it, into Envoy configuration delivered through
+//! Envoy's file-based dynamic resources; one Envoy process is the ingress gateway and the
+//! sidecar layer for every service, so the istio.io traffic-management walkthroughs run on one
+//! machine. Envoy does all routing, faults, timeouts and retries; this crate only translates.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), mesh::MeshError> {
+//! use mesh::{Mesh, Topology, Workload};
+//! let topology = Topology::new().with_service(
+//!     "reviews",
+//!     vec![Workload::new("reviews", "v1", "127.0.0.1:9081".parse().unwrap())],
+//! );
+//! let mesh = Mesh::start(&topology, "target/mesh".as_ref(), &mesh::find_envoy()?)?;
+//! println!("reviews via the mesh: {:?}", mesh.outbound("reviews"));
+//! let applied = mesh.apply(&std::fs::read_to_string("networking/virtual-service-all-v1.yaml").unwrap())?;
+//! print!("{applied}");
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - [`topology`]: services, workloads and the ports Envoy listens on.
+//! - [`istio`]: parsing and validating the YAML; the resource set in force.
+//! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
+//! - `xds`: the bootstrap and the atomic writes of the xDS files.
+//! - `mesh`: [`Mesh`] (runs Envoy) and [`MeshControl`] (apply, delete, stats).
+//! - `admin`: a small client for Envoy's admin interface.
+//! - `locate`: [`find_envoy`].
+//! - `duration`, `error`.
+
+mod admin;
+mod duration;
+mod error;
+pub mod istio;
+mod locate;
+mod mesh;
+pub mod topology;
+pub mod translate;
+mod xds;
+
+pub use admin::{Admin, Reply};
+pub use duration::IstioDuration;
+pub use error::{MeshError, ParseError, TranslateError};
+pub use istio::{Action, Change, ResourceKey, ResourceSet};
+pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
+pub use mesh::{APPLY_WITHIN, Applied, Mesh, MeshControl, Ports, START_WITHIN, Stat};
+pub use topology::{Service, Topology, Workload};
+pub use translate::{EnvoyConfig, Layout, ListenerPlan, translate};

@@ -1,0 +1,129 @@
+//! Listeners with their HTTP connection manager, as istiod sets them up for a sidecar's
+//! outbound traffic and for the ingress gateway: routes from RDS, the fault filter before the
+//! router, Istio's access log format, `server: istio-envoy`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::{ListenerPlan, ROUTER_FAULT_FILTER};
+
+const LISTENER_TYPE: &str = "type.googleapis.com/envoy.config.listener.v3.Listener";
+const HCM_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
+const FAULT_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault";
+const ROUTER_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router";
+const FILE_LOG_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog";
+
+/// Istio's default access log line (`meshConfig.accessLogFormat` unset, TEXT encoding).
+pub const ISTIO_ACCESS_LOG_FORMAT: &str = concat!(
+    "[%START_TIME%] \"%REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %PROTOCOL%\" ",
+    "%RESPONSE_CODE% %RESPONSE_FLAGS% %RESPONSE_CODE_DETAILS% %CONNECTION_TERMINATION_DETAILS% ",
+    "\"%UPSTREAM_TRANSPORT_FAILURE_REASON%\" %BYTES_RECEIVED% %BYTES_SENT% %DURATION% ",
+    "%RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% \"%REQ(X-FORWARDED-FOR)%\" \"%REQ(USER-AGENT)%\" ",
+    "\"%REQ(X-REQUEST-ID)%\" \"%REQ(:AUTHORITY)%\" \"%UPSTREAM_HOST%\" %UPSTREAM_CLUSTER_RAW% ",
+    "%UPSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_LOCAL_ADDRESS% %DOWNSTREAM_REMOTE_ADDRESS% ",
+    "%REQUESTED_SERVER_NAME% %ROUTE_NAME%\n"
+);
+
+/// Where the files Envoy reads and writes live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The directory of the xDS files (`lds/`, `cds/`, `rds/<route>/`).
+    pub xds_dir: PathBuf,
+    pub access_log: PathBuf,
+}
+
+impl Layout {
+    /// All files under `work_dir`.
+    pub fn in_dir(work_dir: &Path) -> Self {
+        Self {
+            xds_dir: work_dir.join("xds"),
+            access_log: work_dir.join("access.log"),
+        }
+    }
+
+    pub fn lds_dir(&self) -> PathBuf {
+        self.xds_dir.join("lds")
+    }
+
+    pub fn cds_dir(&self) -> PathBuf {
+        self.xds_dir.join("cds")
+    }
+
+    /// Each route configuration has a directory of its own, so that replacing one file wakes
+    /// only its own subscription.
+    pub fn rds_dir(&self, route_config: &str) -> PathBuf {
+        let safe: String = route_config
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.xds_dir.join("rds").join(safe)
+    }
+
+    /// The file inside one of the directories above.
+    pub fn file_in(dir: &Path) -> PathBuf {
+        dir.join("resources.json")
+    }
+}
+
+/// A file-based config source watched through its directory: Envoy reloads the file when an
+/// entry is moved into the directory, which is how [`crate::xds`] replaces files atomically.
+pub fn path_config_source(dir: &Path) -> Value {
+    json!({
+        "resource_api_version": "V3",
+        "path_config_source": {
+            "path": Layout::file_in(dir),
+            "watched_directory": {"path": dir},
+        },
+    })
+}
+
+/// The Envoy `Listener` for a plan.
+pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
+    let connection_manager = json!({
+        "@type": HCM_TYPE,
+        "stat_prefix": plan.stat_prefix,
+        "rds": {
+            "route_config_name": plan.route_config,
+            "config_source": path_config_source(&layout.rds_dir(&plan.route_config)),
+        },
+        // Where istiod puts it: before the router, configured per route.
+        "http_filters": [
+            {"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
+            {"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER_TYPE}},
+        ],
+        "access_log": [{
+            "name": "envoy.access_loggers.file",
+            "typed_config": {
+                "@type": FILE_LOG_TYPE,
+                "path": layout.access_log,
+                "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
+            },
+        }],
+        // The gateway is the edge and trusts the peer address; a sidecar keeps the caller's.
+        "use_remote_address": plan.ingress,
+        "server_name": "istio-envoy",
+        "generate_request_id": true,
+        "normalize_path": true,
+        "path_with_escaped_slashes_action": "KEEP_UNCHANGED",
+        "stream_idle_timeout": "0s",
+        "upgrade_configs": [{"upgrade_type": "websocket"}],
+    });
+    json!({
+        "@type": LISTENER_TYPE,
+        "name": plan.name,
+        "address": {"socket_address": {"address": "127.0.0.1", "port_value": plan.port}},
+        "traffic_direction": "OUTBOUND",
+        "filter_chains": [{"filters": [{
+            "name": "envoy.filters.network.http_connection_manager",
+            "typed_config": connection_manager,
+        }]}],
+    })
+}

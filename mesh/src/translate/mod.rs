@@ -1,0 +1,436 @@
+//! The translator: a [`Topology`] and a [`ResourceSet`] in, Envoy listeners, route
+//! configurations and clusters out — a pure function, following what istiod generates for the
+//! same YAML so that a result here is the result on a cluster.
+//!
+//! Layout of the generated configuration:
+//! - one listener per service on its outbound port (the sidecar layer) whose route
+//!   configuration has one virtual host for that service; callers reach the service through it;
+//! - one ingress listener (the `istio-ingressgateway`) whose route configuration holds what the
+//!   Gateways and their bound VirtualServices allow, and nothing (404) otherwise;
+//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
+
+mod clusters;
+pub mod hosts;
+pub(crate) mod listeners;
+mod routes;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+pub use listeners::Layout;
+pub use routes::{DEFAULT_RETRIES, DEFAULT_RETRY_ON, DEFAULT_ROUTE_NAME};
+
+use crate::error::TranslateError;
+use crate::istio::{
+    Destination, DestinationRuleSpec, ResourceKey, ResourceSet, VirtualServiceSpec,
+};
+use crate::topology::{Service, Topology};
+use hosts::MESH_GATEWAY;
+use routes::RouteContext;
+
+/// The name of the fault filter, and the key of its per-route configuration.
+pub const ROUTER_FAULT_FILTER: &str = "envoy.filters.http.fault";
+
+/// The ingress route configuration's name (istiod: `http.<port>`).
+pub const INGRESS_ROUTE_NAME: &str = "http.8080";
+
+/// The port the ingress gateway's pod listens on; Gateway servers on 80 land here too.
+pub const INGRESS_TARGET_PORT: u16 = 8080;
+
+const ROUTE_CONFIG_TYPE: &str = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+
+/// Everything Envoy needs, ready to be written as xDS files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvoyConfig {
+    /// One per listener: where it listens and which route configuration it uses.
+    pub listeners: Vec<ListenerPlan>,
+    /// `RouteConfiguration` resources (RDS), one per listener.
+    pub route_configs: Vec<Value>,
+    /// `Cluster` resources (CDS).
+    pub clusters: Vec<Value>,
+    /// Things that are valid Istio but probably not what was meant (a subset no
+    /// DestinationRule defines, a host that matches no service): reported, not refused.
+    pub warnings: Vec<String>,
+}
+
+// === impl EnvoyConfig ===
+
+impl EnvoyConfig {
+    /// The `Listener` resources, with the paths of their route files and access log.
+    pub fn listener_resources(&self, layout: &Layout) -> Vec<Value> {
+        self.listeners
+            .iter()
+            .map(|plan| listeners::listener(plan, layout))
+            .collect()
+    }
+
+    /// The route configuration named `name` (`http.8080`, `reviews.default.svc.cluster.local:9080`).
+    pub fn route_config(&self, name: &str) -> Option<&Value> {
+        self.route_configs
+            .iter()
+            .find(|route_config| route_config["name"] == name)
+    }
+
+    /// The cluster named `name`.
+    pub fn cluster(&self, name: &str) -> Option<&Value> {
+        self.clusters.iter().find(|cluster| cluster["name"] == name)
+    }
+}
+
+/// A listener before the paths of its files are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerPlan {
+    pub name: String,
+    pub port: u16,
+    pub route_config: String,
+    pub stat_prefix: String,
+    /// The ingress gateway (`true`) or a sidecar outbound listener.
+    pub ingress: bool,
+}
+
+/// State shared while translating: the topology, the clusters that will exist, and warnings.
+pub struct Translation<'a> {
+    topology: &'a Topology,
+    clusters: BTreeSet<String>,
+    warnings: Vec<String>,
+}
+
+/// Translates the resource set for the topology. Refuses (and writes nothing) when a resource
+/// cannot be expressed; merely suspicious configuration comes back as warnings.
+pub fn translate(
+    topology: &Topology,
+    resources: &ResourceSet,
+) -> Result<EnvoyConfig, TranslateError> {
+    let mut translation = Translation {
+        topology,
+        clusters: BTreeSet::new(),
+        warnings: Vec::new(),
+    };
+    let clusters = translation.clusters(resources);
+    let mut route_configs = Vec::new();
+    let mut listeners = Vec::new();
+
+    listeners.push(ListenerPlan {
+        name: format!("0.0.0.0_{INGRESS_TARGET_PORT}"),
+        port: topology.ingress_port,
+        route_config: INGRESS_ROUTE_NAME.to_owned(),
+        stat_prefix: format!("outbound_0.0.0.0_{INGRESS_TARGET_PORT}"),
+        ingress: true,
+    });
+    route_configs.push(translation.ingress_routes(resources));
+
+    for service in &topology.services {
+        let route_name = format!("{}:{}", service.fqdn(), service.port);
+        listeners.push(ListenerPlan {
+            name: format!("{}_{}", service.fqdn(), service.port),
+            port: service.outbound_port,
+            route_config: route_name.clone(),
+            stat_prefix: format!("outbound_{}_{}", service.fqdn(), service.port),
+            ingress: false,
+        });
+        route_configs.push(translation.sidecar_routes(service, &route_name, resources));
+    }
+    translation.warn_about_unbound(resources);
+
+    Ok(EnvoyConfig {
+        listeners,
+        route_configs,
+        clusters,
+        warnings: translation.warnings,
+    })
+}
+
+// === impl Translation ===
+
+impl Translation<'_> {
+    /// A service's cluster of all workloads, and one per subset of the DestinationRule that
+    /// applies to it.
+    fn clusters(&mut self, resources: &ResourceSet) -> Vec<Value> {
+        let rules = resources.destination_rules();
+        let mut out = Vec::new();
+        for service in &self.topology.services {
+            let rule = self.rule_for(service, &rules);
+            let policy = rule.and_then(|(_, spec)| spec.traffic_policy.as_ref());
+            out.push(clusters::cluster(service, None, policy));
+            if let Some((_, spec)) = rule {
+                for subset in &spec.subsets {
+                    out.push(clusters::cluster(service, Some(subset), policy));
+                }
+            }
+        }
+        for (key, spec) in &rules {
+            let host = hosts::resolve(&spec.host, &key.namespace);
+            if !self
+                .topology
+                .services
+                .iter()
+                .any(|service| hosts::covers(&host, &service.fqdn()))
+            {
+                self.warnings
+                    .push(format!("{key}: host {host} matches no service here"));
+            }
+        }
+        self.clusters = out
+            .iter()
+            .filter_map(|cluster| cluster["name"].as_str().map(str::to_owned))
+            .collect();
+        out
+    }
+
+    /// The DestinationRule for a service: an exact host before a wildcard, a more specific
+    /// wildcard before a broader one, then the oldest. The others are reported.
+    fn rule_for<'r>(
+        &mut self,
+        service: &Service,
+        rules: &[(&'r ResourceKey, &'r DestinationRuleSpec)],
+    ) -> Option<(&'r ResourceKey, &'r DestinationRuleSpec)> {
+        let fqdn = service.fqdn();
+        let mut matching: Vec<(usize, &(&ResourceKey, &DestinationRuleSpec), String)> = rules
+            .iter()
+            .enumerate()
+            .map(|(age, rule)| (age, rule, hosts::resolve(&rule.1.host, &rule.0.namespace)))
+            .filter(|(_, _, host)| hosts::covers(host, &fqdn))
+            .collect();
+        matching.sort_by(|a, b| {
+            hosts::specificity(&b.2)
+                .cmp(&hosts::specificity(&a.2))
+                .then(a.0.cmp(&b.0))
+        });
+        let chosen = matching.first().map(|(_, rule, _)| **rule)?;
+        for (_, (key, _), host) in matching.iter().skip(1) {
+            if *host == hosts::resolve(&chosen.1.host, &chosen.0.namespace) {
+                self.warnings.push(format!(
+                    "{key}: ignored for {fqdn}: {} already applies (Istio uses the oldest)",
+                    chosen.0
+                ));
+            }
+        }
+        Some(chosen)
+    }
+
+    /// The route configuration of a service's outbound listener.
+    fn sidecar_routes(
+        &mut self,
+        service: &Service,
+        route_name: &str,
+        resources: &ResourceSet,
+    ) -> Value {
+        let fqdn = service.fqdn();
+        let mesh: BTreeSet<String> = BTreeSet::from([MESH_GATEWAY.to_owned()]);
+        let context = RouteContext {
+            listen_port: service.port,
+            gateways: &mesh,
+        };
+        let mut routes = Vec::new();
+        if let Some((key, spec)) = self.virtual_service_for(&fqdn, resources) {
+            routes = routes::virtual_service_routes(key, spec, &context, self);
+        }
+        if routes.is_empty() {
+            // No VirtualService (or none of its rules applies here): Kubernetes-style
+            // balancing over every workload of the service.
+            let cluster = format!("outbound|{}||{fqdn}", service.port);
+            routes.push(routes::default_route(
+                &cluster,
+                &format!("{fqdn}:{}/*", service.port),
+            ));
+        }
+        json!({
+            "@type": ROUTE_CONFIG_TYPE,
+            "name": route_name,
+            "validate_clusters": false,
+            "virtual_hosts": [{
+                "name": format!("{fqdn}:{}", service.port),
+                // The listener is the service's own, so any Host header is this service.
+                "domains": ["*"],
+                "routes": routes,
+                "include_request_attempt_count": true,
+            }],
+        })
+    }
+
+    /// The sidecar VirtualService for a host: exact host first, then the most specific
+    /// wildcard, then the oldest; later ones for the same host are reported as ignored.
+    fn virtual_service_for<'r>(
+        &mut self,
+        fqdn: &str,
+        resources: &'r ResourceSet,
+    ) -> Option<(&'r ResourceKey, &'r VirtualServiceSpec)> {
+        let mut matching: Vec<(usize, &'r ResourceKey, &'r VirtualServiceSpec, String)> =
+            Vec::new();
+        for (age, (key, spec)) in resources.virtual_services().into_iter().enumerate() {
+            if !routes::applies_to_mesh(spec) {
+                continue;
+            }
+            let best = spec
+                .hosts
+                .iter()
+                .map(|host| hosts::resolve(host, &key.namespace))
+                .filter(|host| hosts::covers(host, fqdn))
+                .max_by_key(|host| hosts::specificity(host));
+            if let Some(host) = best {
+                matching.push((age, key, spec, host));
+            }
+        }
+        matching.sort_by(|a, b| {
+            hosts::specificity(&b.3)
+                .cmp(&hosts::specificity(&a.3))
+                .then(a.0.cmp(&b.0))
+        });
+        let (_, chosen_key, chosen_spec, chosen_host) = matching.first()?.clone();
+        for (_, key, _, host) in matching.iter().skip(1) {
+            if *host == chosen_host {
+                self.warnings.push(format!(
+                    "{key}: ignored for {fqdn}: {chosen_key} already routes it (Istio uses the oldest)"
+                ));
+            }
+        }
+        Some((chosen_key, chosen_spec))
+    }
+
+    /// The ingress route configuration: a virtual host per host that a Gateway server and a
+    /// VirtualService bound to that Gateway have in common, with the routes of every such
+    /// VirtualService (oldest first, catch-alls last). No Gateway or no binding: no virtual
+    /// hosts, so Envoy answers 404.
+    fn ingress_routes(&mut self, resources: &ResourceSet) -> Value {
+        let gateways = resources.gateways();
+        let mut virtual_hosts: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        for (gateway_key, gateway) in &gateways {
+            let gateway_name = format!("{}/{}", gateway_key.namespace, gateway_key.name);
+            let names = BTreeSet::from([gateway_name.clone()]);
+            for server in &gateway.servers {
+                let context = RouteContext {
+                    listen_port: u16::try_from(server.port.number).unwrap_or(INGRESS_TARGET_PORT),
+                    gateways: &names,
+                };
+                for (key, spec) in resources.virtual_services() {
+                    let bound = spec.gateways.iter().any(|gateway| {
+                        hosts::gateway_name(gateway, &key.namespace) == gateway_name
+                    });
+                    if !bound {
+                        continue;
+                    }
+                    let mut shared = BTreeSet::new();
+                    for entry in &server.hosts {
+                        let (namespace, server_host) =
+                            hosts::server_host(entry, &gateway_key.namespace);
+                        if namespace.is_some_and(|namespace| namespace != key.namespace) {
+                            continue;
+                        }
+                        for host in &spec.hosts {
+                            let host = hosts::resolve(host, &key.namespace);
+                            if let Some(common) = hosts::intersect(server_host, &host) {
+                                shared.insert(common);
+                            }
+                        }
+                    }
+                    if shared.is_empty() {
+                        continue;
+                    }
+                    let built = routes::virtual_service_routes(key, spec, &context, self);
+                    for host in shared {
+                        virtual_hosts
+                            .entry(host)
+                            .or_default()
+                            .extend(built.iter().cloned());
+                    }
+                }
+            }
+        }
+        let mut hosts_out: Vec<(String, Value)> = virtual_hosts
+            .into_iter()
+            .map(|(host, routes)| {
+                let domains = if host == "*" {
+                    json!(["*"])
+                } else {
+                    json!([host, format!("{host}:*")])
+                };
+                let virtual_host = json!({
+                    "name": format!("{host}:{INGRESS_TARGET_PORT}"),
+                    "domains": domains,
+                    "routes": routes::sort_catch_all_last(routes),
+                    "include_request_attempt_count": true,
+                });
+                (host, virtual_host)
+            })
+            .collect();
+        // Specific hosts before wildcards, so `*` does not hide them from a reader of the dump.
+        hosts_out.sort_by(|a, b| {
+            hosts::specificity(&b.0)
+                .cmp(&hosts::specificity(&a.0))
+                .then(a.0.cmp(&b.0))
+        });
+        json!({
+            "@type": ROUTE_CONFIG_TYPE,
+            "name": INGRESS_ROUTE_NAME,
+            "validate_clusters": false,
+            "virtual_hosts": hosts_out.into_iter().map(|(_, host)| host).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The cluster a route destination names, with a warning when it will not exist: on a
+    /// cluster such requests fail with 503 (no cluster), and they do here too.
+    fn destination_cluster(
+        &mut self,
+        key: &ResourceKey,
+        path: &str,
+        destination: &Destination,
+        listen_port: u16,
+    ) -> String {
+        let host = hosts::resolve(&destination.host, &key.namespace);
+        let service = self.topology.service_by_fqdn(&host);
+        let port = service.map_or(listen_port, |service| service.port);
+        let name = routes::cluster_name(destination, &key.namespace, port);
+        if !self.clusters.contains(&name) {
+            let wrong_port = destination
+                .port
+                .as_ref()
+                .map(|port| port.number)
+                .filter(|number| service.is_some_and(|service| u32::from(service.port) != *number));
+            let reason = match (service, wrong_port, destination.subset.as_deref()) {
+                (None, _, _) => format!("host {host} matches no service"),
+                (Some(_), Some(number), _) => format!("{host} has no port {number}"),
+                (Some(_), None, Some(subset)) => format!(
+                    "subset {subset} of {host} is defined by no DestinationRule (apply the rule first)"
+                ),
+                (Some(_), None, None) => format!("{host} has no such cluster"),
+            };
+            self.warnings.push(format!(
+                "{key}: {path} goes to {name}, which does not exist: {reason}; such requests get 503"
+            ));
+        }
+        name
+    }
+
+    /// VirtualServices that reach no listener here.
+    fn warn_about_unbound(&mut self, resources: &ResourceSet) {
+        let gateway_names: BTreeSet<String> = resources
+            .gateways()
+            .iter()
+            .map(|(key, _)| format!("{}/{}", key.namespace, key.name))
+            .collect();
+        for (key, spec) in resources.virtual_services() {
+            for gateway in &spec.gateways {
+                let name = hosts::gateway_name(gateway, &key.namespace);
+                if name != MESH_GATEWAY && !gateway_names.contains(&name) {
+                    self.warnings
+                        .push(format!("{key}: gateway {name} does not exist (yet)"));
+                }
+            }
+            if routes::applies_to_mesh(spec) {
+                for host in &spec.hosts {
+                    let host = hosts::resolve(host, &key.namespace);
+                    let reaches_a_service = self
+                        .topology
+                        .services
+                        .iter()
+                        .any(|service| hosts::covers(&host, &service.fqdn()));
+                    if !reaches_a_service {
+                        self.warnings
+                            .push(format!("{key}: host {host} matches no service here"));
+                    }
+                }
+            }
+        }
+    }
+}

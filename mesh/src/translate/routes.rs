@@ -1,0 +1,464 @@
+//! VirtualService `http` rules to Envoy routes, the way istiod builds them: one route per match
+//! block (blocks ORed, conditions in a block ANDed), in rule order, stopping after a catch-all;
+//! faults as per-route config of the fault filter; Istio's timeout and retry defaults.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use super::hosts::{self, MESH_GATEWAY};
+use super::{ROUTER_FAULT_FILTER, Translation};
+use crate::duration::IstioDuration;
+use crate::istio::{
+    Destination, Fault, HttpRoute, MatchRequest, Percent, ResourceKey, Retries, StringMatch,
+    VirtualServiceSpec,
+};
+
+/// Istio's name for the route it generates for a service without a VirtualService.
+pub const DEFAULT_ROUTE_NAME: &str = "default";
+
+/// Istio's default retry conditions (`retry.DefaultPolicy`); 503 is left out by default since
+/// Istio 1.2x (`EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY=true`).
+pub const DEFAULT_RETRY_ON: &str =
+    "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
+
+/// Istio's default number of retries.
+pub const DEFAULT_RETRIES: i64 = 2;
+
+const FAULT_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault";
+const PREVIOUS_HOSTS_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate";
+
+/// Where the routes are for: which listener port and which gateways (`mesh` for sidecars).
+pub struct RouteContext<'a> {
+    pub listen_port: u16,
+    pub gateways: &'a BTreeSet<String>,
+}
+
+/// The route istiod generates for a service no VirtualService routes: everything to the
+/// service's cluster of all workloads, no timeout, the default retries.
+pub fn default_route(cluster: &str, operation: &str) -> Value {
+    json!({
+        "name": DEFAULT_ROUTE_NAME,
+        "match": {"prefix": "/"},
+        "route": {
+            "cluster": cluster,
+            "timeout": "0s",
+            "retry_policy": retry_policy(None),
+        },
+        "decorator": {"operation": operation},
+    })
+}
+
+/// The routes of one VirtualService in this context (possibly none).
+pub fn virtual_service_routes(
+    key: &ResourceKey,
+    spec: &VirtualServiceSpec,
+    context: &RouteContext<'_>,
+    translation: &mut Translation<'_>,
+) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (index, rule) in spec.http.iter().enumerate() {
+        let mut catch_all = false;
+        if rule.matches.is_empty() {
+            out.push(route(key, index, rule, None, context, translation));
+            catch_all = true;
+        } else {
+            for block in &rule.matches {
+                if !block_applies(block, &key.namespace, context) {
+                    continue;
+                }
+                let built = route(key, index, rule, Some(block), context, translation);
+                // Routes are matched in order: nothing after a catch-all could ever be reached.
+                catch_all = is_catch_all(&built);
+                out.push(built);
+                if catch_all {
+                    break;
+                }
+            }
+        }
+        if catch_all {
+            break;
+        }
+    }
+    out
+}
+
+/// Moves catch-all routes after the others, keeping order otherwise: what istiod does to the
+/// merged routes of a gateway virtual host so one VirtualService cannot shadow another.
+pub fn sort_catch_all_last(routes: Vec<Value>) -> Vec<Value> {
+    let (catch_all, specific): (Vec<Value>, Vec<Value>) =
+        routes.into_iter().partition(is_catch_all);
+    specific.into_iter().chain(catch_all).collect()
+}
+
+/// Whether a match block is for this listener: its `port` and `gateways`, if given.
+fn block_applies(block: &MatchRequest, namespace: &str, context: &RouteContext<'_>) -> bool {
+    if block
+        .port
+        .is_some_and(|port| port != u32::from(context.listen_port))
+    {
+        return false;
+    }
+    block.gateways.is_empty()
+        || block.gateways.iter().any(|gateway| {
+            context
+                .gateways
+                .contains(&hosts::gateway_name(gateway, namespace))
+        })
+}
+
+fn is_catch_all(route: &Value) -> bool {
+    let Some(matcher) = route.get("match") else {
+        return false;
+    };
+    let whole_path = matcher.get("prefix").and_then(Value::as_str) == Some("/")
+        || matcher.pointer("/safe_regex/regex").and_then(Value::as_str) == Some(".*");
+    whole_path && matcher.get("headers").is_none() && matcher.get("query_parameters").is_none()
+}
+
+fn route(
+    key: &ResourceKey,
+    index: usize,
+    rule: &HttpRoute,
+    block: Option<&MatchRequest>,
+    context: &RouteContext<'_>,
+    translation: &mut Translation<'_>,
+) -> Value {
+    let mut name = rule.name.clone().unwrap_or_default();
+    if let Some(match_name) = block.and_then(|block| block.name.as_deref()) {
+        name = format!("{name}.{match_name}");
+    }
+    let mut action = serde_json::Map::new();
+    let rule_path = format!("http[{index}]");
+    if let [only] = rule.route.as_slice() {
+        let cluster = translation.destination_cluster(
+            key,
+            &format!("{rule_path}.route[0]"),
+            &only.destination,
+            context.listen_port,
+        );
+        action.insert("cluster".into(), json!(cluster));
+    } else {
+        let weighted: Vec<Value> = rule
+            .route
+            .iter()
+            .enumerate()
+            // Istio drops zero weights when there are other destinations.
+            .filter(|(_, destination)| destination.weight.unwrap_or(0) != 0)
+            .map(|(position, destination)| {
+                let cluster = translation.destination_cluster(
+                    key,
+                    &format!("{rule_path}.route[{position}]"),
+                    &destination.destination,
+                    context.listen_port,
+                );
+                json!({"name": cluster, "weight": destination.weight.unwrap_or(0)})
+            })
+            .collect();
+        action.insert("weighted_clusters".into(), json!({ "clusters": weighted }));
+    }
+    // Istio's default is no timeout at all (Envoy's own default would be 15s).
+    let timeout = rule
+        .timeout
+        .map_or_else(|| "0s".to_owned(), IstioDuration::envoy);
+    action.insert("timeout".into(), json!(timeout));
+    if let Some(rewrite) = &rule.rewrite {
+        if let Some(uri) = &rewrite.uri {
+            action.insert("prefix_rewrite".into(), json!(uri));
+        }
+        if let Some(authority) = &rewrite.authority {
+            action.insert("host_rewrite_literal".into(), json!(authority));
+        }
+    }
+    if let Some(mirror) = &rule.mirror
+        && let Some(fraction) = mirror_fraction(rule.mirror_percentage)
+    {
+        let cluster = translation.destination_cluster(
+            key,
+            &format!("{rule_path}.mirror"),
+            mirror,
+            context.listen_port,
+        );
+        action.insert(
+            "request_mirror_policies".into(),
+            json!([{
+                "cluster": cluster,
+                "runtime_fraction": {"default_value": fraction},
+                "trace_sampled": false,
+            }]),
+        );
+    }
+    if let Some(policy) = retry_policy(rule.retries.as_ref()) {
+        action.insert("retry_policy".into(), policy);
+    }
+
+    let mut out = serde_json::Map::new();
+    out.insert("name".into(), json!(name));
+    out.insert("match".into(), route_match(block));
+    out.insert("route".into(), Value::Object(action));
+    out.insert(
+        "decorator".into(),
+        json!({"operation": operation(&out, &key.name, context.listen_port)}),
+    );
+    if let Some(fault) = rule.fault.as_ref().and_then(fault_config) {
+        out.insert(
+            "typed_per_filter_config".into(),
+            json!({ ROUTER_FAULT_FILTER: fault }),
+        );
+    }
+    Value::Object(out)
+}
+
+/// A match block as an Envoy `RouteMatch`: path by `uri`, everything else as header and query
+/// matchers, all of which must hold.
+fn route_match(block: Option<&MatchRequest>) -> Value {
+    let mut out = serde_json::Map::new();
+    let Some(block) = block else {
+        out.insert("prefix".into(), json!("/"));
+        return Value::Object(out);
+    };
+    match &block.uri {
+        Some(StringMatch {
+            exact: Some(path), ..
+        }) => out.insert("path".into(), json!(path)),
+        Some(StringMatch {
+            prefix: Some(prefix),
+            ..
+        }) => out.insert("prefix".into(), json!(prefix)),
+        Some(StringMatch {
+            regex: Some(regex), ..
+        }) => out.insert("safe_regex".into(), json!({ "regex": regex })),
+        _ => out.insert("prefix".into(), json!("/")),
+    };
+    out.insert("case_sensitive".into(), json!(!block.ignore_uri_case));
+
+    // BTreeMap order: istiod sorts header matchers by name too.
+    let mut headers: Vec<Value> = block
+        .headers
+        .iter()
+        .map(|(name, string_match)| header_matcher(name, string_match))
+        .collect();
+    for (name, string_match) in &block.without_headers {
+        let mut matcher = header_matcher(name, string_match);
+        if let Value::Object(fields) = &mut matcher {
+            fields.insert("invert_match".into(), json!(true));
+            if !fields.contains_key("present_match") {
+                fields.insert("treat_missing_header_as_empty".into(), json!(true));
+            }
+        }
+        headers.push(matcher);
+    }
+    headers.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let pseudo = [
+        (":method", &block.method),
+        (":authority", &block.authority),
+        (":scheme", &block.scheme),
+    ];
+    for (name, string_match) in pseudo {
+        if let Some(string_match) = string_match {
+            headers.push(header_matcher(name, string_match));
+        }
+    }
+    if !headers.is_empty() {
+        out.insert("headers".into(), Value::Array(headers));
+    }
+    let query: Vec<Value> = block
+        .query_params
+        .iter()
+        .map(
+            |(name, string_match)| match envoy_string_match(string_match) {
+                Some(matcher) => json!({"name": name, "string_match": matcher}),
+                None => json!({"name": name, "present_match": true}),
+            },
+        )
+        .collect();
+    if !query.is_empty() {
+        out.insert("query_parameters".into(), Value::Array(query));
+    }
+    Value::Object(out)
+}
+
+fn header_matcher(name: &str, string_match: &StringMatch) -> Value {
+    match envoy_string_match(string_match) {
+        Some(matcher) => json!({"name": name, "string_match": matcher}),
+        None => json!({"name": name, "present_match": true}),
+    }
+}
+
+/// `exact`/`prefix`/`regex` as Envoy's `StringMatcher`; `None` means "present" (no value
+/// given, or Istio's special regex `*`).
+fn envoy_string_match(string_match: &StringMatch) -> Option<Value> {
+    match string_match {
+        StringMatch {
+            exact: Some(value), ..
+        } => Some(json!({ "exact": value })),
+        StringMatch {
+            prefix: Some(value),
+            ..
+        } => Some(json!({ "prefix": value })),
+        StringMatch {
+            regex: Some(value), ..
+        } if value != "*" => Some(json!({ "safe_regex": {"regex": value} })),
+        _ => None,
+    }
+}
+
+/// The tracing operation name istiod puts in the route's decorator.
+fn operation(route: &serde_json::Map<String, Value>, virtual_service: &str, port: u16) -> String {
+    let matcher = &route["match"];
+    let path = if let Some(prefix) = matcher.get("prefix").and_then(Value::as_str) {
+        format!("{prefix}*")
+    } else if let Some(path) = matcher.get("path").and_then(Value::as_str) {
+        path.to_owned()
+    } else if let Some(regex) = matcher.pointer("/safe_regex/regex").and_then(Value::as_str) {
+        regex.to_owned()
+    } else {
+        "/*".to_owned()
+    };
+    let single_cluster = route
+        .get("route")
+        .and_then(|action| action.get("cluster"))
+        .and_then(Value::as_str)
+        .and_then(|cluster| {
+            let mut parts = cluster.split('|');
+            let (_, port, _, host) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+            Some(format!("{host}:{port}"))
+        });
+    match single_cluster {
+        Some(host_port) => format!("{host_port}{path}"),
+        None => format!("{virtual_service}:{port}{path}"),
+    }
+}
+
+/// Istio's `retry.ConvertPolicy`: the default when no `retries` is given, none with
+/// `attempts: 0`, otherwise the default with the given fields laid over it.
+pub fn retry_policy(retries: Option<&Retries>) -> Option<Value> {
+    let mut retry_on = DEFAULT_RETRY_ON.to_owned();
+    let mut status_codes: Vec<u32> = Vec::new();
+    let mut attempts = DEFAULT_RETRIES;
+    let mut per_try_timeout = None;
+    let mut previous_hosts = true;
+    let mut backoff = None;
+    if let Some(retries) = retries {
+        attempts = retries.attempts.unwrap_or(0);
+        if attempts <= 0 {
+            // Explicitly disables retries.
+            return None;
+        }
+        if let Some(conditions) = retries.retry_on.as_deref().filter(|text| !text.is_empty()) {
+            let mut names = Vec::new();
+            for part in conditions
+                .split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+            {
+                match part.parse::<u32>() {
+                    Ok(code) if (100..=599).contains(&code) => status_codes.push(code),
+                    _ => names.push(part),
+                }
+            }
+            retry_on = names.join(",");
+            if !status_codes.is_empty() && !retry_on.contains("retriable-status-codes") {
+                if !retry_on.is_empty() {
+                    retry_on.push(',');
+                }
+                retry_on.push_str("retriable-status-codes");
+            }
+        }
+        per_try_timeout = retries.per_try_timeout;
+        if let Some(ignore) = retries.retry_ignore_previous_hosts {
+            previous_hosts = ignore;
+        }
+        backoff = retries.backoff;
+    }
+    let mut policy = serde_json::Map::new();
+    policy.insert("retry_on".into(), json!(retry_on));
+    policy.insert("num_retries".into(), json!(attempts));
+    if !status_codes.is_empty() {
+        policy.insert("retriable_status_codes".into(), json!(status_codes));
+    }
+    if let Some(per_try_timeout) = per_try_timeout {
+        policy.insert("per_try_timeout".into(), json!(per_try_timeout.envoy()));
+    }
+    if previous_hosts {
+        policy.insert(
+            "retry_host_predicate".into(),
+            json!([{
+                "name": "envoy.retry_host_predicates.previous_hosts",
+                "typed_config": {"@type": PREVIOUS_HOSTS_TYPE},
+            }]),
+        );
+    }
+    policy.insert("host_selection_retry_max_attempts".into(), json!(5));
+    if let Some(backoff) = backoff {
+        policy.insert(
+            "retry_back_off".into(),
+            json!({ "base_interval": backoff.envoy() }),
+        );
+    }
+    Some(Value::Object(policy))
+}
+
+/// Istio's `TranslateFault`. A delay without a percentage is applied to no request, as Istio
+/// documents; an abort without one is left to Envoy's default, as istiod leaves it.
+fn fault_config(fault: &Fault) -> Option<Value> {
+    let mut out = serde_json::Map::new();
+    out.insert("@type".into(), json!(FAULT_TYPE));
+    if let Some(delay) = &fault.delay {
+        let percentage = match (delay.percentage, delay.percent) {
+            (Some(percentage), _) => fraction_of_million(percentage),
+            (None, Some(percent)) => json!({"numerator": percent, "denominator": "HUNDRED"}),
+            (None, None) => json!({"numerator": 0, "denominator": "HUNDRED"}),
+        };
+        if let Some(fixed) = delay.fixed_delay {
+            out.insert(
+                "delay".into(),
+                json!({"fixed_delay": fixed.envoy(), "percentage": percentage}),
+            );
+        }
+    }
+    if let Some(abort) = &fault.abort
+        && let Some(status) = abort.http_status
+    {
+        let mut fields = serde_json::Map::new();
+        fields.insert("http_status".into(), json!(status));
+        if let Some(percentage) = abort.percentage {
+            fields.insert("percentage".into(), fraction_of_million(percentage));
+        }
+        out.insert("abort".into(), Value::Object(fields));
+    }
+    (out.len() > 1).then_some(Value::Object(out))
+}
+
+/// A percentage (0–100, fractional) as Envoy's fraction of a million, truncated as istiod does.
+fn fraction_of_million(percent: Percent) -> Value {
+    // In range: validation keeps the value within 0..=100, so this is at most 1,000,000.
+    let numerator = (percent.value * 10_000.0) as u32;
+    json!({"numerator": numerator, "denominator": "MILLION"})
+}
+
+/// Istio mirrors 100% when no percentage is given, and nothing at 0%.
+fn mirror_fraction(percentage: Option<Percent>) -> Option<Value> {
+    match percentage {
+        Some(percent) if percent.value > 0.0 => Some(fraction_of_million(percent)),
+        Some(_) => None,
+        None => Some(json!({"numerator": 100, "denominator": "HUNDRED"})),
+    }
+}
+
+/// Whether a VirtualService's `gateways` put it on the sidecars.
+pub fn applies_to_mesh(spec: &VirtualServiceSpec) -> bool {
+    spec.gateways.is_empty() || spec.gateways.iter().any(|gateway| gateway == MESH_GATEWAY)
+}
+
+/// The destination's cluster name as istiod builds it: `outbound|<port>|<subset>|<host>`.
+pub fn cluster_name(destination: &Destination, namespace: &str, default_port: u16) -> String {
+    let host = hosts::resolve(&destination.host, namespace);
+    let port = destination
+        .port
+        .as_ref()
+        .map_or(u32::from(default_port), |port| port.number);
+    let subset = destination.subset.as_deref().unwrap_or("");
+    format!("outbound|{port}|{subset}|{host}")
+}

@@ -1,0 +1,93 @@
+//! Applying, deleting and refusing, with Envoy running throughout.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use mesh::MeshControl;
+
+use crate::fixtures::*;
+use crate::helpers::*;
+
+#[actix_web::test]
+async fn apply_then_delete_returns_to_spreading_over_every_version() {
+    let mesh = spawn_mesh();
+    mesh.apply(DESTINATION_RULE_ALL);
+    mesh.apply(ALL_V1);
+    let pinned = mesh.versions("reviews", 10, &[]).await;
+
+    let deleted = mesh.mesh.delete(ALL_V1).unwrap();
+    let spread = mesh.versions("reviews", 30, &[]).await;
+
+    assert_eq!(pinned.get("v1"), Some(&10), "{pinned:?}");
+    assert!(
+        deleted
+            .to_string()
+            .contains("virtualservice.networking.istio.io/reviews deleted")
+    );
+    assert_eq!(spread.len(), 3, "{spread:?}");
+}
+
+#[actix_web::test]
+async fn a_change_takes_effect_when_apply_returns_without_restarting_envoy() {
+    let mut mesh = spawn_mesh();
+    let pid = mesh.mesh.pid();
+    mesh.apply(DESTINATION_RULE_ALL);
+    mesh.apply(ALL_V1);
+
+    for (yaml, version) in [(REVIEWS_V3, "v3"), (REVIEWS_TEST_V2, "v1"), (ALL_V1, "v1")] {
+        let applied = mesh.apply(yaml);
+        let answer = mesh.call("reviews", "/reviews/0", &[]).await;
+        assert_eq!(
+            answer.version(),
+            version,
+            "right after version {}",
+            applied.version
+        );
+    }
+
+    assert_eq!(mesh.mesh.pid(), pid);
+    assert!(mesh.mesh.exited().is_none(), "Envoy kept running");
+}
+
+#[actix_web::test]
+async fn a_refused_document_changes_nothing() {
+    let mesh = spawn_mesh();
+    mesh.apply(DESTINATION_RULE_ALL);
+    let before = mesh.apply(ALL_V1).version;
+    let refused = format!(
+        "{REVIEWS_V3}---\n{}",
+        RATINGS_TEST_ABORT.replace("fault:", "corsPolicy: {}\n    fault:")
+    );
+
+    let error = mesh.mesh.apply(&refused).unwrap_err().to_string();
+
+    assert!(
+        error.contains("VirtualService ratings: http[0].corsPolicy is not supported"),
+        "{error}"
+    );
+    assert_eq!(
+        mesh.call("reviews", "/reviews/0", &[]).await.version(),
+        "v1"
+    );
+    let unchanged = mesh.apply(ALL_V1);
+    assert_eq!(unchanged.version, before);
+    assert!(
+        unchanged
+            .changes
+            .iter()
+            .all(|change| change.action == mesh::Action::Unchanged)
+    );
+}
+
+#[actix_web::test]
+async fn another_process_applies_through_the_work_directory() {
+    let mesh = spawn_mesh();
+    let control = MeshControl::open(mesh.mesh.control().work_dir()).unwrap();
+
+    control.apply(DESTINATION_RULE_ALL).unwrap();
+    control.apply(REVIEWS_V3).unwrap();
+
+    assert_eq!(
+        mesh.call("reviews", "/reviews/0", &[]).await.version(),
+        "v3"
+    );
+    assert_eq!(control.resources().unwrap().len(), 5);
+}

@@ -1,0 +1,12 @@
+//! The translator against a real Envoy: recording backends stand in for the services, requests
+//! go through the mesh's listeners, and each check is one an istio.io task makes on a cluster.
+
+#[path = "../fixtures.rs"]
+mod fixtures;
+
+mod faults;
+mod helpers;
+mod lifecycle;
+mod observability;
+mod resilience;
+mod routing;

@@ -1,0 +1,264 @@
+//! ratings' configuration: upstream's `SERVICE_VERSION` picks the persona and the storage, read
+//! once at start, plus our knobs that make the personas' timings testable.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `SERVICE_VERSION` | `v1` | `v1` (in memory), `v-faulty`, `v-delayed`, `v-unavailable`, `v-unhealthy` |
+//! | `RATINGS_FAULT_SHARE` | `0.5` | share of reads that `v-faulty` fails or `v-delayed` delays, 0 to 1 |
+//! | `RATINGS_DELAY_MS` | `7000` | how long `v-delayed` delays a read |
+//! | `RATINGS_FLIP_PERIOD_MS` | `60000` (`v-unavailable`), `900000` (`v-unhealthy`) | how long each state lasts |
+//!
+//! The `RATINGS_*` variables are ours; each is read only by the personas that use it.
+
+use std::time::Duration;
+
+use chassis::config::{ConfigErrors, EnvReader, EnvSource};
+
+use crate::persona::{Persona, Share};
+
+pub const ENV_SERVICE_VERSION: &str = "SERVICE_VERSION";
+/// Every version upstream's ratings knows, in the order we list them.
+pub const SERVICE_VERSIONS: [&str; 5] = [
+    "v1",
+    "v-faulty",
+    "v-delayed",
+    "v-unavailable",
+    "v-unhealthy",
+];
+pub const ENV_FAULT_SHARE: &str = "RATINGS_FAULT_SHARE";
+/// Upstream flips a coin (`Math.random() <= 0.5`).
+pub const DEFAULT_FAULT_SHARE: f64 = 0.5;
+pub const ENV_DELAY_MS: &str = "RATINGS_DELAY_MS";
+/// Upstream's `setTimeout(…, 7000)`: longer than productpage's 3 s reviews timeout and reviews
+/// v3's 2.5 s ratings timeout, shorter than reviews v2's 10 s, which the fault-injection task shows.
+pub const DEFAULT_DELAY: Duration = Duration::from_secs(7);
+pub const ENV_FLIP_PERIOD_MS: &str = "RATINGS_FLIP_PERIOD_MS";
+/// Upstream's `v-unavailable` flips every minute.
+pub const DEFAULT_UNAVAILABLE_PERIOD: Duration = Duration::from_secs(60);
+/// Upstream's `v-unhealthy` flips every 15 minutes.
+pub const DEFAULT_UNHEALTHY_PERIOD: Duration = Duration::from_secs(15 * 60);
+/// The most products with POSTed ratings one process keeps (see [`Storage::InMemory`]).
+pub const DEFAULT_MAX_STORED_PRODUCTS: usize = 1024;
+/// The largest POST body read, in bytes: ample for a few reviewers' stars.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4096;
+
+/// Everything ratings needs to know, read once at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How reads misbehave, if at all.
+    pub persona: Persona,
+    /// Where ratings are kept.
+    pub storage: Storage,
+    /// POST bodies longer than this are refused with 400 (not a fixed env var: tests may shrink it).
+    pub max_body_bytes: usize,
+}
+
+/// Where ratings are kept.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Storage {
+    /// In this process, gone at restart. At most `max_products` products keep POSTed ratings
+    /// (about `max_products` × [`Config::max_body_bytes`] of memory at worst); a POST for another
+    /// product then answers 507, while stored products can still be updated.
+    InMemory { max_products: usize },
+}
+
+impl Config {
+    /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
+    /// value is reported at once.
+    pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
+        let mut reader = EnvReader::new(env);
+        let version = reader.string(ENV_SERVICE_VERSION, "");
+        let persona = match version.trim() {
+            "" | "v1" => Persona::Normal,
+            // A bad share is reported by `finish`, so the persona stands in for the one not built.
+            "v-faulty" => {
+                read_share(&mut reader).map_or(Persona::Normal, |share| Persona::Faulty { share })
+            }
+            "v-delayed" => {
+                let delay =
+                    Duration::from_millis(reader.parse(ENV_DELAY_MS, millis(DEFAULT_DELAY)));
+                read_share(&mut reader)
+                    .map_or(Persona::Normal, |share| Persona::Delayed { share, delay })
+            }
+            "v-unavailable" => Persona::Unavailable {
+                period: read_period(&mut reader, DEFAULT_UNAVAILABLE_PERIOD),
+            },
+            "v-unhealthy" => Persona::Unhealthy {
+                period: read_period(&mut reader, DEFAULT_UNHEALTHY_PERIOD),
+            },
+            other => {
+                reader.problem(format!(
+                    "{ENV_SERVICE_VERSION}={other:?} is not a ratings version; use one of: {}",
+                    SERVICE_VERSIONS.join(", ")
+                ));
+                Persona::Normal
+            }
+        };
+        reader.finish(Config {
+            persona,
+            storage: Storage::InMemory {
+                max_products: DEFAULT_MAX_STORED_PRODUCTS,
+            },
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        })
+    }
+}
+
+fn read_share(reader: &mut EnvReader<'_>) -> Option<Share> {
+    let value = reader.parse(ENV_FAULT_SHARE, DEFAULT_FAULT_SHARE);
+    Share::new(value)
+        .map_err(|problem| reader.problem(format!("{ENV_FAULT_SHARE}: {problem}")))
+        .ok()
+}
+
+fn read_period(reader: &mut EnvReader<'_>, default: Duration) -> Duration {
+    let period = reader.parse(ENV_FLIP_PERIOD_MS, millis(default));
+    if period == 0 {
+        reader.problem(format!(
+            "{ENV_FLIP_PERIOD_MS}=0: the period must be at least 1 ms"
+        ));
+        return default;
+    }
+    Duration::from_millis(period)
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        Config::load(&vars.iter().copied().collect::<HashMap<&str, &str>>())
+    }
+
+    #[test]
+    fn unset_version_is_v1_in_memory() {
+        let config = load(&[]).unwrap();
+        assert_eq!(config.persona, Persona::Normal);
+        assert_eq!(
+            config.storage,
+            Storage::InMemory {
+                max_products: DEFAULT_MAX_STORED_PRODUCTS
+            }
+        );
+        assert_eq!(
+            load(&[("SERVICE_VERSION", "v1")]).unwrap().persona,
+            Persona::Normal
+        );
+    }
+
+    #[test]
+    fn personas_have_upstreams_defaults() {
+        let half = Share::new(0.5).unwrap();
+        let cases = [
+            ("v-faulty", Persona::Faulty { share: half }),
+            (
+                "v-delayed",
+                Persona::Delayed {
+                    share: half,
+                    delay: Duration::from_secs(7),
+                },
+            ),
+            (
+                "v-unavailable",
+                Persona::Unavailable {
+                    period: Duration::from_secs(60),
+                },
+            ),
+            (
+                "v-unhealthy",
+                Persona::Unhealthy {
+                    period: Duration::from_secs(900),
+                },
+            ),
+        ];
+        for (version, persona) in cases {
+            assert_eq!(
+                load(&[("SERVICE_VERSION", version)]).unwrap().persona,
+                persona
+            );
+        }
+    }
+
+    #[test]
+    fn persona_timings_can_be_overridden() {
+        let delayed = load(&[
+            ("SERVICE_VERSION", "v-delayed"),
+            ("RATINGS_FAULT_SHARE", "1"),
+            ("RATINGS_DELAY_MS", "20"),
+        ])
+        .unwrap();
+        assert_eq!(
+            delayed.persona,
+            Persona::Delayed {
+                share: Share::new(1.0).unwrap(),
+                delay: Duration::from_millis(20)
+            }
+        );
+        let unhealthy = load(&[
+            ("SERVICE_VERSION", "v-unhealthy"),
+            ("RATINGS_FLIP_PERIOD_MS", "250"),
+        ])
+        .unwrap();
+        assert_eq!(
+            unhealthy.persona,
+            Persona::Unhealthy {
+                period: Duration::from_millis(250)
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_version_lists_the_valid_ones() {
+        let errors = load(&[("SERVICE_VERSION", "v9")]).unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors}");
+        for version in SERVICE_VERSIONS {
+            assert!(errors.0[0].contains(version), "{errors}");
+        }
+    }
+
+    #[test]
+    fn every_bad_knob_is_reported() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[
+                    ("SERVICE_VERSION", "v-faulty"),
+                    ("RATINGS_FAULT_SHARE", "1.5"),
+                ],
+                "share above 1",
+            ),
+            (
+                &[
+                    ("SERVICE_VERSION", "v-faulty"),
+                    ("RATINGS_FAULT_SHARE", "half"),
+                ],
+                "share not a number",
+            ),
+            (
+                &[("SERVICE_VERSION", "v-delayed"), ("RATINGS_DELAY_MS", "-1")],
+                "negative delay",
+            ),
+            (
+                &[
+                    ("SERVICE_VERSION", "v-unavailable"),
+                    ("RATINGS_FLIP_PERIOD_MS", "0"),
+                ],
+                "zero period",
+            ),
+        ];
+        for (vars, why) in cases {
+            assert!(load(vars).is_err(), "{why}");
+        }
+    }
+
+    #[test]
+    fn knobs_of_other_personas_are_ignored() {
+        let config = load(&[("SERVICE_VERSION", "v1"), ("RATINGS_FAULT_SHARE", "bogus")]);
+        assert!(config.is_ok());
+    }
+}

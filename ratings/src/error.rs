@@ -1,0 +1,84 @@
+//! Everything a ratings request can end in other than success, and the one place that turns it
+//! into upstream's status and compact JSON body.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ALLOW, ContentType};
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::ratings::InvalidRatings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The last path segment holds no usable number (what follows is the raw segment).
+    #[error("product id {0:?} is not a number in range")]
+    BadProductId(String),
+    #[error("the body is not ratings: {0}")]
+    InvalidRatings(#[from] InvalidRatings),
+    #[error("the body is larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
+    #[error("the body could not be read: {0}")]
+    BodyUnreadable(String),
+    /// The in-memory store holds its maximum of products; see `InMemoryStore`.
+    #[error("the ratings store already holds {capacity} products")]
+    StoreFull { capacity: usize },
+    /// The persona (`v-faulty`, `v-unavailable`, `v-unhealthy`) fails this read on purpose.
+    #[error("unavailable on purpose (fault persona)")]
+    Unavailable,
+    #[error("no such route")]
+    NotFound,
+    #[error("method not allowed (allowed: {allow})")]
+    MethodNotAllowed { allow: &'static str },
+}
+
+impl ResponseError for Error {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Error::BadProductId(_)
+            | Error::InvalidRatings(_)
+            | Error::BodyTooLarge { .. }
+            | Error::BodyUnreadable(_) => StatusCode::BAD_REQUEST,
+            Error::StoreFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
+            Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            Error::BadProductId(_) => "please provide numeric product ID",
+            Error::InvalidRatings(_) | Error::BodyTooLarge { .. } | Error::BodyUnreadable(_) => {
+                "please provide valid ratings JSON"
+            }
+            Error::StoreFull { .. } => "ratings store is full: no ratings for new products",
+            Error::Unavailable => "Service unavailable",
+            Error::NotFound => "not found",
+            Error::MethodNotAllowed { .. } => "method not allowed",
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let Error::MethodNotAllowed { allow } = self {
+            response.insert_header((ALLOW, *allow));
+        }
+        response
+            .content_type(ContentType::json())
+            .body(error_body(message))
+    }
+}
+
+/// `{"error":"<message>"}`, compact, as upstream writes it.
+pub fn error_body(message: &str) -> String {
+    serde_json::json!({ "error": message }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_are_compact_json() {
+        assert_eq!(
+            error_body("Service unavailable"),
+            r#"{"error":"Service unavailable"}"#
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! ratings' HTTP routes: `/health`, `GET`/`POST /ratings/{id}`, and the answers for other
+//! methods (405 with `Allow`) and unknown paths (404). Paths are matched as upstream matches
+//! them: `/ratings/` followed by anything, `/health` exactly.
+
+use std::time::Instant;
+
+use actix_web::http::Method;
+use actix_web::http::header::ALLOW;
+use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
+
+use crate::error::Error;
+use crate::persona::Persona;
+use crate::product_id::ProductId;
+use crate::ratings::{ProductRatings, Ratings};
+use crate::store::RatingsStore;
+
+/// `Allow` of `/health`.
+const ALLOW_HEALTH: &str = "GET, HEAD, OPTIONS";
+/// `Allow` of `/ratings/{id}`.
+const ALLOW_RATINGS: &str = "GET, HEAD, POST, OPTIONS";
+
+/// What every worker shares: one store, so a POST is seen by every later GET.
+#[derive(Debug)]
+pub struct AppState {
+    pub persona: Persona,
+    pub store: RatingsStore,
+    /// When the server started: the time-based personas flip relative to it.
+    pub started: Instant,
+    pub max_body_bytes: usize,
+}
+
+/// Registers every route; `run` calls it once per worker.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(only("/health", ALLOW_HEALTH).route(get_or_head().to(health)))
+        .service(
+            only("/ratings/{rest:.*}", ALLOW_RATINGS)
+                .route(get_or_head().to(get_ratings))
+                .route(web::post().to(post_ratings)),
+        )
+        .default_service(web::to(not_found));
+}
+
+async fn health(state: web::Data<AppState>) -> HttpResponse {
+    if state.persona.is_healthy(state.started.elapsed()) {
+        HttpResponse::Ok().json(serde_json::json!({ "status": "Ratings is healthy" }))
+    } else {
+        HttpResponse::InternalServerError()
+            .json(serde_json::json!({ "status": "Ratings is not healthy" }))
+    }
+}
+
+async fn get_ratings(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let id = product_id(&request)?;
+    state.persona.before_read(state.started.elapsed()).await?;
+    let ratings = state.store.get(id).await?;
+    Ok(HttpResponse::Ok().json(ProductRatings { id, ratings }))
+}
+
+async fn post_ratings(
+    request: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let id = product_id(&request)?;
+    let limit = state.max_body_bytes;
+    let body = body
+        .to_bytes_limited(limit)
+        .await
+        .map_err(|_| Error::BodyTooLarge { limit })?
+        .map_err(|error| Error::BodyUnreadable(error.to_string()))?;
+    let ratings = Ratings::from_json(&body)?;
+    state.store.put(id, ratings.clone()).await?;
+    Ok(HttpResponse::Ok().json(ProductRatings { id, ratings }))
+}
+
+/// The id upstream reads from the raw request target (path and query, undecoded).
+fn product_id(request: &HttpRequest) -> Result<ProductId, Error> {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.path(), |target| target.as_str());
+    ProductId::from_request_target(target).ok_or_else(|| {
+        Error::BadProductId(target.rsplit('/').next().unwrap_or_default().to_owned())
+    })
+}
+
+/// A resource whose other methods get 405 with `allow` (and OPTIONS gets 204 with it).
+fn only(path: &'static str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move |request: HttpRequest| {
+        other_method(request, allow)
+    }))
+}
+
+/// GET, and HEAD answered the same way without the body.
+fn get_or_head() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+async fn other_method(request: HttpRequest, allow: &'static str) -> Result<HttpResponse, Error> {
+    if request.method() == Method::OPTIONS {
+        Ok(HttpResponse::NoContent()
+            .insert_header((ALLOW, allow))
+            .finish())
+    } else {
+        Err(Error::MethodNotAllowed { allow })
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, Error> {
+    Err(Error::NotFound)
+}

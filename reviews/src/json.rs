@@ -1,0 +1,184 @@
+//! reviews' answers, written by hand in upstream's exact spacing (`{"id": "0","podname": ...`),
+//! since clients may compare the bytes. Every answer body is produced here and nowhere else.
+
+use serde_json::Value;
+
+use crate::config::StarColor;
+use crate::review::{REVIEWS, Rating};
+
+/// `GET /health`, space after the colon included.
+pub const HEALTH: &str = r#"{"status": "Reviews is healthy"}"#;
+
+/// Everything one `GET /reviews/{id}` answer shows.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewsAnswer<'a> {
+    pub product_id: i32,
+    pub podname: &'a str,
+    pub clustername: &'a str,
+    /// `None` when ratings are off (v1): the reviews then have no `rating` key at all.
+    pub ratings: Option<ShownRatings<'a>>,
+}
+
+/// The ratings part of an answer: the colour, and each review's rating in [`REVIEWS`] order.
+#[derive(Debug, Clone, Copy)]
+pub struct ShownRatings<'a> {
+    pub color: &'a StarColor,
+    pub per_review: [Rating; REVIEWS.len()],
+}
+
+impl ReviewsAnswer<'_> {
+    /// The body, byte for byte as upstream builds it; values from the environment are escaped
+    /// as JSON strings, which leaves ordinary names unchanged.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(640);
+        out.push_str(r#"{"id": ""#);
+        out.push_str(&self.product_id.to_string());
+        out.push_str(r#"","podname": "#);
+        push_string(&mut out, self.podname);
+        out.push_str(r#","clustername": "#);
+        push_string(&mut out, self.clustername);
+        out.push_str(r#","reviews": ["#);
+        for (index, review) in REVIEWS.iter().enumerate() {
+            if index > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{  "reviewer": "#);
+            push_string(&mut out, review.reviewer);
+            out.push_str(r#",  "text": "#);
+            push_string(&mut out, review.text);
+            if let Some(ratings) = &self.ratings {
+                out.push_str(r#", "rating": {"#);
+                match ratings.per_review[index] {
+                    Rating::Stars(stars) => {
+                        out.push_str(r#""stars": "#);
+                        out.push_str(&stars.get().to_string());
+                        out.push_str(r#", "color": "#);
+                        push_string(&mut out, ratings.color.as_str());
+                    }
+                    Rating::Unavailable => {
+                        out.push_str(r#""error": "#);
+                        push_string(&mut out, Rating::UNAVAILABLE_MESSAGE);
+                    }
+                }
+                out.push('}');
+            }
+            out.push('}');
+        }
+        out.push_str("]}");
+        out
+    }
+}
+
+/// A JSON error answer, `{"error": "..."}` in the same spacing.
+pub fn error(message: &str) -> String {
+    let mut out = String::from(r#"{"error": "#);
+    push_string(&mut out, message);
+    out.push('}');
+    out
+}
+
+/// Appends `value` as a quoted, escaped JSON string.
+fn push_string(out: &mut String, value: &str) {
+    out.push_str(&Value::from(value).to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::Stars;
+
+    /// Upstream's v2 answer for product 0, verbatim.
+    const UPSTREAM_V2: &str = r#"{"id": "0","podname": "reviews-v2-xxxx","clustername": "null","reviews": [{  "reviewer": "Reviewer1",  "text": "An extremely entertaining play by Shakespeare. The slapstick humour is refreshing!", "rating": {"stars": 5, "color": "black"}},{  "reviewer": "Reviewer2",  "text": "Absolutely fun and entertaining. The play lacks thematic depth when compared to other plays by Shakespeare.", "rating": {"stars": 4, "color": "black"}}]}"#;
+
+    fn stars(n: i64) -> Rating {
+        Rating::Stars(Stars::new(n).unwrap())
+    }
+
+    fn answer<'a>(podname: &'a str, ratings: Option<ShownRatings<'a>>) -> ReviewsAnswer<'a> {
+        ReviewsAnswer {
+            product_id: 0,
+            podname,
+            clustername: "null",
+            ratings,
+        }
+    }
+
+    #[test]
+    fn v2_answer_is_upstreams_byte_for_byte() {
+        let color = StarColor::Black;
+        let ratings = ShownRatings {
+            color: &color,
+            per_review: [stars(5), stars(4)],
+        };
+        assert_eq!(
+            answer("reviews-v2-xxxx", Some(ratings)).to_json(),
+            UPSTREAM_V2
+        );
+    }
+
+    #[test]
+    fn v1_answer_has_no_rating_key() {
+        let body = answer("reviews-v1-xxxx", None).to_json();
+        assert_eq!(
+            body,
+            r#"{"id": "0","podname": "reviews-v1-xxxx","clustername": "null","reviews": [{  "reviewer": "Reviewer1",  "text": "An extremely entertaining play by Shakespeare. The slapstick humour is refreshing!"},{  "reviewer": "Reviewer2",  "text": "Absolutely fun and entertaining. The play lacks thematic depth when compared to other plays by Shakespeare."}]}"#
+        );
+    }
+
+    #[test]
+    fn unavailable_rating_replaces_only_that_reviews_stars() {
+        let color = StarColor::Red;
+        let ratings = ShownRatings {
+            color: &color,
+            per_review: [stars(0), Rating::Unavailable],
+        };
+        let body = answer("p", Some(ratings)).to_json();
+        assert!(
+            body.contains(r#"refreshing!", "rating": {"stars": 0, "color": "red"}},{"#),
+            "{body}"
+        );
+        assert!(
+            body.ends_with(r#"Shakespeare.", "rating": {"error": "Ratings service is currently unavailable"}}]}"#),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn environment_values_are_escaped_and_the_answer_stays_json() {
+        let color = StarColor::Other("pink\", \"stars\": 99".to_owned());
+        let ratings = ShownRatings {
+            color: &color,
+            per_review: [stars(1), stars(2)],
+        };
+        let body = ReviewsAnswer {
+            product_id: -7,
+            podname: "pod\"name\\",
+            clustername: "line\nbreak",
+            ratings: Some(ratings),
+        }
+        .to_json();
+        assert!(
+            body.starts_with(
+                r#"{"id": "-7","podname": "pod\"name\\","clustername": "line\nbreak","#
+            ),
+            "{body}"
+        );
+        let parsed: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed["podname"], "pod\"name\\");
+        assert_eq!(parsed["clustername"], "line\nbreak");
+        assert_eq!(
+            parsed["reviews"][0]["rating"]["color"],
+            "pink\", \"stars\": 99"
+        );
+        assert_eq!(parsed["reviews"][0]["rating"]["stars"], 1);
+    }
+
+    #[test]
+    fn health_and_error_bodies_use_upstreams_spacing() {
+        assert_eq!(HEALTH, "{\"status\": \"Reviews is healthy\"}");
+        assert_eq!(
+            error("No \"such\" page"),
+            r#"{"error": "No \"such\" page"}"#
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! Calling ratings for a product's stars, and reading its answer reviewer by reviewer. Nothing
+//! ratings does can fail a reviews request: whatever it could not tell becomes
+//! [`Rating::Unavailable`] for the reviews concerned.
+
+use chassis::client::{BackendClient, BackendReply, ConnectionReuse};
+use chassis::propagation::ForwardedHeaders;
+use serde_json::{Map, Value};
+
+use crate::config::RatingsSettings;
+use crate::review::{REVIEWS, Rating, Stars};
+
+/// Calls `GET {ratings}/ratings/{id}`, once, within the colour's timeout.
+pub struct RatingsClient {
+    http: BackendClient,
+    base_url: String,
+}
+
+impl RatingsClient {
+    /// One per worker (the outbound client is not `Send`). A fresh connection per call, as
+    /// upstream, so calls spread over every ratings pod.
+    pub fn new(settings: &RatingsSettings) -> RatingsClient {
+        RatingsClient {
+            http: BackendClient::new(settings.timeout, ConnectionReuse::FreshPerCall),
+            base_url: settings.base_url.clone(),
+        }
+    }
+
+    /// Each review's rating for `product_id`, in [`REVIEWS`] order.
+    pub async fn ratings_of(
+        &self,
+        product_id: i32,
+        headers: &ForwardedHeaders,
+    ) -> [Rating; REVIEWS.len()] {
+        let url = format!("{}/ratings/{product_id}", self.base_url);
+        // Upstream asks for JSON; ratings answers JSON either way.
+        let headers = headers.clone().with("accept", "application/json");
+        let stars = match self.http.get(&url, &headers).await {
+            Ok(reply) => stars_by_reviewer(&reply),
+            Err(error) => Err(error.to_string()),
+        };
+        match stars {
+            Ok(stars) => REVIEWS.map(|review| rating_of(&stars, review.reviewer)),
+            Err(reason) => {
+                tracing::warn!(%url, %reason, "ratings unavailable");
+                REVIEWS.map(|_| Rating::Unavailable)
+            }
+        }
+    }
+}
+
+/// The `ratings` object of a 200 answer (`{"id":0,"ratings":{"Reviewer1":5,...}}`), or why
+/// there is none.
+fn stars_by_reviewer(reply: &BackendReply) -> Result<Map<String, Value>, String> {
+    if !reply.is_ok() {
+        return Err(format!("answered {}", reply.status));
+    }
+    let answer: Value = serde_json::from_slice(&reply.body)
+        .map_err(|error| format!("answered 200 with a body that is not JSON: {error}"))?;
+    match answer {
+        Value::Object(mut fields) => match fields.remove("ratings") {
+            Some(Value::Object(stars)) => Ok(stars),
+            Some(_) => Err("answered 200 with a `ratings` that is not an object".to_owned()),
+            // MySQL-backed ratings answers `{"error": ...}` with 200 when its database is down.
+            None => Err(format!(
+                "answered 200 without ratings: {}",
+                Value::Object(fields)
+            )),
+        },
+        _ => Err("answered 200 with JSON that is not an object".to_owned()),
+    }
+}
+
+/// One reviewer's rating: their stars if ratings has acceptable ones for them.
+fn rating_of(stars: &Map<String, Value>, reviewer: &str) -> Rating {
+    match stars.get(reviewer) {
+        Some(value) => match Stars::from_json(value) {
+            Some(stars) => Rating::Stars(stars),
+            None => {
+                tracing::warn!(reviewer, %value, "ratings sent stars that are not 0 to 5");
+                Rating::Unavailable
+            }
+        },
+        None => Rating::Unavailable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::StatusCode;
+    use actix_web::web::Bytes;
+
+    use super::*;
+
+    fn reply(status: u16, body: &'static str) -> BackendReply {
+        BackendReply {
+            status: StatusCode::from_u16(status).unwrap(),
+            body: Bytes::from_static(body.as_bytes()),
+        }
+    }
+
+    fn ratings_of(status: u16, body: &'static str) -> Vec<Rating> {
+        match stars_by_reviewer(&reply(status, body)) {
+            Ok(stars) => REVIEWS
+                .iter()
+                .map(|review| rating_of(&stars, review.reviewer))
+                .collect(),
+            Err(_) => vec![Rating::Unavailable; 2],
+        }
+    }
+
+    fn stars(n: i64) -> Rating {
+        Rating::Stars(Stars::new(n).unwrap())
+    }
+
+    #[test]
+    fn each_reviewer_gets_their_own_stars() {
+        assert_eq!(
+            ratings_of(200, r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#),
+            [stars(5), stars(4)]
+        );
+        assert_eq!(
+            ratings_of(200, r#"{"ratings":{"Reviewer2":0,"Reviewer3":1}}"#),
+            [Rating::Unavailable, stars(0)]
+        );
+        assert_eq!(
+            ratings_of(200, r#"{"ratings":{"Reviewer1":"5","Reviewer2":9}}"#),
+            [Rating::Unavailable, Rating::Unavailable]
+        );
+    }
+
+    #[test]
+    fn unusable_answers_leave_every_rating_unavailable() {
+        for (status, body) in [
+            (503, r#"{"error":"Service unavailable"}"#),
+            (404, r#"{"ratings":{"Reviewer1":5,"Reviewer2":4}}"#),
+            (200, r#"{"error":"could not connect to ratings database"}"#),
+            (200, "<html>not json</html>"),
+            (200, ""),
+            (200, r#"{"ratings":[5,4]}"#),
+            (200, "[1,2]"),
+        ] {
+            assert!(
+                stars_by_reviewer(&reply(status, body)).is_err(),
+                "{status} {body}"
+            );
+        }
+    }
+}

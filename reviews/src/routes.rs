@@ -1,0 +1,136 @@
+//! reviews' HTTP routes: `/health` and `/reviews/{id}`, plus the answers for other methods (405
+//! with `Allow`) and unknown paths (404). Paths are matched exactly: a trailing slash is unknown.
+
+use actix_web::http::Method;
+use actix_web::http::header::{ALLOW, ContentType};
+use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
+use chassis::propagation::ForwardedHeaders;
+
+use crate::config::{Config, StarColor};
+use crate::error::Error;
+use crate::json::{self, ReviewsAnswer, ShownRatings};
+use crate::ratings::RatingsClient;
+
+/// `Allow` of every route: reviews only reads.
+const ALLOW_GET: &str = "GET, HEAD, OPTIONS";
+
+/// What one worker's handlers use; built per worker because the ratings client is not `Send`.
+pub struct AppState {
+    podname: String,
+    clustername: String,
+    /// `None` when ratings are off (v1).
+    ratings: Option<(RatingsClient, StarColor)>,
+}
+
+impl AppState {
+    pub fn new(config: &Config) -> AppState {
+        AppState {
+            podname: config.podname.clone(),
+            clustername: config.clustername.clone(),
+            ratings: config
+                .ratings
+                .as_ref()
+                .map(|settings| (RatingsClient::new(settings), settings.star_color.clone())),
+        }
+    }
+}
+
+/// Registers every route; `run` calls it once per worker.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(read_only("/health").route(get_or_head().to(health)))
+        .service(read_only("/reviews/{id}").route(get_or_head().to(reviews)))
+        .default_service(web::to(not_found));
+}
+
+async fn health() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(json::HEALTH)
+}
+
+async fn reviews(
+    request: HttpRequest,
+    headers: ForwardedHeaders,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    let raw_id = request.match_info().get("id").unwrap_or_default();
+    let product_id = parse_product_id(raw_id)?;
+    let ratings = match &state.ratings {
+        Some((client, color)) => Some(ShownRatings {
+            color,
+            per_review: client.ratings_of(product_id, &headers).await,
+        }),
+        None => None,
+    };
+    let answer = ReviewsAnswer {
+        product_id,
+        podname: &state.podname,
+        clustername: &state.clustername,
+        ratings,
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(answer.to_json()))
+}
+
+/// A product id as Java's `Integer.valueOf` reads it: an optional sign and decimal digits, within
+/// `i32` (`+5` is 5, `-1` is -1, `007` is 7). Unlike Java, only ASCII digits count.
+fn parse_product_id(raw: &str) -> Result<i32, Error> {
+    raw.parse().map_err(|_| Error::BadProductId(raw.to_owned()))
+}
+
+/// A resource whose other methods get 405 (and OPTIONS 204) with `Allow`.
+fn read_only(path: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(other_method))
+}
+
+/// GET, and HEAD: the GET answer's headers without its body.
+fn get_or_head() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+async fn other_method(request: HttpRequest) -> Result<HttpResponse, Error> {
+    if request.method() == Method::OPTIONS {
+        Ok(HttpResponse::NoContent()
+            .insert_header((ALLOW, ALLOW_GET))
+            .finish())
+    } else {
+        Err(Error::MethodNotAllowed { allow: ALLOW_GET })
+    }
+}
+
+async fn not_found() -> Result<HttpResponse, Error> {
+    Err(Error::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn product_ids_are_read_as_java_ints() {
+        let cases = [
+            ("0", Some(0)),
+            ("+5", Some(5)),
+            ("-1", Some(-1)),
+            ("007", Some(7)),
+            ("-0", Some(0)),
+            ("2147483647", Some(i32::MAX)),
+            ("-2147483648", Some(i32::MIN)),
+            ("2147483648", None),
+            ("-2147483649", None),
+            ("abc", None),
+            ("", None),
+            ("+", None),
+            ("-", None),
+            ("1.0", None),
+            ("0x1A", None),
+            (" 1", None),
+            ("1_000", None),
+            ("١", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(parse_product_id(raw).ok(), expected, "{raw:?}");
+        }
+    }
+}
