@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, ContentType};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Resource, guard, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -135,11 +137,38 @@ impl MetricsRegistry {
     }
 }
 
-/// `GET /metrics`.
-pub(crate) async fn endpoint(metrics: web::Data<MetricsRegistry>) -> HttpResponse {
+/// What `/metrics` allows, as the services answer for their own read-only routes.
+const ALLOW: &str = "GET, HEAD, OPTIONS";
+
+/// `/metrics`: GET and HEAD answer the exposition, OPTIONS 204 and anything else 405, both with
+/// `Allow`.
+pub(crate) fn resource() -> Resource {
+    web::resource("/metrics")
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(exposition),
+        )
+        .default_service(web::to(|request: HttpRequest| async move {
+            if request.method() == Method::OPTIONS {
+                HttpResponse::NoContent()
+                    .insert_header((header::ALLOW, ALLOW))
+                    .finish()
+            } else {
+                HttpResponse::MethodNotAllowed()
+                    .insert_header((header::ALLOW, ALLOW))
+                    .content_type(ContentType::plaintext())
+                    .body(format!("Method not allowed: use {ALLOW}.\n"))
+            }
+        }))
+}
+
+async fn exposition(metrics: web::Data<MetricsRegistry>) -> HttpResponse {
     match metrics.render() {
         Ok(text) => HttpResponse::Ok().content_type(CONTENT_TYPE).body(text),
-        Err(_) => HttpResponse::InternalServerError().body("metrics could not be encoded"),
+        Err(_) => HttpResponse::InternalServerError()
+            .content_type(ContentType::plaintext())
+            .body("Internal error: the metrics could not be written.\n"),
     }
 }
 

@@ -100,7 +100,7 @@ where
         crate::telemetry::enter_worker(&service);
         App::new()
             .app_data(metrics.clone())
-            .route("/metrics", web::get().to(crate::metrics::endpoint))
+            .service(crate::metrics::resource())
             .configure(configure.clone())
             // The last wrap runs first: metrics and the request's log line around the server span.
             .wrap(crate::telemetry::request_tracing())

@@ -126,3 +126,29 @@ async fn metrics_show_what_a_service_registers() {
         "{text}"
     );
 }
+
+#[actix_web::test]
+async fn metrics_answers_head_and_refuses_other_methods_with_allow() {
+    use actix_web::http::Method;
+
+    let address = chassis::testing::spawn_server(|listener| {
+        chassis::server::serve(listener, |cfg| {
+            cfg.default_service(web::to(HttpResponse::NotFound));
+        })
+    });
+    let client = awc::Client::default();
+    let url = format!("http://{address}/metrics");
+
+    let head = client.head(&url).send().await.unwrap();
+    let post = client.post(&url).send().await.unwrap();
+    let options = client.request(Method::OPTIONS, &url).send().await.unwrap();
+
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(post.status().as_u16(), 405);
+    assert_eq!(post.headers().get("allow").unwrap(), "GET, HEAD, OPTIONS");
+    assert_eq!(options.status().as_u16(), 204);
+    assert_eq!(
+        options.headers().get("allow").unwrap(),
+        "GET, HEAD, OPTIONS"
+    );
+}
