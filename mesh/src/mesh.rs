@@ -153,7 +153,11 @@ impl Mesh {
             admin: Admin::new(admin),
         };
         mesh.wait_until_ready(&control)?;
-        let ports = control.ports()?;
+        // A listener Envoy could not bind (a port in use) is missing here, not fatal to Envoy.
+        let ports = control.ports().map_err(|error| MeshError::EnvoyFailed {
+            status: format!("running, but {error}"),
+            log_tail: log_tail(&control.dir.join("envoy.log")),
+        })?;
         let child = mesh.child.take().ok_or_else(|| MeshError::NoMesh {
             dir,
             message: "Envoy process lost".into(),
@@ -223,6 +227,8 @@ impl Mesh {
 impl Drop for Mesh {
     fn drop(&mut self) {
         stop(&mut self.child);
+        // A later `MeshControl::open` then says "no mesh" instead of timing out on a dead port.
+        let _ = fs::remove_file(self.control.dir.join("admin.address"));
     }
 }
 
@@ -249,7 +255,7 @@ struct StartingMesh {
 impl StartingMesh {
     fn exited(&mut self, dir: &Path) -> Option<MeshError> {
         let status = self.child.as_mut()?.try_wait().ok().flatten()?;
-        Some(MeshError::EnvoyExited {
+        Some(MeshError::EnvoyFailed {
             status: status.to_string(),
             log_tail: log_tail(&dir.join("envoy.log")),
         })

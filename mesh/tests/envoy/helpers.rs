@@ -168,10 +168,10 @@ impl Answer {
 }
 
 /// A directory under the system's temporary directory, removed on drop.
-struct ScratchDir(PathBuf);
+pub struct ScratchDir(pub PathBuf);
 
 impl ScratchDir {
-    fn new() -> Self {
+    pub fn new() -> Self {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "bookinfo-mesh-test-{}-{}",

@@ -1,7 +1,7 @@
 //! Applying, deleting and refusing, with Envoy running throughout.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mesh::MeshControl;
+use mesh::{Mesh, MeshControl, Topology, Workload};
 
 use crate::fixtures::*;
 use crate::helpers::*;
@@ -90,4 +90,47 @@ async fn another_process_applies_through_the_work_directory() {
         "v3"
     );
     assert_eq!(control.resources().unwrap().len(), 5);
+}
+
+#[actix_web::test]
+async fn start_fails_naming_the_cause_when_the_ingress_port_is_taken() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let topology = Topology::new().with_ingress_port(port).with_service(
+        "details",
+        vec![Workload::new(
+            "details",
+            "v1",
+            "127.0.0.1:9".parse().unwrap(),
+        )],
+    );
+    let dir = ScratchDir::new();
+
+    let error = Mesh::start(&topology, &dir.0, &mesh::find_envoy().unwrap()).unwrap_err();
+
+    let message = error.to_string();
+    assert!(
+        message.contains("listener 0.0.0.0_8080 is not running"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&port.to_string()),
+        "the log names the port: {message}"
+    );
+}
+
+#[actix_web::test]
+async fn after_the_mesh_stops_its_directory_tells_another_process_so() {
+    let mesh = spawn_mesh();
+    let dir = mesh.mesh.control().work_dir().to_path_buf();
+    let control = MeshControl::open(&dir).unwrap();
+
+    drop(mesh.mesh);
+    let error = MeshControl::open(&dir).unwrap_err().to_string();
+
+    assert!(error.starts_with("no mesh in"), "{error}");
+    assert!(
+        control.apply(REVIEWS_V3).is_err(),
+        "a control opened earlier fails too"
+    );
 }

@@ -49,4 +49,10 @@ async fn tight_connection_pool_limits_give_some_503s_under_a_burst_and_no_hang()
         .stats(r"outbound\|9080\|v1\|reviews\.default\.svc\.cluster\.local\.upstream_rq_pending_overflow$")
         .unwrap();
     assert!(overflow.iter().any(|stat| stat.value > 0), "{overflow:?}");
+    let log = mesh.mesh.access_log();
+    let flagged = eventually(Duration::from_secs(10), || {
+        std::fs::read_to_string(&log).is_ok_and(|text| text.contains("\" 503 UO "))
+    })
+    .await;
+    assert!(flagged, "the access log marks overflows with UO");
 }

@@ -1,0 +1,5 @@
+mod details;
+mod details_v2;
+mod health;
+mod helpers;
+mod routing;
