@@ -161,7 +161,7 @@ fn client_span(url: &str) -> tracing::Span {
         .ok()
         .and_then(|uri| uri.authority().map(|authority| authority.to_string()))
         .unwrap_or_default();
-    let span = tracing::info_span!(
+    tracing::info_span!(
         "outbound request",
         otel.name = %format_args!("GET {authority}"),
         otel.kind = "client",
@@ -171,8 +171,5 @@ fn client_span(url: &str) -> tracing::Span {
         server.address = %authority,
         http.response.status_code = tracing::field::Empty,
         error.message = tracing::field::Empty,
-        service.name = tracing::field::Empty,
-    );
-    crate::telemetry::name_span_service(&span);
-    span
+    )
 }

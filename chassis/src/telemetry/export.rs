@@ -8,12 +8,15 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use opentelemetry::KeyValue;
+use opentelemetry::trace::Span as _;
+use opentelemetry::{Context, KeyValue};
 use opentelemetry_http::{Bytes, HttpClient, HttpError, Request, Response};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanExporter,
+    BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, SpanData, SpanExporter,
+    SpanProcessor,
 };
 
 use super::config::TelemetryConfig;
@@ -43,7 +46,9 @@ pub(crate) fn tracer_provider(
     let mut builder = SdkTracerProvider::builder()
         .with_resource(resource)
         // Follow the caller's (the sidecar's) sampling decision; sample what starts here.
-        .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
+        // First, so the exporters see the attribute it adds.
+        .with_span_processor(WorkerServiceNames);
     if let Some(endpoint) = &config.zipkin_endpoint {
         let client = ZipkinServiceNames {
             inner: BlockingHttpClient::new(config.zipkin_timeout),
@@ -88,6 +93,30 @@ fn batch<E: SpanExporter + 'static>(exporter: E, config: &TelemetryConfig) -> Ba
     BatchSpanProcessor::builder(exporter)
         .with_batch_config(batch_config)
         .build()
+}
+
+/// Names the service on every span started on a worker thread of a server whose service is not
+/// the process's (the local launcher serves all of Bookinfo from one process). Spans are started
+/// on the thread that serves the request: actix workers never move a request between threads.
+#[derive(Debug)]
+struct WorkerServiceNames;
+
+impl SpanProcessor for WorkerServiceNames {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, _parent: &Context) {
+        if let Some(service) = super::worker_span_service() {
+            span.set_attribute(KeyValue::new(SPAN_SERVICE_ATTRIBUTE, service));
+        }
+    }
+
+    fn on_end(&self, _span: SpanData) {}
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
 }
 
 /// A blocking HTTP/1.1 client without TLS for the exporters. It runs on the batch processor's

@@ -17,12 +17,10 @@ use std::io::IsTerminal;
 use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing::{Level, Span};
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
+use tracing::Level;
+use tracing_actix_web::{DefaultRootSpanBuilder, TracingLogger};
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -47,7 +45,7 @@ thread_local! {
     /// Set by [`with_service`] around a service's `run`, read by `serve`.
     static SCOPED: RefCell<Option<ServiceIdentity>> = const { RefCell::new(None) };
     /// On a worker thread of a server whose service is not the process's: that service's name,
-    /// put on every span the worker makes.
+    /// put on every span the worker starts (see `export`).
     static WORKER_SPAN_SERVICE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
@@ -128,6 +126,8 @@ pub fn init_with(service: &str, config: &TelemetryConfig) -> TelemetryGuard {
     let span_export = provider.as_ref().map(|provider| {
         tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("bookinfo"))
+            // Worker thread names and ids say nothing a trace reader needs.
+            .with_threads(false)
             .with_filter(filter_fn(|metadata| {
                 let threshold = if metadata.is_span() {
                     Level::INFO
@@ -203,35 +203,13 @@ pub(crate) fn enter_worker(identity: &ServiceIdentity) {
     WORKER_SPAN_SERVICE.with(|service| *service.borrow_mut() = span_service);
 }
 
-/// Puts this worker's service on `span` when it differs from the process's.
-pub(crate) fn name_span_service(span: &Span) {
-    WORKER_SPAN_SERVICE.with(|service| {
-        if let Some(name) = service.borrow().as_deref() {
-            span.record(export::SPAN_SERVICE_ATTRIBUTE, name);
-        }
-    });
-}
-
-/// tracing-actix-web's server span, plus the service name when the process serves several.
-pub struct ServerSpan;
-
-impl RootSpanBuilder for ServerSpan {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        let span = tracing_actix_web::root_span!(request, service.name = tracing::field::Empty);
-        name_span_service(&span);
-        span
-    }
-
-    fn on_request_end<B: MessageBody>(
-        span: Span,
-        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
-    ) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
-    }
+/// This worker thread's service, when it is not the process's.
+pub(crate) fn worker_span_service() -> Option<String> {
+    WORKER_SPAN_SERVICE.with(|service| service.borrow().clone())
 }
 
 /// The middleware every app is wrapped in: a server span per request, joined to the caller's
 /// trace (B3 or W3C headers).
-pub fn request_tracing() -> TracingLogger<ServerSpan> {
-    TracingLogger::new()
+pub fn request_tracing() -> TracingLogger<DefaultRootSpanBuilder> {
+    TracingLogger::default()
 }
