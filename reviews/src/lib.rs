@@ -31,12 +31,21 @@ use routes::AppState;
 
 /// Serves reviews on `listener` until the server is stopped.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
-    tracing::info!(
-        version = %config.version,
-        podname = %config.podname,
-        ratings = ?config.ratings.as_ref().map(|r| (&r.base_url, r.star_color.as_str(), r.timeout)),
-        "reviews configured"
-    );
+    match &config.ratings {
+        Some(ratings) => tracing::info!(
+            version = %config.version,
+            podname = %config.podname,
+            ratings = %ratings.base_url,
+            star_color = %ratings.star_color,
+            timeout = ?ratings.timeout,
+            "reviews configured, with ratings"
+        ),
+        None => tracing::info!(
+            version = %config.version,
+            podname = %config.podname,
+            "reviews configured, without ratings"
+        ),
+    }
     chassis::server::serve(listener, move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         cfg.app_data(web::Data::new(AppState::new(&config)));

@@ -26,6 +26,7 @@ impl RatingsClient {
     }
 
     /// Each review's rating for `product_id`, in [`REVIEWS`] order.
+    #[tracing::instrument(name = "ratings", skip(self, headers))]
     pub async fn ratings_of(
         &self,
         product_id: i32,
@@ -61,10 +62,10 @@ fn stars_by_reviewer(reply: &BackendReply) -> Result<Map<String, Value>, String>
             Some(Value::Object(stars)) => Ok(stars),
             Some(_) => Err("answered 200 with a `ratings` that is not an object".to_owned()),
             // MySQL-backed ratings answers `{"error": ...}` with 200 when its database is down.
-            None => Err(format!(
-                "answered 200 without ratings: {}",
-                Value::Object(fields)
-            )),
+            None => Err(match fields.get("error").and_then(Value::as_str) {
+                Some(error) => format!("answered 200 with an error instead of ratings: {error}"),
+                None => "answered 200 without ratings".to_owned(),
+            }),
         },
         _ => Err("answered 200 with JSON that is not an object".to_owned()),
     }

@@ -90,7 +90,7 @@ pub struct ListenerPlan {
 }
 
 /// State shared while translating: the topology, the clusters that will exist, and warnings.
-pub struct Translation<'a> {
+pub(crate) struct Translation<'a> {
     topology: &'a Topology,
     clusters: BTreeSet<String>,
     warnings: Vec<String>,
@@ -294,7 +294,8 @@ impl Translation<'_> {
     /// hosts, so Envoy answers 404.
     fn ingress_routes(&mut self, resources: &ResourceSet) -> Value {
         let gateways = resources.gateways();
-        let mut virtual_hosts: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+        // Host -> (the port of the server that first admitted it, the merged routes).
+        let mut virtual_hosts: BTreeMap<String, (u32, Vec<Value>)> = BTreeMap::new();
         for (gateway_key, gateway) in &gateways {
             let gateway_name = format!("{}/{}", gateway_key.namespace, gateway_key.name);
             let names = BTreeSet::from([gateway_name.clone()]);
@@ -331,7 +332,8 @@ impl Translation<'_> {
                     for host in shared {
                         virtual_hosts
                             .entry(host)
-                            .or_default()
+                            .or_insert_with(|| (server.port.number, Vec::new()))
+                            .1
                             .extend(built.iter().cloned());
                     }
                 }
@@ -339,9 +341,13 @@ impl Translation<'_> {
         }
         let mut hosts_out: Vec<(String, Value)> = virtual_hosts
             .into_iter()
-            .map(|(host, routes)| {
+            .map(|(host, (port, routes))| {
+                // Any port for a plain host (the gateway may sit behind a balancer); Envoy allows
+                // one wildcard per domain, so a wildcard host keeps the server's port.
                 let domains = if host == "*" {
                     json!(["*"])
+                } else if host.starts_with('*') {
+                    json!([host, format!("{host}:{port}")])
                 } else {
                     json!([host, format!("{host}:*")])
                 };

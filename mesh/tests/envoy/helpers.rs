@@ -47,14 +47,20 @@ pub fn spawn_mesh() -> TestMesh {
 /// Starts a mesh whose workload `(service, version)` answers after `delay(service, version)`.
 /// Each workload answers JSON naming its service and version.
 pub fn spawn_mesh_with(delay: impl Fn(&str, &str) -> Duration) -> TestMesh {
+    spawn_mesh_replying(|service, version| {
+        let body = format!(r#"{{"service":"{service}","version":"{version}"}}"#);
+        StubReply::json(200, body).delayed(delay(service, version))
+    })
+}
+
+/// Starts a mesh whose workload `(service, version)` answers `reply(service, version)`.
+pub fn spawn_mesh_replying(reply: impl Fn(&str, &str) -> StubReply) -> TestMesh {
     chassis::telemetry::init_for_tests();
     let mut backends = BTreeMap::new();
     let mut topology = Topology::new();
     let mut by_service: BTreeMap<&str, Vec<Workload>> = BTreeMap::new();
     for (service, version) in WORKLOADS {
-        let body = format!(r#"{{"service":"{service}","version":"{version}"}}"#);
-        let backend =
-            RecordingBackend::start(StubReply::json(200, body).delayed(delay(service, version)));
+        let backend = RecordingBackend::start(reply(service, version));
         by_service.entry(service).or_default().push(Workload::new(
             service,
             version,

@@ -134,3 +134,43 @@ async fn after_the_mesh_stops_its_directory_tells_another_process_so() {
         "a control opened earlier fails too"
     );
 }
+
+#[actix_web::test]
+async fn configuration_envoy_rejects_is_rolled_back_and_reported() {
+    let mesh = spawn_mesh();
+    mesh.apply(DESTINATION_RULE_ALL);
+    mesh.apply(REVIEWS_V3);
+    let bad_regex = REVIEWS_TEST_V2.replace("exact: jason", "regex: \"(unclosed\"");
+
+    let error = mesh.mesh.apply(&bad_regex).unwrap_err().to_string();
+
+    assert!(
+        error.contains("Envoy rejected the configuration"),
+        "{error}"
+    );
+    assert_eq!(
+        mesh.call("reviews", "/reviews/0", &[]).await.version(),
+        "v3"
+    );
+    let resources = mesh.mesh.control().resources().unwrap();
+    let reviews = resources
+        .in_creation_order()
+        .into_iter()
+        .find(|resource| {
+            resource.key.name == "reviews" && resource.key.kind == mesh::istio::Kind::VirtualService
+        })
+        .unwrap();
+    assert!(
+        !reviews.document.to_string().contains("unclosed"),
+        "the rejected spec is not kept"
+    );
+    let next = mesh.apply(REVIEWS_TEST_V2);
+    assert_eq!(
+        mesh.call("reviews", "/reviews/0", &[("end-user", "jason")])
+            .await
+            .version(),
+        "v2",
+        "applying works again after version {}",
+        next.version
+    );
+}

@@ -5,6 +5,7 @@
 mod fixtures;
 
 mod faults;
+mod features;
 mod helpers;
 mod lifecycle;
 mod observability;

@@ -107,3 +107,28 @@ async fn the_ingress_answers_404_until_the_gateway_is_applied() {
         .expect("login reached productpage");
     assert_eq!(posted.method, "POST");
 }
+
+#[actix_web::test]
+async fn a_gateway_for_one_host_routes_only_requests_for_that_host() {
+    let mesh = spawn_mesh();
+    let one_host = GATEWAY.replace(
+        "    hosts:\n    - \"*\"\n---",
+        "    hosts:\n    - \"*.example.com\"\n---",
+    );
+    let one_host = one_host.replace(
+        "  hosts:\n  - \"*\"\n  gateways",
+        "  hosts:\n  - \"bookinfo.example.com\"\n  gateways",
+    );
+    mesh.apply(&one_host);
+    let url = format!("{}/productpage", mesh.mesh.ingress_url());
+
+    let named = mesh.get(&url, &[("host", "bookinfo.example.com")]).await;
+    let with_port = mesh
+        .get(&url, &[("host", "bookinfo.example.com:8080")])
+        .await;
+    let other = mesh.get(&url, &[("host", "elsewhere.example.com")]).await;
+
+    assert_eq!(named.status, 200);
+    assert_eq!(with_port.status, 200);
+    assert_eq!(other.status, 404);
+}

@@ -94,6 +94,21 @@ fn gateway_hosts_limit_the_virtual_hosts_to_the_hosts_both_name() {
 }
 
 #[test]
+fn a_wildcard_gateway_host_keeps_the_server_port_as_envoy_allows_one_wildcard() {
+    let gateway = GATEWAY.replace(
+        "    hosts:\n    - \"*\"\n---",
+        "    hosts:\n    - \"*.example.com\"\n---",
+    );
+
+    let config = translate_all(&[&gateway]);
+
+    assert_eq!(
+        ingress_hosts(&config)[0]["domains"],
+        json!(["*.example.com", "*.example.com:8080"])
+    );
+}
+
+#[test]
 fn catch_all_routes_of_merged_virtual_services_move_last() {
     let catch_all = r#"
 apiVersion: networking.istio.io/v1

@@ -1,0 +1,9 @@
+//! All six services together over real HTTP on loopback: what a user sees on a cluster before
+//! any routing rule.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api;
+mod faults;
+mod helpers;
+mod session;
+mod versions;
