@@ -68,6 +68,10 @@ pub enum MeshError {
     Admin { address: String, message: String },
     #[error("no mesh in {dir}: {message}")]
     NoMesh { dir: PathBuf, message: String },
+    #[error(
+        "a mesh already runs in {dir} (Envoy's admin at {admin}); stop it or use another directory"
+    )]
+    AlreadyRunning { dir: PathBuf, admin: String },
     #[error("another mesh apply holds {lock}; remove it if none is running")]
     Locked { lock: PathBuf },
 }

@@ -98,6 +98,14 @@ impl Mesh {
     ) -> Result<Self, MeshError> {
         fs::create_dir_all(work_dir).map_err(|error| MeshError::io(work_dir, error))?;
         let dir = fs::canonicalize(work_dir).map_err(|error| MeshError::io(work_dir, error))?;
+        if let Ok(running) = MeshControl::open(&dir)
+            && running.admin.get("/ready").is_ok()
+        {
+            return Err(MeshError::AlreadyRunning {
+                dir,
+                admin: running.admin.address.to_string(),
+            });
+        }
         let layout = Layout::in_dir(&dir);
         for stale in [
             dir.join("admin.address"),

@@ -3,28 +3,46 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `SERVICE_VERSION` | `v1` | `v1` (in memory), `v-faulty`, `v-delayed`, `v-unavailable`, `v-unhealthy` |
+//! | `SERVICE_VERSION` | `v1` | `v1` (in memory), `v2` (database), `v-faulty`, `v-delayed`, `v-unavailable`, `v-unhealthy` |
+//! | `DB_TYPE` | (MongoDB) | v2: `mysql` for MySQL, anything else for MongoDB |
+//! | `MYSQL_DB_HOST` / `MYSQL_DB_PORT` | `localhost` / `3306` | v2 MySQL: the server |
+//! | `MYSQL_DB_USER` / `MYSQL_DB_PASSWORD` | required / empty | v2 MySQL: the account |
+//! | `MONGO_DB_URL` | required | v2 MongoDB: `mongodb://host:port/…` |
 //! | `RATINGS_FAULT_SHARE` | `0.5` | share of reads that `v-faulty` fails or `v-delayed` delays, 0 to 1 |
 //! | `RATINGS_DELAY_MS` | `7000` | how long `v-delayed` delays a read |
 //! | `RATINGS_FLIP_PERIOD_MS` | `60000` (`v-unavailable`), `900000` (`v-unhealthy`) | how long each state lasts |
 //!
-//! The `RATINGS_*` variables are ours; each is read only by the personas that use it.
+//! The database variables are read only for `v2`, as upstream reads them. The `RATINGS_*`
+//! variables are ours; each is read only by the personas that use it.
 
 use std::time::Duration;
 
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
 
 use crate::persona::{Persona, Share};
+use crate::secret::{Secret, redact_url, url_password};
 
 pub const ENV_SERVICE_VERSION: &str = "SERVICE_VERSION";
 /// Every version upstream's ratings knows, in the order we list them.
-pub const SERVICE_VERSIONS: [&str; 5] = [
+pub const SERVICE_VERSIONS: [&str; 6] = [
     "v1",
+    "v2",
     "v-faulty",
     "v-delayed",
     "v-unavailable",
     "v-unhealthy",
 ];
+pub const ENV_DB_TYPE: &str = "DB_TYPE";
+/// The one `DB_TYPE` that picks MySQL; upstream uses MongoDB for every other value.
+pub const DB_TYPE_MYSQL: &str = "mysql";
+pub const ENV_MYSQL_DB_HOST: &str = "MYSQL_DB_HOST";
+/// Where upstream's MySQL driver connects when no host is given.
+pub const DEFAULT_MYSQL_DB_HOST: &str = "localhost";
+pub const ENV_MYSQL_DB_PORT: &str = "MYSQL_DB_PORT";
+pub const DEFAULT_MYSQL_DB_PORT: u16 = 3306;
+pub const ENV_MYSQL_DB_USER: &str = "MYSQL_DB_USER";
+pub const ENV_MYSQL_DB_PASSWORD: &str = "MYSQL_DB_PASSWORD";
+pub const ENV_MONGO_DB_URL: &str = "MONGO_DB_URL";
 pub const ENV_FAULT_SHARE: &str = "RATINGS_FAULT_SHARE";
 /// Upstream flips a coin (`Math.random() <= 0.5`).
 pub const DEFAULT_FAULT_SHARE: f64 = 0.5;
@@ -60,6 +78,34 @@ pub enum Storage {
     /// (about `max_products` × [`Config::max_body_bytes`] of memory at worst); a POST for another
     /// product then answers 507, while stored products can still be updated.
     InMemory { max_products: usize },
+    /// v2 with `DB_TYPE=mysql`: database `test`, table `ratings`.
+    MySql(MySqlSettings),
+    /// v2 otherwise: database `test`, collection `ratings`.
+    MongoDb(MongoSettings),
+}
+
+/// How v2 reaches MySQL. `Debug` hides the password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MySqlSettings {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub password: Secret,
+}
+
+/// How v2 reaches MongoDB. `Debug` shows the URL without its password.
+#[derive(Clone, PartialEq)]
+pub struct MongoSettings {
+    /// `MONGO_DB_URL`, checked to be a connection string at start.
+    pub url: Secret,
+}
+
+impl std::fmt::Debug for MongoSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MongoSettings")
+            .field("url", &redact_url(self.url.expose()))
+            .finish()
+    }
 }
 
 impl Config {
@@ -68,8 +114,15 @@ impl Config {
     pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
         let mut reader = EnvReader::new(env);
         let version = reader.string(ENV_SERVICE_VERSION, "");
+        let mut storage = Storage::InMemory {
+            max_products: DEFAULT_MAX_STORED_PRODUCTS,
+        };
         let persona = match version.trim() {
             "" | "v1" => Persona::Normal,
+            "v2" => {
+                storage = read_database(&mut reader);
+                Persona::Normal
+            }
             // A bad share is reported by `finish`, so the persona stands in for the one not built.
             "v-faulty" => {
                 read_share(&mut reader).map_or(Persona::Normal, |share| Persona::Faulty { share })
@@ -96,10 +149,47 @@ impl Config {
         };
         reader.finish(Config {
             persona,
-            storage: Storage::InMemory {
-                max_products: DEFAULT_MAX_STORED_PRODUCTS,
-            },
+            storage,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        })
+    }
+}
+
+/// v2's database settings. Missing or malformed ones are reported now rather than as 500s on
+/// every request later; an unreachable database is not a configuration problem (it may come up).
+fn read_database(reader: &mut EnvReader<'_>) -> Storage {
+    if reader.string(ENV_DB_TYPE, "") == DB_TYPE_MYSQL {
+        let host = reader.string(ENV_MYSQL_DB_HOST, DEFAULT_MYSQL_DB_HOST);
+        let port = reader.parse(ENV_MYSQL_DB_PORT, DEFAULT_MYSQL_DB_PORT);
+        let user = reader.string(ENV_MYSQL_DB_USER, "");
+        if user.is_empty() {
+            reader.problem(format!(
+                "{ENV_MYSQL_DB_USER} is required for {ENV_DB_TYPE}={DB_TYPE_MYSQL}"
+            ));
+        }
+        Storage::MySql(MySqlSettings {
+            host,
+            port,
+            user,
+            password: Secret::new(reader.string(ENV_MYSQL_DB_PASSWORD, "")),
+        })
+    } else {
+        let url = reader.string(ENV_MONGO_DB_URL, "");
+        if url.trim().is_empty() {
+            reader.problem(format!(
+                "{ENV_MONGO_DB_URL} is required for MongoDB (or set {ENV_DB_TYPE}={DB_TYPE_MYSQL})"
+            ));
+        } else if let Err(error) = mongodb::options::ConnectionString::parse(&url) {
+            // The driver's message may quote part of the URL, and with it the password.
+            let password = Secret::new(url_password(&url).unwrap_or_default());
+            reader.problem(format!(
+                "{ENV_MONGO_DB_URL}={:?} is not a MongoDB connection string: {}",
+                redact_url(&url),
+                password.scrub(&error.kind.to_string())
+            ));
+        }
+        Storage::MongoDb(MongoSettings {
+            url: Secret::new(url),
         })
     }
 }
@@ -254,6 +344,104 @@ mod tests {
         for (vars, why) in cases {
             assert!(load(vars).is_err(), "{why}");
         }
+    }
+
+    #[test]
+    fn v2_with_db_type_mysql_reads_the_mysql_variables() {
+        let config = load(&[
+            ("SERVICE_VERSION", "v2"),
+            ("DB_TYPE", "mysql"),
+            ("MYSQL_DB_HOST", "mysqldb"),
+            ("MYSQL_DB_PORT", "3307"),
+            ("MYSQL_DB_USER", "root"),
+            ("MYSQL_DB_PASSWORD", "pa55word"),
+        ])
+        .unwrap();
+        assert_eq!(config.persona, Persona::Normal);
+        assert_eq!(
+            config.storage,
+            Storage::MySql(MySqlSettings {
+                host: "mysqldb".to_owned(),
+                port: 3307,
+                user: "root".to_owned(),
+                password: Secret::new("pa55word"),
+            })
+        );
+        assert!(!format!("{config:?}").contains("pa55word"), "{config:?}");
+    }
+
+    #[test]
+    fn v2_mysql_defaults_to_localhost_3306_and_requires_a_user() {
+        let config = load(&[
+            ("SERVICE_VERSION", "v2"),
+            ("DB_TYPE", "mysql"),
+            ("MYSQL_DB_USER", "ratings"),
+        ])
+        .unwrap();
+        let Storage::MySql(settings) = config.storage else {
+            panic!("not MySQL: {:?}", config.storage)
+        };
+        assert_eq!((settings.host.as_str(), settings.port), ("localhost", 3306));
+        assert_eq!(settings.password, Secret::default());
+
+        let errors = load(&[("SERVICE_VERSION", "v2"), ("DB_TYPE", "mysql")]).unwrap_err();
+        assert!(errors.0[0].contains("MYSQL_DB_USER"), "{errors}");
+    }
+
+    #[test]
+    fn v2_with_any_other_db_type_reads_mongo_db_url() {
+        for db_type in [None, Some("mongodb"), Some("MySQL"), Some("")] {
+            let mut vars = vec![
+                ("SERVICE_VERSION", "v2"),
+                ("MONGO_DB_URL", "mongodb://mongodb:27017/test"),
+            ];
+            vars.extend(db_type.map(|db_type| ("DB_TYPE", db_type)));
+            let config = load(&vars).unwrap();
+            assert_eq!(
+                config.storage,
+                Storage::MongoDb(MongoSettings {
+                    url: Secret::new("mongodb://mongodb:27017/test")
+                }),
+                "DB_TYPE={db_type:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn v2_mongo_url_must_be_set_and_well_formed_and_is_never_echoed_whole() {
+        let cases = [
+            (None, "unset"),
+            (Some(""), "empty"),
+            (Some("http://ratings:s3cret@mongodb/test"), "wrong scheme"),
+            (
+                Some("mongodb://ratings:s3cret@mongodb:notaport/test"),
+                "bad port",
+            ),
+        ];
+        for (url, why) in cases {
+            let mut vars = vec![("SERVICE_VERSION", "v2")];
+            vars.extend(url.map(|url| ("MONGO_DB_URL", url)));
+            let errors = load(&vars).unwrap_err();
+            assert!(errors.0[0].contains("MONGO_DB_URL"), "{why}: {errors}");
+            assert!(!errors.to_string().contains("s3cret"), "{why}: {errors}");
+        }
+    }
+
+    #[test]
+    fn mongo_settings_debug_hides_the_password() {
+        let settings = MongoSettings {
+            url: Secret::new("mongodb://ratings:s3cret@mongodb:27017/test"),
+        };
+        assert_eq!(
+            format!("{settings:?}"),
+            r#"MongoSettings { url: "mongodb://ratings:***@mongodb:27017/test" }"#
+        );
+    }
+
+    #[test]
+    fn database_variables_are_ignored_outside_v2() {
+        let config = load(&[("DB_TYPE", "mysql"), ("MONGO_DB_URL", "junk")]).unwrap();
+        assert!(matches!(config.storage, Storage::InMemory { .. }));
     }
 
     #[test]

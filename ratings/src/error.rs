@@ -21,6 +21,19 @@ pub enum Error {
     /// The in-memory store holds its maximum of products; see `InMemoryStore`.
     #[error("the ratings store already holds {capacity} products")]
     StoreFull { capacity: usize },
+    /// v2 stores nothing, as upstream's.
+    #[error("POST on database-backed ratings")]
+    PostNotImplemented,
+    /// v2: no connection to the database (down, refused, timed out, or credentials refused).
+    /// `cause` is the driver's message with any password scrubbed.
+    #[error("could not connect to {database}: {cause}")]
+    DatabaseUnreachable { database: String, cause: String },
+    /// v2 on MySQL: connected, but the select failed or did not finish.
+    #[error("select on {database} failed: {cause}")]
+    SelectFailed { database: String, cause: String },
+    /// v2 on MongoDB: connected, but the find failed, did not finish, or found unreadable data.
+    #[error("loading ratings from {database} failed: {cause}")]
+    LoadFailed { database: String, cause: String },
     /// The persona (`v-faulty`, `v-unavailable`, `v-unhealthy`) fails this read on purpose.
     #[error("unavailable on purpose (fault persona)")]
     Unavailable,
@@ -38,6 +51,11 @@ impl ResponseError for Error {
             | Error::BodyTooLarge { .. }
             | Error::BodyUnreadable(_) => StatusCode::BAD_REQUEST,
             Error::StoreFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
+            Error::PostNotImplemented => StatusCode::NOT_IMPLEMENTED,
+            // Upstream's MySQL path answers a connect failure with 200; the issue asks for 500.
+            Error::DatabaseUnreachable { .. }
+            | Error::SelectFailed { .. }
+            | Error::LoadFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -51,6 +69,10 @@ impl ResponseError for Error {
                 "please provide valid ratings JSON"
             }
             Error::StoreFull { .. } => "ratings store is full: no ratings for new products",
+            Error::PostNotImplemented => "Post not implemented for database backed ratings",
+            Error::DatabaseUnreachable { .. } => "could not connect to ratings database",
+            Error::SelectFailed { .. } => "could not perform select",
+            Error::LoadFailed { .. } => "could not load ratings from database",
             Error::Unavailable => "Service unavailable",
             Error::NotFound => "not found",
             Error::MethodNotAllowed { .. } => "method not allowed",

@@ -174,3 +174,29 @@ async fn configuration_envoy_rejects_is_rolled_back_and_reported() {
         next.version
     );
 }
+
+#[actix_web::test]
+async fn a_second_mesh_in_the_same_directory_is_refused_and_the_first_keeps_running() {
+    let first = spawn_mesh();
+    route_reviews_to_v3(&first);
+    let dir = first.mesh.control().work_dir().to_path_buf();
+
+    let error = Mesh::start(
+        first.mesh.control().topology(),
+        &dir,
+        &mesh::find_envoy().unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+
+    assert!(error.starts_with("a mesh already runs in"), "{error}");
+    assert_eq!(
+        first.call("reviews", "/reviews/0", &[]).await.version(),
+        "v3"
+    );
+}
+
+fn route_reviews_to_v3(mesh: &TestMesh) {
+    mesh.apply(DESTINATION_RULE_ALL);
+    mesh.apply(REVIEWS_V3);
+}

@@ -56,3 +56,42 @@ async fn tight_connection_pool_limits_give_some_503s_under_a_burst_and_no_hang()
     .await;
     assert!(flagged, "the access log marks overflows with UO");
 }
+
+#[actix_web::test]
+async fn outlier_detection_ejects_a_failing_version_after_its_first_5xx() {
+    let mesh = spawn_mesh_replying(|service, version| {
+        let status = if (service, version) == ("reviews", "v1") {
+            503
+        } else {
+            200
+        };
+        chassis::testing::StubReply::json(status, format!(r#"{{"version":"{version}"}}"#))
+    });
+    mesh.apply(
+        r#"
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata:
+  name: reviews
+spec:
+  host: reviews
+  trafficPolicy:
+    outlierDetection:
+      consecutive5xxErrors: 1
+      interval: 1s
+      baseEjectionTime: 3m
+      maxEjectionPercent: 100
+"#,
+    );
+
+    let seen = mesh.versions("reviews", 30, &[]).await;
+
+    // Without ejection v1 would take about a third of the 30. The ejection reaches Envoy's
+    // workers a moment after the failure, so allow a request or two to slip through first.
+    let failures = mesh.received("reviews", "v1");
+    assert!(
+        failures <= 3,
+        "v1 ejected after its first failure: {seen:?}"
+    );
+    assert_eq!(seen.get("503").copied().unwrap_or(0), failures, "{seen:?}");
+}

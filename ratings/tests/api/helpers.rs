@@ -112,6 +112,13 @@ impl TestApp {
     }
 }
 
+/// A port where nothing listens: a database that is down.
+pub fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+    // Dropped here: connections are refused from now on.
+}
+
 /// Calls `probe` every few milliseconds until `done` holds for what it has seen so far, for at
 /// most `within`; returns everything seen. For personas whose answers change with time: a test
 /// waits for a change by polling with a bound, never by sleeping a fixed time.

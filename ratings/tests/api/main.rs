@@ -2,7 +2,10 @@
 
 mod health;
 mod helpers;
+mod mariadb;
 mod personas;
 mod ratings_get;
+mod ratings_mongodb;
+mod ratings_mysql;
 mod ratings_post;
 mod routing;
