@@ -252,7 +252,10 @@ impl Launch {
         F: FnOnce(TcpListener) -> io::Result<Server>,
     {
         let address = listener.local_addr()?;
-        let server = run(listener)?;
+        // One process runs every service: each server still reports its own service and version
+        // (`reviews-v2` is reviews at v2) in its spans and in `bookinfo_build_info`.
+        let (service, version) = name.rsplit_once('-').unwrap_or((name, "unknown"));
+        let server = chassis::telemetry::with_service(service, version, || run(listener))?;
         self.workloads.push(Workload {
             name,
             address,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
+use tracing::Instrument;
 
 use crate::propagation::ForwardedHeaders;
 
@@ -92,11 +93,41 @@ impl BackendClient {
     }
 
     /// `GET url` with the forwarded headers; the status and body, or why there was none.
+    ///
+    /// The call is a client span; when spans are exported, the trace headers carry that span's
+    /// context instead of the incoming one (see [`crate::telemetry::context`]).
     pub async fn get(
         &self,
         url: &str,
         headers: &ForwardedHeaders,
     ) -> Result<BackendReply, CallError> {
+        let span = client_span(url);
+        let outcome = self
+            .send(url, headers, &span)
+            .instrument(span.clone())
+            .await;
+        match &outcome {
+            Ok(reply) => {
+                span.record("http.response.status_code", reply.status.as_u16());
+                if reply.status.is_server_error() {
+                    span.record("otel.status_code", "ERROR");
+                }
+            }
+            Err(error) => {
+                span.record("otel.status_code", "ERROR");
+                span.record("error.message", tracing::field::display(error));
+            }
+        }
+        outcome
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        headers: &ForwardedHeaders,
+        span: &tracing::Span,
+    ) -> Result<BackendReply, CallError> {
+        let headers = crate::telemetry::context::with_span_context(span, headers);
         let mut request = headers.apply(self.client.get(url));
         if self.reuse == ConnectionReuse::FreshPerCall {
             request = request.force_close();
@@ -121,4 +152,24 @@ impl BackendClient {
             Err(_) => Err(CallError::Timeout(self.timeout)),
         }
     }
+}
+
+/// The client span of one call, named `GET host:port` (the path would make a name per product).
+fn client_span(url: &str) -> tracing::Span {
+    let authority = url
+        .parse::<actix_web::http::Uri>()
+        .ok()
+        .and_then(|uri| uri.authority().map(|authority| authority.to_string()))
+        .unwrap_or_default();
+    tracing::info_span!(
+        "outbound request",
+        otel.name = %format_args!("GET {authority}"),
+        otel.kind = "client",
+        otel.status_code = tracing::field::Empty,
+        http.request.method = "GET",
+        url.full = %url,
+        server.address = %authority,
+        http.response.status_code = tracing::field::Empty,
+        error.message = tracing::field::Empty,
+    )
 }

@@ -7,12 +7,14 @@
 //!   that collects them from an incoming request.
 //! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call by default).
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
-//!   with the shared middleware and graceful shutdown.
-//! - [`telemetry`]: log and trace subscriber set-up.
+//!   with the shared middleware, `/metrics` and graceful shutdown.
+//! - [`telemetry`]: logs, spans exported to Zipkin or OTLP, trace context in and out.
+//! - [`metrics`]: the Prometheus registry behind every service's `/metrics`.
 //! - [`testing`] (feature `testing`): servers on loopback for tests and a recording backend.
 
 pub mod client;
 pub mod config;
+pub mod metrics;
 pub mod propagation;
 pub mod server;
 pub mod telemetry;

@@ -8,8 +8,11 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::metrics::MetricsRegistry;
 
 /// How long in-flight requests get to finish after SIGTERM or SIGINT. Kubernetes waits 30 s
 /// (`terminationGracePeriodSeconds`) before it kills the pod; this stays well inside it.
@@ -69,16 +72,39 @@ fn port_in_use(port: u16, error: io::Error) -> io::Error {
 }
 
 /// Serves an app on `listener`: the routes come from `configure` (called once per worker, so a
-/// per-worker client belongs in there), wrapped in the shared request logging and tracing.
+/// per-worker client belongs in there), wrapped in the shared middleware (a server span per
+/// request, request metrics and one log line per request), plus `GET /metrics`.
 /// The server stops gracefully on SIGTERM and SIGINT.
 pub fn serve<F>(listener: TcpListener, configure: F) -> io::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
+    serve_with_metrics(listener, MetricsRegistry::new(), configure)
+}
+
+/// [`serve`] with a registry the service has added its own metrics to; `/metrics` shows them
+/// beside the shared ones.
+pub fn serve_with_metrics<F>(
+    listener: TcpListener,
+    metrics: MetricsRegistry,
+    configure: F,
+) -> io::Result<Server>
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    let service = crate::telemetry::current_service();
+    metrics.set_build_info(&service);
+    let metrics = web::Data::new(metrics);
     let server = HttpServer::new(move || {
+        // Runs on each worker thread: the spans it makes belong to this server's service.
+        crate::telemetry::enter_worker(&service);
         App::new()
-            .wrap(crate::telemetry::request_tracing())
+            .app_data(metrics.clone())
+            .service(crate::metrics::resource())
             .configure(configure.clone())
+            // The last wrap runs first: metrics and the request's log line around the server span.
+            .wrap(crate::telemetry::request_tracing())
+            .wrap(from_fn(crate::metrics::observe))
     })
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?

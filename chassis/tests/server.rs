@@ -1,4 +1,5 @@
 //! Binding and serving: dual-stack bind, a clear error for a taken port, the shared middleware.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{HttpResponse, web};
 
@@ -44,4 +45,110 @@ async fn serve_answers_with_the_configured_routes() {
 
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.body().await.expect("body"), "fine");
+}
+
+async fn get_text(address: std::net::SocketAddr, path: &str) -> (u16, String, String) {
+    let mut response = awc::Client::default()
+        .get(format!("http://{address}{path}"))
+        .send()
+        .await
+        .expect("answer");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|value| value.to_str().expect("ascii").to_owned())
+        .unwrap_or_default();
+    let body = response.body().await.expect("body");
+    (
+        response.status().as_u16(),
+        content_type,
+        String::from_utf8(body.to_vec()).expect("utf-8"),
+    )
+}
+
+#[actix_web::test]
+async fn metrics_count_a_request_after_it_happens() {
+    let address = chassis::testing::spawn_server(|listener| {
+        chassis::server::serve(listener, |cfg| {
+            cfg.route(
+                "/items/{id}",
+                web::get().to(|| async { HttpResponse::Ok().body("item") }),
+            );
+        })
+    });
+    let counted = r#"http_server_requests_total{method="GET",route="/items/{id}",status="200"} 1"#;
+
+    let (status, content_type, before) = get_text(address, "/metrics").await;
+    assert_eq!(status, 200);
+    assert_eq!(content_type, chassis::metrics::CONTENT_TYPE);
+    assert!(!before.contains(r#"route="/items/{id}""#), "{before}");
+    assert!(before.contains("bookinfo_build_info{"), "{before}");
+
+    assert_eq!(get_text(address, "/items/7").await.0, 200);
+    assert_eq!(get_text(address, "/no/such/route").await.0, 404);
+    let (_, _, after) = get_text(address, "/metrics").await;
+
+    assert!(after.contains(counted), "{after}");
+    assert!(
+        after.contains(r#"http_server_request_duration_seconds_count{method="GET",route="/items/{id}",status="200"} 1"#),
+        "{after}"
+    );
+    assert!(
+        after.contains(r#"route="unmatched",status="404"} 1"#),
+        "{after}"
+    );
+    assert!(
+        !after.contains("/no/such/route"),
+        "raw paths never become labels"
+    );
+}
+
+#[actix_web::test]
+async fn metrics_show_what_a_service_registers() {
+    use prometheus_client::metrics::counter::Counter;
+
+    let metrics = chassis::metrics::MetricsRegistry::new();
+    let pages = Counter::<u64>::default();
+    metrics.register("pages_rendered", "Pages rendered", pages.clone());
+    pages.inc();
+    let address = chassis::testing::spawn_server(move |listener| {
+        chassis::server::serve_with_metrics(listener, metrics, |_cfg| {})
+    });
+
+    get_text(address, "/metrics").await;
+    let (_, _, text) = get_text(address, "/metrics").await;
+
+    assert!(text.contains("pages_rendered_total 1"), "{text}");
+    assert!(
+        text.contains(
+            r#"http_server_requests_total{method="GET",route="/metrics",status="200"} 1"#
+        ),
+        "{text}"
+    );
+}
+
+#[actix_web::test]
+async fn metrics_answers_head_and_refuses_other_methods_with_allow() {
+    use actix_web::http::Method;
+
+    let address = chassis::testing::spawn_server(|listener| {
+        chassis::server::serve(listener, |cfg| {
+            cfg.default_service(web::to(HttpResponse::NotFound));
+        })
+    });
+    let client = awc::Client::default();
+    let url = format!("http://{address}/metrics");
+
+    let head = client.head(&url).send().await.unwrap();
+    let post = client.post(&url).send().await.unwrap();
+    let options = client.request(Method::OPTIONS, &url).send().await.unwrap();
+
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(post.status().as_u16(), 405);
+    assert_eq!(post.headers().get("allow").unwrap(), "GET, HEAD, OPTIONS");
+    assert_eq!(options.status().as_u16(), 204);
+    assert_eq!(
+        options.headers().get("allow").unwrap(),
+        "GET, HEAD, OPTIONS"
+    );
 }

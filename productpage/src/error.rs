@@ -26,8 +26,6 @@ pub enum Error {
     Render(#[from] askama::Error),
     #[error("writing JSON failed")]
     Json(#[from] serde_json::Error),
-    #[error("writing metrics failed")]
-    Metrics(#[from] std::fmt::Error),
     /// A route ran in an app without the state `run` registers (a wiring mistake).
     #[error("the app has no {0} registered")]
     Unconfigured(&'static str),
@@ -46,7 +44,7 @@ impl ResponseError for Error {
             Error::BadProductId(_) | Error::UserNameTooLong(_) => StatusCode::BAD_REQUEST,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Error::Render(_) | Error::Json(_) | Error::Metrics(_) | Error::Unconfigured(_) => {
+            Error::Render(_) | Error::Json(_) | Error::Unconfigured(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -75,7 +73,7 @@ impl ResponseError for Error {
                     format!("Method not allowed: use {allow}.\n"),
                 )
             }
-            Error::Render(_) | Error::Json(_) | Error::Metrics(_) | Error::Unconfigured(_) => {
+            Error::Render(_) | Error::Json(_) | Error::Unconfigured(_) => {
                 tracing::error!(error = %self, cause = ?self, "internal error");
                 (
                     ContentType::plaintext(),

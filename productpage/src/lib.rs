@@ -9,7 +9,7 @@
 //! - [`session`]: the signed session cookie and the headers forwarded for the signed-in user.
 //! - [`views`]: the askama pages and what they show (templates in `templates/` at the top).
 //! - [`json`]: JSON in upstream's Python style. [`product`]: the catalogue and product ids.
-//! - [`metrics`]: the `request_result` counter. [`error`]: the error type and its responses.
+//! - [`metrics`]: the `request_result` counter (chassis serves `/metrics`). [`error`]: the error type and its responses.
 //! - `routes`: the HTTP routes, one module per group.
 
 pub mod backends;
@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::web;
+use chassis::metrics::MetricsRegistry;
 
 pub use config::Config;
 pub use error::Error;
@@ -37,9 +38,11 @@ use metrics::Metrics;
 /// Serves productpage on `listener` until the server is stopped.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     let config = web::Data::new(config);
-    // One registry for every worker, so a scrape sees every request.
-    let metrics = web::Data::from(Arc::new(Metrics::new()));
-    chassis::server::serve(listener, move |cfg| {
+    // The shared registry chassis serves at /metrics, one for every worker, so a scrape sees
+    // every request.
+    let registry = MetricsRegistry::new();
+    let metrics = web::Data::from(Arc::new(Metrics::new(&registry)));
+    chassis::server::serve_with_metrics(listener, registry, move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         let backends = Backends::new(&config, metrics.clone().into_inner());
         cfg.app_data(config.clone())

@@ -1,15 +1,10 @@
-//! productpage's Prometheus metrics: upstream's `request_result` counter, one registry shared by
-//! every worker (upstream keeps one per gunicorn worker, so its scrapes disagree).
+//! productpage's own metric, upstream's `request_result` counter, kept in the shared registry
+//! that chassis serves at `/metrics` beside the request metrics every service has.
 
+use chassis::metrics::MetricsRegistry;
 use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::registry::Registry;
-
-/// The content type of the OpenMetrics text that [`Metrics::render`] writes.
-pub const OPENMETRICS_CONTENT_TYPE: &str =
-    "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The labels of `request_result`, as upstream names them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -20,16 +15,15 @@ struct RequestResult {
     response_code: u16,
 }
 
-/// Every metric productpage exposes.
+/// The metrics productpage records itself.
 #[derive(Debug)]
 pub struct Metrics {
-    registry: Registry,
     request_result: Family<RequestResult, Counter>,
 }
 
 impl Metrics {
-    pub fn new() -> Metrics {
-        let mut registry = Registry::default();
+    /// Registers productpage's metrics in `registry`; call once per registry.
+    pub fn new(registry: &MetricsRegistry) -> Metrics {
         let request_result = Family::<RequestResult, Counter>::default();
         // Exposed as `request_result_total`, as upstream's prometheus_client names it.
         registry.register(
@@ -37,10 +31,7 @@ impl Metrics {
             "Results of requests",
             request_result.clone(),
         );
-        Metrics {
-            registry,
-            request_result,
-        }
+        Metrics { request_result }
     }
 
     /// Counts one logical backend call (a retried reviews call counts once, with its last status).
@@ -52,19 +43,6 @@ impl Metrics {
             })
             .inc();
     }
-
-    /// The exposition in OpenMetrics text.
-    pub fn render(&self) -> Result<String, std::fmt::Error> {
-        let mut text = String::new();
-        encode(&mut text, &self.registry)?;
-        Ok(text)
-    }
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 #[cfg(test)]
@@ -73,11 +51,12 @@ mod tests {
 
     #[test]
     fn results_are_counted_per_app_and_code() {
-        let metrics = Metrics::new();
+        let registry = MetricsRegistry::new();
+        let metrics = Metrics::new(&registry);
         metrics.record_result("details", 200);
         metrics.record_result("details", 200);
         metrics.record_result("reviews", 500);
-        let text = metrics.render().unwrap();
+        let text = registry.render().unwrap();
         assert!(
             text.contains(
                 r#"request_result_total{destination_app="details",response_code="200"} 2"#

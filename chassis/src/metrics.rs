@@ -1,0 +1,267 @@
+//! Prometheus metrics for every service: one registry per server, served at `/metrics` by
+//! [`crate::server::serve`], with request counts and latency histograms by route and status, the
+//! build info, and whatever a service registers itself.
+//!
+//! The registry is shared by every worker of the server (upstream's productpage keeps one per
+//! gunicorn worker, so its scrapes disagree).
+
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, ContentType};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Resource, guard, web};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::{Metric, Registry};
+use tracing_actix_web::RootSpan;
+
+use crate::telemetry::ServiceIdentity;
+
+/// The content type of what `/metrics` answers (OpenMetrics text, which Prometheus reads).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// The `route` label of requests that matched no route: the raw path would let any client create
+/// series without limit.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// Latency buckets in seconds: from a cached in-memory answer to the 10 s ratings timeout.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    /// The route pattern (`/details/{id}`), not the path.
+    route: String,
+    status: u16,
+}
+
+type LatencyFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(LATENCY_BUCKETS)
+}
+
+/// One server's metrics; cheap to clone, every clone is the same registry.
+#[derive(Debug, Clone)]
+pub struct MetricsRegistry {
+    registry: Arc<Mutex<Registry>>,
+    requests: Family<RequestLabels, Counter>,
+    latency: LatencyFamily,
+    build_info: Arc<OnceLock<()>>,
+}
+
+impl Default for MetricsRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MetricsRegistry {
+    /// A registry with the request metrics in it.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        // Exposed as `http_server_requests_total`.
+        registry.register(
+            "http_server_requests",
+            "HTTP requests served, by method, route and status",
+            requests.clone(),
+        );
+        let latency = LatencyFamily::new_with_constructor(latency_histogram);
+        registry.register(
+            "http_server_request_duration_seconds",
+            "Time to answer an HTTP request, by method, route and status",
+            latency.clone(),
+        );
+        Self {
+            registry: Arc::new(Mutex::new(registry)),
+            requests,
+            latency,
+            build_info: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// Adds a service's own metric; `name` without the `_total` a counter gets on exposition.
+    pub fn register(&self, name: &str, help: &str, metric: impl Metric) {
+        self.lock().register(name, help, metric);
+    }
+
+    /// The exposition in OpenMetrics text ([`CONTENT_TYPE`]).
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        encode(&mut text, &self.lock())?;
+        Ok(text)
+    }
+
+    /// Counts one answered request.
+    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let labels = RequestLabels {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.latency
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Registers `bookinfo_build_info{service,version} 1`, once whatever the number of calls.
+    pub(crate) fn set_build_info(&self, identity: &ServiceIdentity) {
+        self.build_info.get_or_init(|| {
+            let labels = vec![
+                ("service".to_owned(), identity.name.clone()),
+                ("version".to_owned(), identity.version.clone()),
+            ];
+            self.register(
+                "bookinfo_build",
+                "The service and its version",
+                Info::new(labels),
+            );
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
+        // A panic while registering leaves a usable registry; keep serving it.
+        self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What `/metrics` allows, as the services answer for their own read-only routes.
+const ALLOW: &str = "GET, HEAD, OPTIONS";
+
+/// `/metrics`: GET and HEAD answer the exposition, OPTIONS 204 and anything else 405, both with
+/// `Allow`.
+pub(crate) fn resource() -> Resource {
+    web::resource("/metrics")
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(exposition),
+        )
+        .default_service(web::to(|request: HttpRequest| async move {
+            if request.method() == Method::OPTIONS {
+                HttpResponse::NoContent()
+                    .insert_header((header::ALLOW, ALLOW))
+                    .finish()
+            } else {
+                HttpResponse::MethodNotAllowed()
+                    .insert_header((header::ALLOW, ALLOW))
+                    .content_type(ContentType::plaintext())
+                    .body(format!("Method not allowed: use {ALLOW}.\n"))
+            }
+        }))
+}
+
+async fn exposition(metrics: web::Data<MetricsRegistry>) -> HttpResponse {
+    match metrics.render() {
+        Ok(text) => HttpResponse::Ok().content_type(CONTENT_TYPE).body(text),
+        Err(_) => HttpResponse::InternalServerError()
+            .content_type(ContentType::plaintext())
+            .body("Internal error: the metrics could not be written.\n"),
+    }
+}
+
+/// The middleware that counts and times every request and logs one line for it with method,
+/// path, status, duration and trace id. It wraps the tracing middleware, so the line is not
+/// prefixed with every field of the server span.
+pub(crate) async fn observe(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let path = request.path().to_owned();
+    let route = request.match_pattern();
+    let metrics = request.app_data::<web::Data<MetricsRegistry>>().cloned();
+
+    let outcome = next.call(request).await;
+
+    let elapsed = started.elapsed();
+    let (status, trace_id) = match &outcome {
+        Ok(response) => (response.status(), request_trace_id(response.request())),
+        Err(error) => (error.as_response_error().status_code(), None),
+    };
+    if let Some(metrics) = metrics {
+        let route = route.as_deref().unwrap_or(UNMATCHED_ROUTE);
+        metrics.observe_request(&method, route, status.as_u16(), elapsed);
+    }
+    tracing::info!(
+        method,
+        path,
+        status = status.as_u16(),
+        duration_ms = %format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
+        trace_id = trace_id.as_deref().unwrap_or("-"),
+        "request"
+    );
+    outcome
+}
+
+/// The trace id of the request's server span, or else the one its headers carry.
+fn request_trace_id(request: &HttpRequest) -> Option<String> {
+    let root_span = request.extensions().get::<RootSpan>().cloned();
+    crate::telemetry::context::trace_id(root_span.as_deref(), request.headers())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_counted_and_timed_by_route_and_status() {
+        let metrics = MetricsRegistry::new();
+        metrics.observe_request("GET", "/details/{id}", 200, Duration::from_millis(3));
+        metrics.observe_request("GET", "/details/{id}", 200, Duration::from_millis(30));
+        metrics.set_build_info(&ServiceIdentity {
+            name: "details".into(),
+            version: "v1".into(),
+        });
+        let text = metrics.render().unwrap();
+        assert!(
+            text.contains(
+                r#"http_server_requests_total{method="GET",route="/details/{id}",status="200"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"http_server_request_duration_seconds_count{method="GET",route="/details/{id}",status="200"} 2"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"bookinfo_build_info{service="details",version="v1"} 1"#),
+            "{text}"
+        );
+        assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn build_info_is_registered_once() {
+        let metrics = MetricsRegistry::new();
+        let identity = ServiceIdentity {
+            name: "ratings".into(),
+            version: "v1".into(),
+        };
+        metrics.set_build_info(&identity);
+        metrics.set_build_info(&identity);
+        assert_eq!(
+            metrics
+                .render()
+                .unwrap()
+                .matches("bookinfo_build_info{")
+                .count(),
+            1
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! Logs, traces and the request middleware: one `tracing` subscriber per process.
+//!
+//! - Log lines go to stdout, filtered by `RUST_LOG` (that filter applies to the log output only).
+//! - Spans (a server span per request from tracing-actix-web, a client span per outbound call)
+//!   go to OpenTelemetry and are exported in batches to Zipkin and/or OTLP when
+//!   `OTEL_EXPORTER_ZIPKIN_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` are set; see [`config`].
+//! - `log` records (actix's own) reach the same subscriber through the tracing-log bridge.
+//!
+//! [`context`] has the rule for trace headers on outbound calls; [`export`] the exporters.
+
+pub mod config;
+pub mod context;
+pub mod export;
+
+use std::cell::RefCell;
+use std::io::IsTerminal;
+use std::sync::{Once, OnceLock};
+use std::time::Duration;
+
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing::Level;
+use tracing_actix_web::{DefaultRootSpanBuilder, TracingLogger};
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
+
+pub use config::TelemetryConfig;
+
+/// How long shutting down may spend sending the spans still queued, per exporter. With both
+/// exporters and the server's 10 s grace it stays inside Kubernetes' 30 s.
+pub const FLUSH_ON_SHUTDOWN: Duration = Duration::from_secs(3);
+
+/// The service a process (or, in the local launcher, a server) reports as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceIdentity {
+    pub name: String,
+    pub version: String,
+}
+
+static PROCESS: OnceLock<ServiceIdentity> = OnceLock::new();
+
+thread_local! {
+    /// Set by [`with_service`] around a service's `run`, read by `serve`.
+    static SCOPED: RefCell<Option<ServiceIdentity>> = const { RefCell::new(None) };
+    /// On a worker thread of a server whose service is not the process's: that service's name,
+    /// put on every span the worker starts (see `export`).
+    static WORKER_SPAN_SERVICE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Keeps telemetry running; dropping it sends the spans still queued (bounded by
+/// [`FLUSH_ON_SHUTDOWN`]), so hold it in `main` until the server has stopped.
+#[must_use = "telemetry stops when the guard is dropped"]
+#[derive(Debug)]
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl TelemetryGuard {
+    /// Whether spans are being exported.
+    pub fn exports_traces(&self) -> bool {
+        self.provider.is_some()
+    }
+
+    /// Sends every finished span now and waits for the collector (bounded by the export
+    /// timeout). For tests and short-lived tools; servers rely on the batch schedule.
+    pub fn flush(&self) {
+        if let Some(provider) = &self.provider
+            && let Err(error) = provider.force_flush()
+        {
+            tracing::debug!(%error, "flushing spans failed");
+        }
+    }
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take()
+            && let Err(error) = provider.shutdown_with_timeout(FLUSH_ON_SHUTDOWN)
+        {
+            eprintln!("telemetry: sending the last spans failed: {error}");
+        }
+    }
+}
+
+/// Installs the process-wide subscriber for `service`, configured from the environment
+/// ([`TelemetryConfig::load`]). Call once, early in `main`; a bad variable stops the process with
+/// every problem listed (exit code 64), like the services' own configuration.
+pub fn init(service: &'static str) -> TelemetryGuard {
+    match TelemetryConfig::load(&crate::config::ProcessEnv) {
+        Ok(config) => init_with(service, &config),
+        Err(errors) => crate::config::exit_usage(errors),
+    }
+}
+
+/// [`init`] with a given configuration (tests, the launcher). Only the first call in a process
+/// installs anything; later ones return a guard that exports nothing.
+pub fn init_with(service: &str, config: &TelemetryConfig) -> TelemetryGuard {
+    let identity = ServiceIdentity {
+        name: config
+            .service_name
+            .clone()
+            .unwrap_or_else(|| service.to_owned()),
+        version: config.service_version.clone(),
+    };
+    if PROCESS.set(identity.clone()).is_err() {
+        tracing::debug!(service, "telemetry was already initialised");
+        return TelemetryGuard { provider: None };
+    }
+    // Set even without export: log lines read the incoming trace id through it.
+    opentelemetry::global::set_text_map_propagator(context::propagator());
+    let provider = export::tracer_provider(&identity.name, config).unwrap_or_else(|error| {
+        eprintln!("telemetry: no span export: {error}");
+        None
+    });
+
+    let log_filter = EnvFilter::try_new(&config.log_filter)
+        .unwrap_or_else(|_| EnvFilter::new(config::DEFAULT_LOG_FILTER));
+    let log_output = tracing_subscriber::fmt::layer()
+        .with_target(false)
+        // Colour codes only for a person at a terminal, never into a cluster's log files.
+        .with_ansi(std::io::stdout().is_terminal())
+        .with_filter(log_filter);
+    // Spans at info and above (ours), and warnings inside them as span events, whatever RUST_LOG.
+    let span_export = provider.as_ref().map(|provider| {
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("bookinfo"))
+            // Worker thread names and ids say nothing a trace reader needs.
+            .with_threads(false)
+            .with_filter(filter_fn(|metadata| {
+                let threshold = if metadata.is_span() {
+                    Level::INFO
+                } else {
+                    Level::WARN
+                };
+                *metadata.level() <= threshold
+            }))
+    });
+    // Fails when a subscriber is already installed (a test's); that one stays.
+    let _ = tracing_subscriber::registry()
+        .with(log_output)
+        .with(span_export)
+        .try_init();
+    if let Some(provider) = &provider {
+        opentelemetry::global::set_tracer_provider(provider.clone());
+    }
+    tracing::info!(
+        service = %identity.name,
+        version = %identity.version,
+        zipkin = config.zipkin_endpoint.as_deref().unwrap_or("off"),
+        otlp = config.otlp_traces_endpoint.as_deref().unwrap_or("off"),
+        "telemetry ready"
+    );
+    TelemetryGuard { provider }
+}
+
+/// For test binaries: logs only when `TEST_LOG` is set, so test output stays readable.
+pub fn init_for_tests() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(
+                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("debug")),
+                )
+                .with_test_writer()
+                .try_init();
+        }
+    });
+}
+
+/// Runs `start` (a service's `run`) as service `name` at `version`: the servers it starts report
+/// that service in their spans and `bookinfo_build_info`, not the process's. For the local
+/// launcher, which serves every service in one process.
+pub fn with_service<R>(name: &str, version: &str, start: impl FnOnce() -> R) -> R {
+    let identity = ServiceIdentity {
+        name: name.to_owned(),
+        version: version.to_owned(),
+    };
+    let previous = SCOPED.with(|scoped| scoped.replace(Some(identity)));
+    let result = start();
+    SCOPED.with(|scoped| *scoped.borrow_mut() = previous);
+    result
+}
+
+/// The service a server started now reports as: the one [`with_service`] names, else the
+/// process's, else `unknown_service` (telemetry not initialised).
+pub fn current_service() -> ServiceIdentity {
+    SCOPED
+        .with(|scoped| scoped.borrow().clone())
+        .or_else(|| PROCESS.get().cloned())
+        .unwrap_or_else(|| ServiceIdentity {
+            name: "unknown_service".to_owned(),
+            version: "unknown".to_owned(),
+        })
+}
+
+/// Marks the calling worker thread as serving `identity`; called once per worker by `serve`.
+pub(crate) fn enter_worker(identity: &ServiceIdentity) {
+    let process = PROCESS.get().map(|process| process.name.as_str());
+    let span_service = (process != Some(identity.name.as_str())).then(|| identity.name.clone());
+    WORKER_SPAN_SERVICE.with(|service| *service.borrow_mut() = span_service);
+}
+
+/// This worker thread's service, when it is not the process's.
+pub(crate) fn worker_span_service() -> Option<String> {
+    WORKER_SPAN_SERVICE.with(|service| service.borrow().clone())
+}
+
+/// The middleware every app is wrapped in: a server span per request, joined to the caller's
+/// trace (B3 or W3C headers).
+pub fn request_tracing() -> TracingLogger<DefaultRootSpanBuilder> {
+    TracingLogger::default()
+}
