@@ -6,6 +6,7 @@
 //! - [`propagation`]: the one list of headers forwarded on every outbound call, and the extractor
 //!   that collects them from an incoming request.
 //! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call by default).
+//! - [`routes`]: GET-and-HEAD routes and the shared answer for a resource's other methods.
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
 //!   with the shared middleware, `/metrics` and graceful shutdown.
 //! - [`telemetry`]: logs, spans exported to Zipkin or OTLP, trace context in and out.
@@ -16,6 +17,7 @@ pub mod client;
 pub mod config;
 pub mod metrics;
 pub mod propagation;
+pub mod routes;
 pub mod server;
 pub mod telemetry;
 #[cfg(feature = "testing")]

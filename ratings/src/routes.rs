@@ -4,9 +4,8 @@
 
 use std::time::Instant;
 
-use actix_web::http::Method;
-use actix_web::http::header::ALLOW;
-use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, web};
+use chassis::routes::{ALLOW_READ, get_or_head};
 
 use crate::error::Error;
 use crate::persona::Persona;
@@ -15,7 +14,7 @@ use crate::ratings::{ProductRatings, Ratings};
 use crate::store::RatingsStore;
 
 /// `Allow` of `/health`.
-const ALLOW_HEALTH: &str = "GET, HEAD, OPTIONS";
+const ALLOW_HEALTH: &str = ALLOW_READ;
 /// `Allow` of `/ratings/{id}`.
 const ALLOW_RATINGS: &str = "GET, HEAD, POST, OPTIONS";
 
@@ -87,26 +86,9 @@ fn product_id(request: &HttpRequest) -> Result<ProductId, Error> {
     })
 }
 
-/// A resource whose other methods get 405 with `allow` (and OPTIONS gets 204 with it).
+/// A resource whose other methods get our 405 with `allow` (and OPTIONS 204 with it).
 fn only(path: &'static str, allow: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(move |request: HttpRequest| {
-        other_method(request, allow)
-    }))
-}
-
-/// GET, and HEAD answered the same way without the body.
-fn get_or_head() -> Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
-
-async fn other_method(request: HttpRequest, allow: &'static str) -> Result<HttpResponse, Error> {
-    if request.method() == Method::OPTIONS {
-        Ok(HttpResponse::NoContent()
-            .insert_header((ALLOW, allow))
-            .finish())
-    } else {
-        Err(Error::MethodNotAllowed { allow })
-    }
+    chassis::routes::resource(path, allow, |allow| Error::MethodNotAllowed { allow })
 }
 
 async fn not_found() -> Result<HttpResponse, Error> {

@@ -1,18 +1,15 @@
 //! reviews' HTTP routes: `/health` and `/reviews/{id}`, plus the answers for other methods (405
 //! with `Allow`) and unknown paths (404). Paths are matched exactly: a trailing slash is unknown.
 
-use actix_web::http::Method;
-use actix_web::http::header::{ALLOW, ContentType};
-use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
+use actix_web::http::header::ContentType;
+use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use chassis::propagation::ForwardedHeaders;
+use chassis::routes::{ALLOW_READ, get_or_head};
 
 use crate::config::{Config, StarColor};
 use crate::error::Error;
 use crate::json::{self, ReviewsAnswer, ShownRatings};
 use crate::ratings::RatingsClient;
-
-/// `Allow` of every route: reviews only reads.
-const ALLOW_GET: &str = "GET, HEAD, OPTIONS";
 
 /// What one worker's handlers use; built per worker because the ratings client is not `Send`.
 pub struct AppState {
@@ -79,24 +76,9 @@ fn parse_product_id(raw: &str) -> Result<i32, Error> {
     raw.parse().map_err(|_| Error::BadProductId(raw.to_owned()))
 }
 
-/// A resource whose other methods get 405 (and OPTIONS 204) with `Allow`.
+/// A resource whose other methods get our 405 (and OPTIONS 204) with `Allow`.
 fn read_only(path: &'static str) -> Resource {
-    web::resource(path).default_service(web::to(other_method))
-}
-
-/// GET, and HEAD: the GET answer's headers without its body.
-fn get_or_head() -> Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
-
-async fn other_method(request: HttpRequest) -> Result<HttpResponse, Error> {
-    if request.method() == Method::OPTIONS {
-        Ok(HttpResponse::NoContent()
-            .insert_header((ALLOW, ALLOW_GET))
-            .finish())
-    } else {
-        Err(Error::MethodNotAllowed { allow: ALLOW_GET })
-    }
+    chassis::routes::resource(path, ALLOW_READ, |allow| Error::MethodNotAllowed { allow })
 }
 
 async fn not_found() -> Result<HttpResponse, Error> {
