@@ -4,23 +4,12 @@ use std::net::SocketAddr;
 
 use awc::Client;
 use bookinfo::{LocalBookinfo, Options};
+pub use chassis::testing::TestResponse;
+use chassis::testing::send;
 
 pub struct TestBookinfo {
     pub bookinfo: LocalBookinfo,
     client: Client,
-}
-
-/// One fetched page or API answer.
-pub struct Answer {
-    pub status: u16,
-    pub headers: awc::http::header::HeaderMap,
-    pub body: String,
-}
-
-impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
-    }
 }
 
 pub async fn spawn_bookinfo() -> TestBookinfo {
@@ -46,53 +35,40 @@ impl TestBookinfo {
         self.bookinfo.productpage
     }
 
-    pub async fn get(&self, path: &str) -> Answer {
+    pub async fn get(&self, path: &str) -> TestResponse {
         self.get_with_cookie(path, None).await
     }
 
-    pub async fn get_with_cookie(&self, path: &str, cookie: Option<&str>) -> Answer {
+    pub async fn get_with_cookie(&self, path: &str, cookie: Option<&str>) -> TestResponse {
         let mut request = self
             .client
             .get(format!("http://{}{path}", self.productpage()));
         if let Some(cookie) = cookie {
             request = request.insert_header(("cookie", cookie));
         }
-        let mut response = request.send().await.expect("productpage answers");
-        let body = response.body().limit(1 << 20).await.expect("body");
-        Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: String::from_utf8(body.to_vec()).expect("utf-8"),
-        }
+        send(request, None).await
     }
 
-    pub async fn product_page(&self) -> Answer {
+    pub async fn product_page(&self) -> TestResponse {
         self.get("/productpage").await
     }
 
     /// Signs in the way istio.io's scripts do: a form POST with no Referer. Returns the
     /// `name=value` of the session cookie.
-    pub async fn login(&self, user: &str) -> (Answer, String) {
-        let mut response = self
+    pub async fn login(&self, user: &str) -> (TestResponse, String) {
+        let request = self
             .client
             .post(format!("http://{}/login", self.productpage()))
-            .send_form(&[("username", user), ("passwd", "password")])
-            .await
-            .expect("login answers");
-        let cookie = response
-            .headers()
+            .content_type("application/x-www-form-urlencoded");
+        let answer = send(request, Some(format!("username={user}&passwd=password"))).await;
+        let cookie = answer
+            .headers
             .get_all("set-cookie")
             .filter_map(|value| value.to_str().ok())
             .find(|value| value.starts_with("session="))
             .and_then(|value| value.split(';').next())
             .unwrap_or_default()
             .to_owned();
-        let body = response.body().await.expect("body");
-        let answer = Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: String::from_utf8_lossy(&body).into_owned(),
-        };
         (answer, cookie)
     }
 }

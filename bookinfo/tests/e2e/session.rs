@@ -8,7 +8,7 @@ async fn login_without_referer_redirects_to_productpage_and_shows_the_user() {
 
     let (answer, cookie) = app.login("jason").await;
     assert_eq!(answer.status, 302);
-    assert_eq!(answer.header("location"), Some("/productpage"));
+    assert_eq!(answer.header("location"), "/productpage");
     assert!(!cookie.is_empty(), "a session cookie is set");
 
     let page = app.get_with_cookie("/productpage", Some(&cookie)).await;
@@ -23,7 +23,7 @@ async fn logout_returns_to_the_anonymous_page() {
 
     let logout = app.get_with_cookie("/logout", Some(&cookie)).await;
     assert_eq!(logout.status, 302);
-    let cleared = logout.header("set-cookie").expect("cookie cleared");
+    let cleared = logout.header("set-cookie");
     assert!(cleared.starts_with("session="), "{cleared}");
 
     let page = app.get("/productpage").await;

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use actix_web::http::header::HeaderMap;
-use actix_web::http::{Method, StatusCode};
-use chassis::testing::{spawn_server, wait_ready};
+use actix_web::http::Method;
+pub use chassis::testing::TestResponse;
+use chassis::testing::{send, spawn_server, wait_ready};
 use details::config::{BookSource, Config};
 
 /// details v1's answer for book 0, byte for byte (compact Ruby JSON).
@@ -105,48 +105,6 @@ impl TestApp {
         for (name, value) in headers {
             request = request.append_header((*name, *value));
         }
-        let mut response = match body {
-            Some(body) => request.send_body(body.to_owned()).await,
-            None => request.send().await,
-        }
-        .expect("details answers");
-        let bytes = response.body().await.expect("a whole body");
-        TestResponse {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-        }
-    }
-}
-
-/// An answer, read whole.
-#[derive(Debug)]
-pub struct TestResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl TestResponse {
-    /// The first value of `name`, as text ("" when absent).
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map(|value| value.to_str().unwrap())
-            .unwrap_or("")
-    }
-
-    /// The body as JSON.
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|error| panic!("not JSON ({error}): {:?}", self.body))
-    }
-
-    /// The `error` message of a JSON error body.
-    pub fn error_message(&self) -> String {
-        self.json()["error"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no error message: {:?}", self.body))
-            .to_owned()
+        send(request, body.map(str::to_owned)).await
     }
 }

@@ -8,9 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use chassis::testing::{RecordedRequest, RecordingBackend, StubReply, spawn_server, wait_ready};
+pub use chassis::testing::TestResponse;
+use chassis::testing::{
+    RecordedRequest, RecordingBackend, StubReply, send, spawn_server, wait_ready,
+};
 
 /// Details v1's answer, byte for byte (compact Ruby JSON).
 pub const DETAILS_JSON: &str = r#"{"id":0,"author":"William Shakespeare","year":1595,"type":"paperback","pages":200,"publisher":"PublisherA","language":"English","ISBN-10":"1234567890","ISBN-13":"123-1234567890"}"#;
@@ -189,36 +192,20 @@ pub struct TestApp {
     client: awc::Client,
 }
 
-/// An answer, read whole.
-#[derive(Debug)]
-pub struct TestResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
+/// productpage's own reading of an answer: the session cookie it sets.
+pub trait SessionCookie {
+    /// `session=…` from Set-Cookie, ready for a Cookie header.
+    fn session_cookie(&self) -> String;
 }
 
-impl TestResponse {
-    /// The first value of `name`, as text ("" when absent).
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map(|value| value.to_str().unwrap())
-            .unwrap_or("")
-    }
-
-    /// `session=…` from Set-Cookie, ready for a Cookie header.
-    pub fn session_cookie(&self) -> String {
+impl SessionCookie for TestResponse {
+    fn session_cookie(&self) -> String {
         let set_cookie = self.header("set-cookie");
         assert!(
             set_cookie.starts_with("session="),
             "no session cookie: {set_cookie:?}"
         );
         set_cookie.split(';').next().unwrap().to_owned()
-    }
-
-    /// How often `needle` occurs in the body.
-    pub fn count(&self, needle: &str) -> usize {
-        self.body.matches(needle).count()
     }
 }
 
@@ -254,21 +241,7 @@ impl TestApp {
                 HeaderValue::from_str(value).unwrap(),
             ));
         }
-        let mut response = match body {
-            Some(body) => request.send_body(body.to_owned()).await,
-            None => request.send().await,
-        }
-        .expect("productpage answers");
-        let bytes = response
-            .body()
-            .limit(4 * 1024 * 1024)
-            .await
-            .expect("a body");
-        TestResponse {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-        }
+        send(request, body.map(str::to_owned)).await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {

@@ -1,6 +1,6 @@
 //! `POST /login` and `GET /logout`, and what the session changes on the page.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{SessionCookie, spawn_app};
 
 #[actix_web::test]
 async fn login_returns_302_to_productpage_with_a_session_when_there_is_no_referer() {

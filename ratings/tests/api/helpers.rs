@@ -7,9 +7,9 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use actix_web::http::header::HeaderMap;
-use actix_web::http::{Method, StatusCode};
-use chassis::testing::{spawn_server, wait_ready};
+use actix_web::http::Method;
+pub use chassis::testing::TestResponse;
+use chassis::testing::{send, spawn_server, wait_ready};
 
 /// v1's answer for product 0.
 pub const DEFAULT_RATINGS_0: &str = r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#;
@@ -23,25 +23,6 @@ pub const NOT_HEALTHY: &str = r#"{"status":"Ratings is not healthy"}"#;
 pub struct TestApp {
     pub address: SocketAddr,
     client: awc::Client,
-}
-
-/// An answer, read whole, and how long it took.
-#[derive(Debug)]
-pub struct TestResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-    pub elapsed: Duration,
-}
-
-impl TestResponse {
-    /// The first value of `name`, as text ("" when absent).
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map(|value| value.to_str().unwrap())
-            .unwrap_or("")
-    }
 }
 
 /// ratings v1 (`SERVICE_VERSION` unset).
@@ -90,25 +71,11 @@ impl TestApp {
 
     /// Any method on any path, with an optional body.
     pub async fn request(&self, method: Method, path: &str, body: Option<&str>) -> TestResponse {
-        let request = self.client.request(method, self.url(path));
-        let started = Instant::now();
-        let mut response = match body {
-            Some(body) => {
-                request
-                    .content_type("application/json")
-                    .send_body(body.to_owned())
-                    .await
-            }
-            None => request.send().await,
+        let mut request = self.client.request(method, self.url(path));
+        if body.is_some() {
+            request = request.content_type("application/json");
         }
-        .unwrap_or_else(|error| panic!("{path}: no answer: {error}"));
-        let body = response.body().limit(1 << 20).await.unwrap();
-        TestResponse {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: String::from_utf8(body.to_vec()).unwrap(),
-            elapsed: started.elapsed(),
-        }
+        send(request, body.map(str::to_owned)).await
     }
 }
 

@@ -7,9 +7,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::{Method, StatusCode};
-use chassis::testing::{RecordedRequest, RecordingBackend, StubReply, spawn_server, wait_ready};
+use actix_web::http::Method;
+use actix_web::http::header::{HeaderName, HeaderValue};
+pub use chassis::testing::TestResponse;
+use chassis::testing::{
+    RecordedRequest, RecordingBackend, StubReply, send, spawn_server, wait_ready,
+};
 
 /// Ratings v1's answer for product 0.
 pub const RATINGS_JSON: &str = r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#;
@@ -129,28 +132,6 @@ pub struct TestApp {
     client: awc::Client,
 }
 
-/// An answer, read whole.
-#[derive(Debug)]
-pub struct TestResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: String,
-}
-
-impl TestResponse {
-    /// The first value of `name`, as text ("" when absent).
-    pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map(|value| value.to_str().unwrap())
-            .unwrap_or("")
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).expect("a JSON body")
-    }
-}
-
 impl TestApp {
     pub fn builder() -> AppBuilder {
         AppBuilder {
@@ -176,17 +157,7 @@ impl TestApp {
                 HeaderValue::from_str(value).unwrap(),
             ));
         }
-        let mut response = match body {
-            Some(body) => request.send_body(body.to_owned()).await,
-            None => request.send().await,
-        }
-        .expect("reviews answers");
-        let bytes = response.body().await.expect("a body");
-        TestResponse {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-        }
+        send(request, body.map(str::to_owned)).await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {
