@@ -79,6 +79,9 @@ impl BackendClient {
         let client = awc::Client::builder()
             // Our own deadline below covers the body too; awc's would cover only the headers.
             .disable_timeout()
+            // A sibling that redirects is misbehaving: its answer is reported as it is, never
+            // followed to wherever `Location` points.
+            .disable_redirects()
             .no_default_headers()
             .finish();
         Self {

@@ -152,6 +152,8 @@ pub struct StubReply {
     pub content_type: &'static str,
     /// Wait this long before answering: a slow backend.
     pub delay: Duration,
+    /// A `Location` header, for redirects.
+    pub location: Option<String>,
 }
 
 impl StubReply {
@@ -161,6 +163,23 @@ impl StubReply {
             body: body.into(),
             content_type: "application/json",
             delay: Duration::ZERO,
+            location: None,
+        }
+    }
+
+    /// A `text/html` answer: what a proxy in the way says instead of the service's JSON.
+    pub fn html(status: u16, body: impl Into<String>) -> Self {
+        Self {
+            content_type: "text/html",
+            ..Self::json(status, body)
+        }
+    }
+
+    /// A 302 to `location`.
+    pub fn redirect(location: impl Into<String>) -> Self {
+        Self {
+            location: Some(location.into()),
+            ..Self::html(302, "")
         }
     }
 
@@ -254,9 +273,12 @@ async fn record_and_answer(
     if !reply.delay.is_zero() {
         actix_web::rt::time::sleep(reply.delay).await;
     }
-    HttpResponse::build(StatusCode::from_u16(reply.status).expect("valid status"))
-        .content_type(reply.content_type)
-        .body(reply.body)
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(reply.status).expect("valid status"));
+    if let Some(location) = reply.location {
+        response.insert_header((actix_web::http::header::LOCATION, location));
+    }
+    response.content_type(reply.content_type).body(reply.body)
 }
 
 /// One span as a Zipkin collector received it (v2 JSON).

@@ -94,3 +94,23 @@ async fn get_reports_a_send_error_when_nothing_listens() {
 
     assert!(matches!(outcome, Err(CallError::Send(_))), "{outcome:?}");
 }
+
+#[actix_web::test]
+async fn a_redirect_is_returned_as_the_answer_and_not_followed() {
+    let elsewhere = RecordingBackend::start(StubReply::json(200, "{}"));
+    let redirecting =
+        RecordingBackend::start(StubReply::redirect(format!("{}/x", elsewhere.base_url())));
+    let client = BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall);
+
+    let reply = client
+        .get(
+            &format!("{}/details/0", redirecting.base_url()),
+            &ForwardedHeaders::default(),
+        )
+        .await
+        .expect("an HTTP answer");
+
+    assert_eq!(reply.status.as_u16(), 302);
+    assert_eq!(redirecting.requests().len(), 1);
+    assert!(elsewhere.requests().is_empty(), "the redirect was followed");
+}

@@ -47,12 +47,7 @@ const VOLUMES: &str = r#"{
 const BOOK_0_FROM_GOOGLE: &str = r#"{"id":0,"author":"William Shakespeare","year":"2002-09-19","type":"paperback","pages":53,"publisher":"Courier Corporation","language":"English","ISBN-10":"0486424618","ISBN-13":"9780486424613"}"#;
 
 fn not_json() -> StubReply {
-    StubReply {
-        status: 200,
-        body: "<html>upstream connect error</html>".to_owned(),
-        content_type: "text/html",
-        delay: Duration::ZERO,
-    }
+    StubReply::html(200, "<html>upstream connect error</html>")
 }
 
 #[actix_web::test]

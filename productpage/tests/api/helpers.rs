@@ -65,12 +65,7 @@ pub fn reviews_without_ratings() -> String {
 
 /// A 200 that is not JSON.
 pub fn not_json() -> StubReply {
-    StubReply {
-        status: 200,
-        body: "<html>upstream proxy says hello</html>".to_owned(),
-        content_type: "text/html",
-        delay: Duration::ZERO,
-    }
+    StubReply::html(200, "<html>upstream proxy says hello</html>")
 }
 
 /// Answers `replies` in turn, then the last one for ever.

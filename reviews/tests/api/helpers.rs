@@ -49,12 +49,7 @@ pub fn stars(stars: u8, color: &str) -> String {
 
 /// A 200 that is not JSON.
 pub fn not_json() -> StubReply {
-    StubReply {
-        status: 200,
-        body: "<html>a proxy says hello</html>".to_owned(),
-        content_type: "text/html",
-        delay: Duration::ZERO,
-    }
+    StubReply::html(200, "<html>a proxy says hello</html>")
 }
 
 /// A port where nothing listens: ratings is down.
