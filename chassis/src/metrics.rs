@@ -21,6 +21,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Metric, Registry};
+use tracing::Level;
 use tracing_actix_web::RootSpan;
 
 use crate::telemetry::ServiceIdentity;
@@ -180,30 +181,38 @@ pub(crate) async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = request.method().as_str().to_owned();
-    let path = request.path().to_owned();
+    let method = request.method().clone();
+    // The line's path and trace id cost allocations and a header parse; only when it is written.
+    let log_line = tracing::enabled!(Level::INFO);
+    let path = log_line.then(|| request.path().to_owned());
     let route = request.match_pattern();
     let metrics = request.app_data::<web::Data<MetricsRegistry>>().cloned();
 
     let outcome = next.call(request).await;
 
     let elapsed = started.elapsed();
-    let (status, trace_id) = match &outcome {
-        Ok(response) => (response.status(), request_trace_id(response.request())),
-        Err(error) => (error.as_response_error().status_code(), None),
+    let status = match &outcome {
+        Ok(response) => response.status(),
+        Err(error) => error.as_response_error().status_code(),
     };
     if let Some(metrics) = metrics {
         let route = route.as_deref().unwrap_or(UNMATCHED_ROUTE);
-        metrics.observe_request(&method, route, status.as_u16(), elapsed);
+        metrics.observe_request(method.as_str(), route, status.as_u16(), elapsed);
     }
-    tracing::info!(
-        method,
-        path,
-        status = status.as_u16(),
-        duration_ms = %format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
-        trace_id = trace_id.as_deref().unwrap_or("-"),
-        "request"
-    );
+    if let Some(path) = path {
+        let trace_id = outcome
+            .as_ref()
+            .ok()
+            .and_then(|response| request_trace_id(response.request()));
+        tracing::info!(
+            method = method.as_str(),
+            path,
+            status = status.as_u16(),
+            duration_ms = %format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
+            trace_id = trace_id.as_deref().unwrap_or("-"),
+            "request"
+        );
+    }
     outcome
 }
 

@@ -17,10 +17,12 @@ use std::io::IsTerminal;
 use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Level;
-use tracing_actix_web::{DefaultRootSpanBuilder, TracingLogger};
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -210,6 +212,32 @@ pub(crate) fn worker_span_service() -> Option<String> {
 
 /// The middleware every app is wrapped in: a server span per request, joined to the caller's
 /// trace (B3 or W3C headers).
-pub fn request_tracing() -> TracingLogger<DefaultRootSpanBuilder> {
-    TracingLogger::default()
+pub fn request_tracing() -> TracingLogger<ServerSpan> {
+    TracingLogger::new()
+}
+
+/// tracing-actix-web's server span, made only when something records it.
+///
+/// Its fields cost a second route match, the connection info, a request id and two trace-context
+/// extractions per request, and it computes them before asking whether the span is wanted. With
+/// no span export and logs above `info` (a benchmark's or a quiet pod's setting) nothing is, so
+/// the request gets a disabled span for free.
+pub struct ServerSpan;
+
+impl RootSpanBuilder for ServerSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        // The target and level of the span `DefaultRootSpanBuilder` makes, so filters agree.
+        if tracing::span_enabled!(target: "tracing_actix_web::root_span_builder", Level::INFO) {
+            DefaultRootSpanBuilder::on_request_start(request)
+        } else {
+            tracing::Span::none()
+        }
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
 }
