@@ -19,10 +19,33 @@ pub struct Measured {
     pub failures: u64,
 }
 
+/// How wrk's connections are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connections {
+    /// Keep-alive: each connection carries request after request.
+    Reused,
+    /// `Connection: close` on every request, so each one opens a new TCP connection: what
+    /// productpage does to details and reviews by default.
+    FreshPerRequest,
+}
+
 /// `wrk --latency` against `url` for the run's duration at its concurrency, two threads.
 pub async fn wrk(url: &str, settings: &Settings) -> Result<Measured, String> {
+    wrk_with(url, settings, Connections::Reused).await
+}
+
+/// [`wrk`], choosing how connections are used.
+pub async fn wrk_with(
+    url: &str,
+    settings: &Settings,
+    connections: Connections,
+) -> Result<Measured, String> {
     let wrk = std::env::var("WRK").unwrap_or_else(|_| "wrk".into());
-    let output = Command::new(&wrk)
+    let mut command = Command::new(&wrk);
+    if connections == Connections::FreshPerRequest {
+        command.args(["-H", "Connection: close"]);
+    }
+    let output = command
         .args(["-t2", &format!("-c{}", settings.connections)])
         .arg(format!("-d{}s", settings.duration.as_secs().max(1)))
         .args(["--timeout", "5s", "--latency", url])

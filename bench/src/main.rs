@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use load::Connections;
 use process::{Service, Stack};
 use report::{Report, Row};
 
@@ -99,6 +100,9 @@ async fn run(settings: &Settings) -> Result<Report, String> {
     let ceiling = process::start_ceiling(&settings.binaries).await?;
     let ceiling_load = load::wrk(&ceiling.url("/"), settings).await?;
     report.ceiling_rps = ceiling_load.requests_per_second;
+    let fresh_load =
+        load::wrk_with(&ceiling.url("/"), settings, Connections::FreshPerRequest).await?;
+    report.fresh_connection_ceiling_rps = fresh_load.requests_per_second;
     drop(ceiling);
 
     let stack = Stack::start(&settings.binaries, false).await?;
@@ -110,6 +114,11 @@ async fn run(settings: &Settings) -> Result<Report, String> {
         ),
         ("details `/details/0`", Service::Details, "/details/0"),
         ("reviews v3 `/reviews/0`", Service::Reviews, "/reviews/0"),
+        (
+            "reviews v1 `/reviews/0` (no ratings call)",
+            Service::ReviewsV1,
+            "/reviews/0",
+        ),
         ("ratings `/ratings/0`", Service::Ratings, "/ratings/0"),
     ];
     for (label, service, path) in targets {
@@ -123,6 +132,7 @@ async fn run(settings: &Settings) -> Result<Report, String> {
             service == Service::Productpage,
         ));
     }
+    report.set_chain_bounds();
     let saturation = report.rows[0].requests_per_second;
     report.paced_productpage = Some(
         load::paced(

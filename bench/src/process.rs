@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 pub enum Service {
     Productpage,
     Details,
+    /// reviews v3, the one that calls ratings.
     Reviews,
+    /// reviews v1: the reviews service's own work, with no call to ratings.
+    ReviewsV1,
     Ratings,
 }
 
@@ -28,7 +31,7 @@ impl Service {
         match self {
             Service::Productpage => "productpage",
             Service::Details => "details",
-            Service::Reviews => "reviews",
+            Service::Reviews | Service::ReviewsV1 => "reviews",
             Service::Ratings => "ratings",
         }
     }
@@ -183,7 +186,8 @@ pub async fn start_ceiling(binaries: &Path) -> Result<Running, String> {
     Err("the ceiling server did not start".into())
 }
 
-/// details, ratings, reviews v3 (the deepest call chain: it calls ratings) and productpage.
+/// details, ratings, reviews v3 (the deepest call chain: it calls ratings), reviews v1 (reviews'
+/// own cost) and productpage.
 pub struct Stack {
     processes: Vec<(Service, Running)>,
     clock_ticks: f64,
@@ -201,6 +205,15 @@ impl Stack {
                 ("HOSTNAME", "reviews-v3-bench".into()),
                 ("RATINGS_HOSTNAME", "127.0.0.1".into()),
                 ("RATINGS_SERVICE_PORT", ratings.port.to_string()),
+            ],
+        )
+        .await?;
+        let reviews_v1 = start_healthy(
+            binaries,
+            "reviews",
+            &[
+                ("SERVICE_VERSION", "v1".into()),
+                ("HOSTNAME", "reviews-v1-bench".into()),
             ],
         )
         .await?;
@@ -223,6 +236,7 @@ impl Stack {
                 (Service::Productpage, productpage),
                 (Service::Details, details),
                 (Service::Reviews, reviews),
+                (Service::ReviewsV1, reviews_v1),
                 (Service::Ratings, ratings),
             ],
             clock_ticks: clock_ticks(),
@@ -246,12 +260,20 @@ impl Stack {
             / self.clock_ticks
     }
 
-    /// Peak resident memory of each process, in KiB (the kernel's VmHWM).
+    /// Peak resident memory of each binary, in KiB (the kernel's VmHWM; the larger of two
+    /// processes of one binary).
     pub fn peak_rss(&self) -> Vec<(&'static str, u64)> {
-        self.processes
-            .iter()
-            .filter_map(|(_, running)| Some((running.service, peak_rss_kib(running.pid())?)))
-            .collect()
+        let mut peaks: Vec<(&'static str, u64)> = Vec::new();
+        for (_, running) in &self.processes {
+            let Some(rss) = peak_rss_kib(running.pid()) else {
+                continue;
+            };
+            match peaks.iter_mut().find(|(name, _)| *name == running.service) {
+                Some((_, peak)) => *peak = (*peak).max(rss),
+                None => peaks.push((running.service, rss)),
+            }
+        }
+        peaks
     }
 
     pub fn stop(self) {
