@@ -70,13 +70,22 @@ pub struct ForwardedHeaders {
 impl ForwardedHeaders {
     /// Collects the headers named in [`FORWARDED_HEADERS`], every value of each, in list order.
     pub fn from_headers(incoming: &HeaderMap) -> Self {
-        let headers = FORWARDED_HEADERS
+        // One pass over what arrived (a handful of headers) rather than a lookup per listed
+        // name: looking up by `&str` parses the name into a `HeaderName` each time, 21 parses a
+        // request. The stable sort keeps each header's values in the order they came.
+        let mut ranked: Vec<(usize, HeaderName, HeaderValue)> = incoming
             .iter()
-            .flat_map(|name| {
-                incoming
-                    .get_all(*name)
-                    .map(move |value| (HeaderName::from_static(name), value.clone()))
+            .filter_map(|(name, value)| {
+                let rank = FORWARDED_HEADERS
+                    .iter()
+                    .position(|listed| *listed == name.as_str())?;
+                Some((rank, name.clone(), value.clone()))
             })
+            .collect();
+        ranked.sort_by_key(|(rank, _, _)| *rank);
+        let headers = ranked
+            .into_iter()
+            .map(|(_, name, value)| (name, value))
             .collect();
         Self { headers }
     }
@@ -165,6 +174,30 @@ mod tests {
         let forwarded = ForwardedHeaders::from_headers(&incoming);
         let names: Vec<_> = forwarded.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, ["x-request-id", "x-b3-traceid"]);
+    }
+
+    #[test]
+    fn headers_are_collected_in_list_order_and_values_in_arrival_order() {
+        let incoming = headers(&[
+            ("traceparent", "00-1-2-01"),
+            ("cookie", "b=2"),
+            ("x-request-id", "abc"),
+            ("cookie", "a=1"),
+        ]);
+        let forwarded = ForwardedHeaders::from_headers(&incoming);
+        let pairs: Vec<_> = forwarded
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.to_str().unwrap()))
+            .collect();
+        let rank = |name: &str| FORWARDED_HEADERS.iter().position(|listed| *listed == name);
+        let mut expected = vec![
+            ("traceparent", "00-1-2-01"),
+            ("cookie", "b=2"),
+            ("cookie", "a=1"),
+            ("x-request-id", "abc"),
+        ];
+        expected.sort_by_key(|(name, _)| rank(name));
+        assert_eq!(pairs, expected);
     }
 
     #[test]

@@ -79,7 +79,17 @@ pub fn error(message: &str) -> String {
 
 /// Appends `value` as a quoted, escaped JSON string.
 fn push_string(out: &mut String, value: &str) {
-    out.push_str(&Value::from(value).to_string());
+    let needs_escaping = value
+        .bytes()
+        .any(|byte| byte == b'"' || byte == b'\\' || byte < 0x20);
+    if needs_escaping {
+        // Rare (only odd values from the environment): serde_json's escaping, exactly.
+        out.push_str(&Value::from(value).to_string());
+    } else {
+        out.push('"');
+        out.push_str(value);
+        out.push('"');
+    }
 }
 
 #[cfg(test)]
