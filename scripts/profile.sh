@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Where a request's time goes: each service's instructions per request under callgrind, which
+# counts instructions rather than seconds, so the figures repeat on a busy machine and a change
+# shows up as a number. Builds the `profiling` profile (release with symbols) and writes one
+# callgrind file per row to target/profile/ for `callgrind_annotate --inclusive=yes FILE`.
+#
+#   ./scripts/profile.sh            # 1000 keep-alive requests per row
+#   ./scripts/profile.sh 200        # fewer, faster
+#
+# The service under measurement runs under valgrind; the services it calls run natively. Logs at
+# warn and no span export, as in the benchmark. memset inside actix-http's header parser is
+# counted per byte by valgrind (a `rep stosb`), so it looks bigger here than it is on a CPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/apt.sh
+apt_install valgrind python3 >/dev/null
+
+requests="${1:-1000}"
+bin=target/profiling
+out=target/profile
+mkdir -p "${out}"
+cargo build --profile profiling --locked -p productpage -p details -p reviews -p ratings
+
+children=()
+cleanup() {
+  for pid in "${children[@]}"; do kill "${pid}" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# drive PORT PATH COUNT: waits for /health, then COUNT GETs of PATH on one keep-alive connection.
+drive() {
+  python3 - "$@" <<'PY'
+import http.client, sys, time
+port, path, count = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+deadline = time.monotonic() + 120
+while True:
+    try:
+        probe = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        probe.request("GET", "/health")
+        probe.getresponse().read()
+        break
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit(f"port {port} never answered /health")
+        time.sleep(0.1)
+connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+for _ in range(count):
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    if response.status != 200:
+        sys.exit(f"{path} answered {response.status}")
+PY
+}
+
+# start_native NAME PORT [ENV...]: a dependency, outside valgrind.
+start_native() {
+  local name="$1" port="$2"
+  shift 2
+  env -i RUST_LOG=warn "$@" "${bin}/${name}" "${port}" >/dev/null 2>&1 &
+  children+=("$!")
+  drive "${port}" /health 0
+}
+
+# instructions BINARY PATH COUNT LABEL [ENV...]: total instructions for COUNT requests.
+instructions() {
+  local binary="$1" path="$2" count="$3" label="$4"
+  shift 4
+  local port file
+  port="$(free_port)"
+  file="${out}/${label}.${count}.callgrind"
+  env -i RUST_LOG=warn "$@" valgrind --tool=callgrind --callgrind-out-file="${file}" \
+    "${bin}/${binary}" "${port}" >/dev/null 2>"${out}/${label}.valgrind.log" &
+  local pid=$!
+  drive "${port}" "${path}" "${count}"
+  kill -INT "${pid}"
+  wait "${pid}" || true
+  awk '/^(summary|totals):/ { print $2; exit }' "${file}"
+}
+
+details_port="$(free_port)"
+ratings_port="$(free_port)"
+reviews_port="$(free_port)"
+start_native details "${details_port}"
+start_native ratings "${ratings_port}"
+start_native reviews "${reviews_port}" SERVICE_VERSION=v3 \
+  RATINGS_HOSTNAME=127.0.0.1 RATINGS_SERVICE_PORT="${ratings_port}"
+
+to_ratings=(RATINGS_HOSTNAME=127.0.0.1 RATINGS_SERVICE_PORT="${ratings_port}")
+to_backends=(DETAILS_HOSTNAME=127.0.0.1 DETAILS_SERVICE_PORT="${details_port}"
+  REVIEWS_HOSTNAME=127.0.0.1 REVIEWS_SERVICE_PORT="${reviews_port}" "${to_ratings[@]}")
+
+rows=(
+  "ratings|/ratings/0|ratings"
+  "details|/details/0|details"
+  "reviews|/reviews/0|reviews-v1|SERVICE_VERSION=v1"
+  "reviews|/reviews/0|reviews-v3|SERVICE_VERSION=v3 ${to_ratings[*]}"
+  "productpage|/productpage|productpage|${to_backends[*]}"
+)
+
+printf '\n| service | path | instructions per request |\n|---|---|---:|\n'
+for row in "${rows[@]}"; do
+  IFS='|' read -r binary path label env_words <<<"${row}"
+  read -r -a env_pairs <<<"${env_words:-}"
+  idle="$(instructions "${binary}" "${path}" 0 "${label}" "${env_pairs[@]}")"
+  loaded="$(instructions "${binary}" "${path}" "${requests}" "${label}" "${env_pairs[@]}")"
+  printf '| %s | `%s` | %d |\n' "${label}" "${path}" $(((loaded - idle) / requests))
+done
+printf '\ncallgrind files: %s/*.%s.callgrind\n' "${out}" "${requests}"
