@@ -5,6 +5,7 @@
 use std::fmt;
 
 use askama::Template;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -56,7 +57,7 @@ pub struct ProductPage<'a> {
 }
 
 /// The details shown in the page's table (upstream leaves out author, year and ISBN-13).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BookDetails {
     pub isbn_10: String,
     pub publisher: String,
@@ -65,18 +66,37 @@ pub struct BookDetails {
     pub language: String,
 }
 
-impl BookDetails {
-    /// From details' JSON; `None` when it is not an object.
-    pub fn from_json(details: &Value) -> Option<BookDetails> {
-        let fields = details.as_object()?;
-        let field = |name| display(fields.get(name));
-        Some(BookDetails {
-            isbn_10: field("ISBN-10"),
-            publisher: field("publisher"),
-            pages: field("pages"),
-            kind: field("type"),
-            language: field("language"),
-        })
+/// Reads details' answer straight into the table: the five shown fields, each whatever JSON value
+/// it is ([`display`]), and every other field skipped without being built. A `serde_json::Value`
+/// tree of both answers was a fifth of a page's instructions. Not an object: not details.
+impl<'de> Deserialize<'de> for BookDetails {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = BookDetails;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("details' JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BookDetails, A::Error> {
+                let mut details = BookDetails::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "ISBN-10" => &mut details.isbn_10,
+                        "publisher" => &mut details.publisher,
+                        "pages" => &mut details.pages,
+                        "type" => &mut details.kind,
+                        "language" => &mut details.language,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    *slot = display(Some(&map.next_value::<Value>()?));
+                }
+                Ok(details)
+            }
+        }
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -90,20 +110,40 @@ pub struct ReviewList {
     pub cluster: Option<String>,
 }
 
-impl ReviewList {
-    /// From reviews' JSON; `None` when it is not an object.
-    pub fn from_json(reviews: &Value) -> Option<ReviewList> {
-        let fields = reviews.as_object()?;
-        let cluster = display(fields.get("clustername"));
-        Some(ReviewList {
-            reviews: fields
-                .get("reviews")
-                .and_then(Value::as_array)
-                .map(|list| list.iter().map(Review::from_json).collect())
-                .unwrap_or_default(),
-            podname: display(fields.get("podname")),
-            cluster: (!cluster.is_empty() && cluster != "null").then_some(cluster),
-        })
+/// Reads reviews' answer: `reviews` (an array of objects, or null), `podname`, `clustername`;
+/// other fields skipped. Not shaped like that: not reviews.
+impl<'de> Deserialize<'de> for ReviewList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = ReviewList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("reviews' JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ReviewList, A::Error> {
+                let mut reviews = Vec::new();
+                let mut podname = String::new();
+                let mut cluster = String::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "reviews" => {
+                            reviews = map.next_value::<Option<Vec<Review>>>()?.unwrap_or_default();
+                        }
+                        "podname" => podname = display(Some(&map.next_value::<Value>()?)),
+                        "clustername" => cluster = display(Some(&map.next_value::<Value>()?)),
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(ReviewList {
+                    reviews,
+                    podname,
+                    cluster: (!cluster.is_empty() && cluster != "null").then_some(cluster),
+                })
+            }
+        }
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -114,13 +154,36 @@ pub struct Review {
     pub rating: Rating,
 }
 
-impl Review {
-    fn from_json(review: &Value) -> Review {
-        Review {
-            reviewer: display(review.get("reviewer")),
-            text: display(review.get("text")),
-            rating: Rating::from_json(review.get("rating")),
+impl<'de> Deserialize<'de> for Review {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Review;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a review object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Review, A::Error> {
+                let mut review = Review {
+                    reviewer: String::new(),
+                    text: String::new(),
+                    rating: Rating::Hidden,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "reviewer" => review.reviewer = display(Some(&map.next_value()?)),
+                        "text" => review.text = display(Some(&map.next_value()?)),
+                        "rating" => {
+                            review.rating = Rating::from_json(Some(&map.next_value::<Value>()?));
+                        }
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(review)
+            }
         }
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -252,6 +315,18 @@ mod tests {
 
     use super::*;
 
+    impl BookDetails {
+        fn from_json(details: &Value) -> Option<BookDetails> {
+            serde_json::from_value(details.clone()).ok()
+        }
+    }
+
+    impl ReviewList {
+        fn from_json(reviews: &Value) -> Option<ReviewList> {
+            serde_json::from_value(reviews.clone()).ok()
+        }
+    }
+
     #[test]
     fn details_table_takes_its_five_fields() {
         let details = json!({"id": 0, "author": "William Shakespeare", "year": 1595,
@@ -332,5 +407,55 @@ mod tests {
         };
         assert_eq!(list(json!("null")), None);
         assert_eq!(list(json!("east")), Some("east".to_owned()));
+    }
+
+    #[test]
+    fn reviews_are_read_with_their_ratings_and_other_fields_skipped() {
+        let list = ReviewList::from_json(&json!({"id": "0", "podname": "reviews-v3-1",
+            "clustername": "null", "extra": {"deep": [1, 2]}, "reviews": [
+                {"reviewer": "Reviewer1", "text": "Fun", "rating": {"stars": 5, "color": "red"}},
+                {"reviewer": "Reviewer2", "text": 7, "rating": {"error": "Ratings service is currently unavailable"}},
+                {"reviewer": "Reviewer3", "text": "No stars"}]}))
+        .unwrap();
+        assert_eq!(list.podname, "reviews-v3-1");
+        assert_eq!(list.cluster, None);
+        let shown: Vec<_> = list
+            .reviews
+            .iter()
+            .map(|review| {
+                (
+                    review.reviewer.as_str(),
+                    review.text.as_str(),
+                    review.rating.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "Reviewer1",
+                    "Fun",
+                    Rating::Stars(Stars {
+                        filled: 5,
+                        color: StarColor::Red
+                    })
+                ),
+                ("Reviewer2", "7", Rating::Unavailable),
+                ("Reviewer3", "No stars", Rating::Hidden),
+            ]
+        );
+    }
+
+    #[test]
+    fn answers_not_shaped_like_the_services_are_not_read() {
+        assert_eq!(ReviewList::from_json(&json!([1, 2])), None);
+        assert_eq!(ReviewList::from_json(&json!({"reviews": "none"})), None);
+        assert_eq!(
+            ReviewList::from_json(&json!({"reviews": null, "podname": "p"}))
+                .map(|list| list.reviews),
+            Some(vec![])
+        );
+        assert_eq!(BookDetails::from_json(&json!("details")), None);
     }
 }

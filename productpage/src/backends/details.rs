@@ -1,7 +1,7 @@
 //! The details service: a book's ISBN, publisher, pages, type and language.
 
 use chassis::propagation::ForwardedHeaders;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use super::{Endpoint, Unavailable};
 use crate::product::ProductId;
@@ -16,12 +16,12 @@ impl DetailsClient {
         Self { endpoint }
     }
 
-    /// The details JSON as details sent it.
-    pub async fn get(
+    /// The details JSON, decoded as `T` (a `serde_json::Value` keeps it as details sent it).
+    pub async fn get<T: DeserializeOwned>(
         &self,
         id: &ProductId,
         headers: &ForwardedHeaders,
-    ) -> Result<Value, Unavailable> {
+    ) -> Result<T, Unavailable> {
         self.endpoint.fetch(id, headers, 1).await
     }
 }

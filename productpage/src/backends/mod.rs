@@ -11,7 +11,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use chassis::client::{BackendClient, BackendReply};
 use chassis::propagation::ForwardedHeaders;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 pub use details::DetailsClient;
 pub use ratings::RatingsClient;
@@ -99,14 +99,15 @@ struct Endpoint {
 }
 
 impl Endpoint {
-    /// `GET {base}/{service}/{id}` up to `attempts` times, until an attempt answers 200 with JSON.
+    /// `GET {base}/{service}/{id}` up to `attempts` times, until an attempt answers 200 with JSON
+    /// that decodes as `T` (a `serde_json::Value` to pass it on, a page's view to show it).
     /// One logical call: counted once in the metric, with the last attempt's status.
-    async fn fetch(
+    async fn fetch<T: DeserializeOwned>(
         &self,
         id: &ProductId,
         headers: &ForwardedHeaders,
         attempts: u32,
-    ) -> Result<Value, Unavailable> {
+    ) -> Result<T, Unavailable> {
         let url = format!("{}/{}/{}", self.base_url, self.service, id.path_segment());
         let mut status = StatusCode::INTERNAL_SERVER_ERROR;
         for attempt in 1..=attempts {
@@ -133,12 +134,12 @@ impl Endpoint {
         })
     }
 
-    /// One GET: the JSON, or the status to report and why.
-    async fn attempt(
+    /// One GET: the decoded JSON, or the status to report and why.
+    async fn attempt<T: DeserializeOwned>(
         &self,
         url: &str,
         headers: &ForwardedHeaders,
-    ) -> Result<Value, (StatusCode, String)> {
+    ) -> Result<T, (StatusCode, String)> {
         match self.http.get(url, headers).await {
             Ok(reply) => usable_json(&reply).map_err(|status| {
                 let reason = format!("answered {} with {} bytes", reply.status, reply.body.len());
@@ -149,8 +150,8 @@ impl Endpoint {
     }
 }
 
-/// The body of a 200 as JSON, or the status to report for the reply.
-fn usable_json(reply: &BackendReply) -> Result<Value, StatusCode> {
+/// The body of a 200 decoded as `T`, or the status to report for the reply.
+fn usable_json<T: DeserializeOwned>(reply: &BackendReply) -> Result<T, StatusCode> {
     if reply.is_ok() {
         serde_json::from_slice(&reply.body).map_err(|_| StatusCode::BAD_GATEWAY)
     } else if reply.status.is_client_error() || reply.status.is_server_error() {
@@ -175,14 +176,19 @@ mod tests {
 
     #[test]
     fn a_200_with_json_is_usable() {
-        assert_eq!(usable_json(&reply(200, r#"{"id":0}"#)).unwrap()["id"], 0);
+        assert_eq!(
+            usable_json::<serde_json::Value>(&reply(200, r#"{"id":0}"#)).unwrap()["id"],
+            0
+        );
     }
 
     #[test]
     fn error_statuses_are_passed_on() {
         for status in [400, 404, 503, 504, 555] {
             assert_eq!(
-                usable_json(&reply(status, "{}")).unwrap_err().as_u16(),
+                usable_json::<serde_json::Value>(&reply(status, "{}"))
+                    .unwrap_err()
+                    .as_u16(),
                 status,
                 "status {status}"
             );
@@ -193,7 +199,7 @@ mod tests {
     fn unusable_non_error_answers_are_bad_gateway() {
         for (status, body) in [(200, "<html>oops</html>"), (200, ""), (204, ""), (302, "")] {
             assert_eq!(
-                usable_json(&reply(status, body)).unwrap_err(),
+                usable_json::<serde_json::Value>(&reply(status, body)).unwrap_err(),
                 StatusCode::BAD_GATEWAY,
                 "{status} {body:?}"
             );

@@ -2,7 +2,7 @@
 //! for the page).
 
 use chassis::propagation::ForwardedHeaders;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use super::{Endpoint, Unavailable};
 use crate::product::ProductId;
@@ -17,12 +17,12 @@ impl RatingsClient {
         Self { endpoint }
     }
 
-    /// The ratings JSON as ratings sent it.
-    pub async fn get(
+    /// The ratings JSON, decoded as `T` (a `serde_json::Value` keeps it as ratings sent it).
+    pub async fn get<T: DeserializeOwned>(
         &self,
         id: &ProductId,
         headers: &ForwardedHeaders,
-    ) -> Result<Value, Unavailable> {
+    ) -> Result<T, Unavailable> {
         self.endpoint.fetch(id, headers, 1).await
     }
 }

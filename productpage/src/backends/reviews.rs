@@ -1,7 +1,7 @@
 //! The reviews service, with upstream's deliberate retry.
 
 use chassis::propagation::ForwardedHeaders;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 
 use super::{Endpoint, Unavailable};
 use crate::product::ProductId;
@@ -23,12 +23,13 @@ impl ReviewsClient {
         Self { endpoint }
     }
 
-    /// The reviews JSON as reviews sent it, from the first attempt that got one.
-    pub async fn get(
+    /// The reviews JSON from the first attempt that got one, decoded as `T` (a
+    /// `serde_json::Value` keeps it as reviews sent it).
+    pub async fn get<T: DeserializeOwned>(
         &self,
         id: &ProductId,
         headers: &ForwardedHeaders,
-    ) -> Result<Value, Unavailable> {
+    ) -> Result<T, Unavailable> {
         self.endpoint.fetch(id, headers, REVIEWS_ATTEMPTS).await
     }
 }

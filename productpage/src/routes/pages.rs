@@ -3,6 +3,7 @@
 use actix_web::http::header::{ContentType, VARY};
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use serde::de::IgnoredAny;
 
 use super::{get_or_head, read_only};
 use crate::backends::Backends;
@@ -32,17 +33,26 @@ async fn product_page(
     backends: web::Data<Backends>,
 ) -> Result<HttpResponse, Error> {
     let id = ProductId::of(&FEATURED);
-    let details = backends.details.get(&id, &visitor.forwarded).await;
+    let details = backends
+        .details
+        .get::<BookDetails>(&id, &visitor.forwarded)
+        .await;
     for _ in 0..config.flood_factor {
         // Only load for the rate-limit demos; the answers are counted in the metric and dropped.
-        let _ = backends.reviews.get(&id, &visitor.forwarded).await;
+        let _ = backends
+            .reviews
+            .get::<IgnoredAny>(&id, &visitor.forwarded)
+            .await;
     }
-    let reviews = backends.reviews.get(&id, &visitor.forwarded).await;
+    let reviews = backends
+        .reviews
+        .get::<ReviewList>(&id, &visitor.forwarded)
+        .await;
     let page = ProductPage {
         user: visitor.user.as_deref(),
         product: &FEATURED,
-        details: details.ok().as_ref().and_then(BookDetails::from_json),
-        reviews: reviews.ok().as_ref().and_then(ReviewList::from_json),
+        details: details.ok(),
+        reviews: reviews.ok(),
     };
     Ok(HttpResponse::Ok()
         .content_type(ContentType::html())
