@@ -3,6 +3,7 @@
 //! description is marked safe.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use askama::Template;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -69,39 +70,29 @@ pub struct BookDetails {
 /// Reads details' answer straight into the table: the five shown fields, each whatever JSON value
 /// it is ([`display`]), and every other field skipped without being built. A `serde_json::Value`
 /// tree of both answers was a fifth of a page's instructions. Not an object: not details.
-impl<'de> Deserialize<'de> for BookDetails {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = BookDetails;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("details' JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BookDetails, A::Error> {
-                let mut details = BookDetails::default();
-                while let Some(key) = map.next_key::<String>()? {
-                    let slot = match key.as_str() {
-                        "ISBN-10" => &mut details.isbn_10,
-                        "publisher" => &mut details.publisher,
-                        "pages" => &mut details.pages,
-                        "type" => &mut details.kind,
-                        "language" => &mut details.language,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                            continue;
-                        }
-                    };
-                    *slot = display(Some(&map.next_value::<Value>()?));
-                }
-                Ok(details)
-            }
-        }
-        deserializer.deserialize_map(Fields)
+impl ObjectFields for BookDetails {
+    const EXPECTING: &'static str = "details' JSON object";
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        let slot = match key {
+            "ISBN-10" => &mut self.isbn_10,
+            "publisher" => &mut self.publisher,
+            "pages" => &mut self.pages,
+            "type" => &mut self.kind,
+            "language" => &mut self.language,
+            _ => return Ok(false),
+        };
+        *slot = display(Some(&map.next_value::<Value>()?));
+        Ok(true)
     }
 }
 
 /// The reviews and who served them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReviewList {
     pub reviews: Vec<Review>,
     /// The reviews pod's name; the ambient task greps it (`reviews-v.-`).
@@ -112,89 +103,108 @@ pub struct ReviewList {
 
 /// Reads reviews' answer: `reviews` (an array of objects, or null), `podname`, `clustername`;
 /// other fields skipped. Not shaped like that: not reviews.
-impl<'de> Deserialize<'de> for ReviewList {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = ReviewList;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("reviews' JSON object")
+impl ObjectFields for ReviewList {
+    const EXPECTING: &'static str = "reviews' JSON object";
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reviews" => {
+                self.reviews = map.next_value::<Option<Vec<Review>>>()?.unwrap_or_default()
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ReviewList, A::Error> {
-                let mut reviews = Vec::new();
-                let mut podname = String::new();
-                let mut cluster = String::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "reviews" => {
-                            reviews = map.next_value::<Option<Vec<Review>>>()?.unwrap_or_default();
-                        }
-                        "podname" => podname = display(Some(&map.next_value::<Value>()?)),
-                        "clustername" => cluster = display(Some(&map.next_value::<Value>()?)),
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(ReviewList {
-                    reviews,
-                    podname,
-                    cluster: (!cluster.is_empty() && cluster != "null").then_some(cluster),
-                })
+            "podname" => self.podname = display(Some(&map.next_value::<Value>()?)),
+            "clustername" => {
+                let cluster = display(Some(&map.next_value::<Value>()?));
+                self.cluster = (!cluster.is_empty() && cluster != "null").then_some(cluster);
             }
+            _ => return Ok(false),
         }
-        deserializer.deserialize_map(Fields)
+        Ok(true)
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Review {
     pub reviewer: String,
     pub text: String,
     pub rating: Rating,
 }
 
-impl<'de> Deserialize<'de> for Review {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
-            type Value = Review;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a review object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Review, A::Error> {
-                let mut review = Review {
-                    reviewer: String::new(),
-                    text: String::new(),
-                    rating: Rating::Hidden,
-                };
-                while let Some(key) = map.next_key::<String>()? {
-                    match key.as_str() {
-                        "reviewer" => review.reviewer = display(Some(&map.next_value()?)),
-                        "text" => review.text = display(Some(&map.next_value()?)),
-                        "rating" => {
-                            review.rating = Rating::from_json(Some(&map.next_value::<Value>()?));
-                        }
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(review)
-            }
+impl ObjectFields for Review {
+    const EXPECTING: &'static str = "a review object";
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match key {
+            "reviewer" => self.reviewer = display(Some(&map.next_value::<Value>()?)),
+            "text" => self.text = display(Some(&map.next_value::<Value>()?)),
+            "rating" => self.rating = Rating::from_json(Some(&map.next_value::<Value>()?)),
+            _ => return Ok(false),
         }
-        deserializer.deserialize_map(Fields)
+        Ok(true)
     }
 }
 
+/// A view read from a JSON object field by field, so the page builds only what it shows.
+trait ObjectFields: Default {
+    /// What the visitor says it wanted when the JSON is not an object.
+    const EXPECTING: &'static str;
+
+    /// Reads the value of field `key` into `self` if the view wants it; `false` to skip it.
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+}
+
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: ObjectFields> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut view = T::default();
+        while let Some(key) = map.next_key::<String>()? {
+            if !view.read_field(&key, &mut map)? {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(view)
+    }
+}
+
+macro_rules! deserialize_as_object {
+    ($($view:ty),*) => {$(
+        impl<'de> Deserialize<'de> for $view {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_map(ObjectVisitor(PhantomData))
+            }
+        }
+    )*};
+}
+
+deserialize_as_object!(BookDetails, ReviewList, Review);
+
 /// What a review shows for its rating.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Rating {
     /// Filled stars out of five.
     Stars(Stars),
     /// reviews could not reach ratings.
     Unavailable,
     /// No rating (reviews v1), or zero stars, as upstream shows nothing for either.
+    #[default]
     Hidden,
 }
 
