@@ -1,6 +1,7 @@
 //! `bookinfo-bench`: starts the release binaries as separate processes on loopback, loads each
 //! with wrk for a bounded time, and prints a markdown table beside a trivial actix-web server's
-//! figures on the same machine (the ceiling). A measurement, not a test: it asserts nothing.
+//! figures on the same machine (the ceiling) and beside the same call graph made of trivial
+//! servers (the empty graph). A measurement, not a test: it asserts nothing.
 
 mod load;
 mod process;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use load::Connections;
-use process::{Service, Stack};
+use process::{EmptyGraph, EmptyGraphs, Service, Stack};
 use report::{Report, Row};
 
 /// How the run is shaped; `--quick` is CI's smoke run.
@@ -92,47 +93,102 @@ async fn main() -> ExitCode {
     }
 }
 
+/// One loaded URL of the Bookinfo stack and the empty graph it is read against.
+struct Target {
+    label: &'static str,
+    service: Service,
+    path: &'static str,
+    empty_graph: EmptyGraph,
+}
+
+const TARGETS: [Target; 5] = [
+    Target {
+        label: "productpage `/productpage`",
+        service: Service::Productpage,
+        path: "/productpage",
+        empty_graph: EmptyGraph::PageFreshConnections,
+    },
+    Target {
+        label: "details `/details/0`",
+        service: Service::Details,
+        path: "/details/0",
+        empty_graph: EmptyGraph::Leaf,
+    },
+    Target {
+        label: "reviews v3 `/reviews/0`",
+        service: Service::Reviews,
+        path: "/reviews/0",
+        empty_graph: EmptyGraph::ReviewsWithRatings,
+    },
+    Target {
+        label: "reviews v1 `/reviews/0` (no ratings call)",
+        service: Service::ReviewsV1,
+        path: "/reviews/0",
+        empty_graph: EmptyGraph::Leaf,
+    },
+    Target {
+        label: "ratings `/ratings/0`",
+        service: Service::Ratings,
+        path: "/ratings/0",
+        empty_graph: EmptyGraph::Leaf,
+    },
+];
+
+/// The ceiling, with and without kept-alive connections, and every empty graph's rate.
+async fn measure_empty_graphs(
+    settings: &Settings,
+    report: &mut Report,
+) -> Result<Vec<(EmptyGraph, f64)>, String> {
+    let graphs = EmptyGraphs::start(&settings.binaries).await?;
+    let leaf = graphs.url(EmptyGraph::Leaf);
+    report.ceiling_rps = load::wrk(&leaf, settings).await?.requests_per_second;
+    report.fresh_connection_ceiling_rps =
+        load::wrk_with(&leaf, settings, Connections::FreshPerRequest)
+            .await?
+            .requests_per_second;
+    let mut rates = vec![(EmptyGraph::Leaf, report.ceiling_rps)];
+    for graph in [
+        EmptyGraph::ReviewsWithRatings,
+        EmptyGraph::PageFreshConnections,
+        EmptyGraph::PagePooled,
+    ] {
+        let measured = load::wrk(&graphs.url(graph), settings).await?;
+        if measured.failures > 0 {
+            return Err(format!(
+                "the empty graph {graph:?} failed {} requests",
+                measured.failures
+            ));
+        }
+        rates.push((graph, measured.requests_per_second));
+    }
+    Ok(rates)
+}
+
 async fn run(settings: &Settings) -> Result<Report, String> {
     let mut report = Report::new(settings.duration, settings.connections);
     report.binary_sizes = process::binary_sizes(&settings.binaries)?;
     report.startup = process::startup_times(&settings.binaries, 5).await?;
-
-    let ceiling = process::start_ceiling(&settings.binaries).await?;
-    let ceiling_load = load::wrk(&ceiling.url("/"), settings).await?;
-    report.ceiling_rps = ceiling_load.requests_per_second;
-    let fresh_load =
-        load::wrk_with(&ceiling.url("/"), settings, Connections::FreshPerRequest).await?;
-    report.fresh_connection_ceiling_rps = fresh_load.requests_per_second;
-    drop(ceiling);
+    let empty_graphs = measure_empty_graphs(settings, &mut report).await?;
+    let empty_graph_rps = |graph: EmptyGraph| {
+        empty_graphs
+            .iter()
+            .find(|(measured, _)| *measured == graph)
+            .map_or(0.0, |(_, rps)| *rps)
+    };
 
     let stack = Stack::start(&settings.binaries, false).await?;
-    let targets = [
-        (
-            "productpage `/productpage`",
-            Service::Productpage,
-            "/productpage",
-        ),
-        ("details `/details/0`", Service::Details, "/details/0"),
-        ("reviews v3 `/reviews/0`", Service::Reviews, "/reviews/0"),
-        (
-            "reviews v1 `/reviews/0` (no ratings call)",
-            Service::ReviewsV1,
-            "/reviews/0",
-        ),
-        ("ratings `/ratings/0`", Service::Ratings, "/ratings/0"),
-    ];
-    for (label, service, path) in targets {
+    for target in &TARGETS {
         let cpu_before = stack.cpu_seconds();
-        let measured = load::wrk(&stack.url(service, path), settings).await?;
+        let measured = load::wrk(&stack.url(target.service, target.path), settings).await?;
         let cpu = stack.cpu_seconds() - cpu_before;
         report.rows.push(Row::new(
-            label,
+            target.label,
             &measured,
             cpu,
-            service == Service::Productpage,
+            target.service == Service::Productpage,
+            empty_graph_rps(target.empty_graph),
         ));
     }
-    report.set_chain_bounds();
     let saturation = report.rows[0].requests_per_second;
     report.paced_productpage = Some(
         load::paced(
@@ -154,6 +210,7 @@ async fn run(settings: &Settings) -> Result<Report, String> {
         &measured,
         cpu,
         true,
+        empty_graph_rps(EmptyGraph::PagePooled),
     ));
     for (name, rss) in pooled.peak_rss() {
         let entry = report.peak_rss.iter_mut().find(|(seen, _)| *seen == name);

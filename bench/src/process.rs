@@ -83,10 +83,17 @@ fn binary_path(binaries: &Path, name: &str) -> Result<PathBuf, String> {
     }
 }
 
-fn spawn(binaries: &Path, name: &'static str, env: &[(&str, String)]) -> Result<Running, String> {
+/// Starts `name PORT ARGS…` on a free port with only `env` (and a quiet log) in its environment.
+fn spawn(
+    binaries: &Path,
+    name: &'static str,
+    args: &[String],
+    env: &[(&str, String)],
+) -> Result<Running, String> {
     let port = free_port()?;
     let child = Command::new(binary_path(binaries, name)?)
         .arg(port.to_string())
+        .args(args)
         .env_clear()
         .envs(env.iter().map(|(key, value)| (*key, value.as_str())))
         .env("RUST_LOG", "warn")
@@ -138,7 +145,7 @@ async fn start_healthy(
     env: &[(&str, String)],
 ) -> Result<Running, String> {
     let started = Instant::now();
-    let running = spawn(binaries, name, env)?;
+    let running = spawn(binaries, name, &[], env)?;
     wait_healthy(&running, started)?;
     Ok(running)
 }
@@ -153,7 +160,7 @@ pub async fn startup_times(
         let mut times = Vec::new();
         for _ in 0..runs {
             let started = Instant::now();
-            let running = spawn(binaries, service.binary(), &[])?;
+            let running = spawn(binaries, service.binary(), &[], &[])?;
             times.push(wait_healthy(&running, started)?);
         }
         times.sort_unstable();
@@ -174,8 +181,60 @@ pub fn binary_sizes(binaries: &Path) -> Result<Vec<(&'static str, u64)>, String>
         .collect()
 }
 
-pub async fn start_ceiling(binaries: &Path) -> Result<Running, String> {
-    let running = spawn(binaries, "ceiling", &[])?;
+/// A Bookinfo call graph with no work in it: `ceiling` servers that call one another the way the
+/// services do and answer a fixed string. What such a graph reaches is the most its Bookinfo
+/// counterpart could, on this machine with this stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyGraph {
+    /// One server and no calls: the ceiling itself (details, ratings, reviews v1).
+    Leaf,
+    /// reviews v3: one call to a leaf over a kept-alive connection, as reviews calls ratings.
+    ReviewsWithRatings,
+    /// productpage by default: a call to a leaf (details) and one to `ReviewsWithRatings`, each
+    /// over a new connection.
+    PageFreshConnections,
+    /// productpage with pooled backends: the same calls over kept-alive connections.
+    PagePooled,
+}
+
+/// The ceiling servers wired as every [`EmptyGraph`].
+pub struct EmptyGraphs {
+    servers: Vec<(EmptyGraph, Running)>,
+}
+
+impl EmptyGraphs {
+    pub async fn start(binaries: &Path) -> Result<EmptyGraphs, String> {
+        let leaf = start_ceiling(binaries, &[]).await?;
+        let reviews = start_ceiling(binaries, &["--pooled".into(), leaf.url("/")]).await?;
+        let backends = [leaf.url("/"), reviews.url("/")];
+        let page = start_ceiling(binaries, &backends).await?;
+        let pooled_page = start_ceiling(
+            binaries,
+            &["--pooled".into(), backends[0].clone(), backends[1].clone()],
+        )
+        .await?;
+        Ok(EmptyGraphs {
+            servers: vec![
+                (EmptyGraph::Leaf, leaf),
+                (EmptyGraph::ReviewsWithRatings, reviews),
+                (EmptyGraph::PageFreshConnections, page),
+                (EmptyGraph::PagePooled, pooled_page),
+            ],
+        })
+    }
+
+    /// The URL whose load measures `graph`.
+    pub fn url(&self, graph: EmptyGraph) -> String {
+        self.servers
+            .iter()
+            .find(|(candidate, _)| *candidate == graph)
+            .map(|(_, running)| running.url("/"))
+            .unwrap_or_default()
+    }
+}
+
+async fn start_ceiling(binaries: &Path, calls: &[String]) -> Result<Running, String> {
+    let running = spawn(binaries, "ceiling", calls, &[])?;
     let started = Instant::now();
     while started.elapsed() < HEALTHY_WITHIN {
         if TcpStream::connect(("127.0.0.1", running.port)).is_ok() {
