@@ -8,7 +8,8 @@
 #   ./scripts/profile.sh 200        # fewer, faster
 #
 # The service under measurement runs under valgrind; the services it calls run natively. Logs at
-# warn and no span export, as in the benchmark. memset inside actix-http's header parser is
+# warn and no span export, as in the benchmark. The last rows are the benchmark's empty graphs
+# (bench/src/bin/ceiling.rs): the same calls made by a server that does nothing else. memset inside actix-http's header parser is
 # counted per byte by valgrind (a `rep stosb`), so it looks bigger here than it is on a CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,8 @@ requests="${1:-1000}"
 bin=target/profiling
 out=target/profile
 mkdir -p "${out}"
-cargo build --profile profiling --locked -p productpage -p details -p reviews -p ratings
+cargo build --profile profiling --locked -p productpage -p details -p reviews -p ratings \
+  -p bookinfo-bench --bin ceiling
 
 children=()
 cleanup() {
@@ -57,24 +59,31 @@ for _ in range(count):
 PY
 }
 
-# start_native NAME PORT [ENV...]: a dependency, outside valgrind.
+# start_native NAME PORT [ARGS...]: a dependency, outside valgrind, with ARGS (NAME=VALUE words
+# for the services, URLs for the ceiling) after the port.
 start_native() {
   local name="$1" port="$2"
   shift 2
-  env -i RUST_LOG=warn "$@" "${bin}/${name}" "${port}" >/dev/null 2>&1 &
+  if [ "${name}" = ceiling ]; then
+    "${bin}/${name}" "${port}" "$@" >/dev/null 2>&1 &
+  else
+    env -i RUST_LOG=warn "$@" "${bin}/${name}" "${port}" >/dev/null 2>&1 &
+  fi
   children+=("$!")
   drive "${port}" /health 0
 }
 
-# instructions BINARY PATH COUNT LABEL [ENV...]: total instructions for COUNT requests.
+# instructions BINARY PATH COUNT LABEL ARGS [ENV...]: total instructions for COUNT requests;
+# ARGS (words) follow the port on the command line.
 instructions() {
-  local binary="$1" path="$2" count="$3" label="$4"
-  shift 4
-  local port file
+  local binary="$1" path="$2" count="$3" label="$4" args_words="$5"
+  shift 5
+  local port file args
+  read -r -a args <<<"${args_words}"
   port="$(free_port)"
   file="${out}/${label}.${count}.callgrind"
   env -i RUST_LOG=warn "$@" valgrind --tool=callgrind --callgrind-out-file="${file}" \
-    "${bin}/${binary}" "${port}" >/dev/null 2>"${out}/${label}.valgrind.log" &
+    "${bin}/${binary}" "${port}" "${args[@]}" >/dev/null 2>"${out}/${label}.valgrind.log" &
   local pid=$!
   drive "${port}" "${path}" "${count}"
   kill -INT "${pid}"
@@ -89,25 +98,35 @@ start_native details "${details_port}"
 start_native ratings "${ratings_port}"
 start_native reviews "${reviews_port}" SERVICE_VERSION=v3 \
   RATINGS_HOSTNAME=127.0.0.1 RATINGS_SERVICE_PORT="${ratings_port}"
+leaf_port="$(free_port)"
+empty_reviews_port="$(free_port)"
+start_native ceiling "${leaf_port}"
+leaf="http://127.0.0.1:${leaf_port}/"
+start_native ceiling "${empty_reviews_port}" --pooled "${leaf}"
 
 to_ratings=(RATINGS_HOSTNAME=127.0.0.1 RATINGS_SERVICE_PORT="${ratings_port}")
 to_backends=(DETAILS_HOSTNAME=127.0.0.1 DETAILS_SERVICE_PORT="${details_port}"
   REVIEWS_HOSTNAME=127.0.0.1 REVIEWS_SERVICE_PORT="${reviews_port}" "${to_ratings[@]}")
 
+# binary|path|label|arguments|environment
 rows=(
-  "ratings|/ratings/0|ratings"
-  "details|/details/0|details"
-  "reviews|/reviews/0|reviews-v1|SERVICE_VERSION=v1"
-  "reviews|/reviews/0|reviews-v3|SERVICE_VERSION=v3 ${to_ratings[*]}"
-  "productpage|/productpage|productpage|${to_backends[*]}"
+  "ratings|/ratings/0|ratings||"
+  "details|/details/0|details||"
+  "reviews|/reviews/0|reviews-v1||SERVICE_VERSION=v1"
+  "reviews|/reviews/0|reviews-v3||SERVICE_VERSION=v3 ${to_ratings[*]}"
+  "productpage|/productpage|productpage||${to_backends[*]}"
+  "ceiling|/|empty-leaf||"
+  "ceiling|/|empty-reviews-v3|--pooled ${leaf}|"
+  "ceiling|/|empty-productpage|${leaf} http://127.0.0.1:${empty_reviews_port}/|"
 )
 
 printf '\n| service | path | instructions per request |\n|---|---|---:|\n'
 for row in "${rows[@]}"; do
-  IFS='|' read -r binary path label env_words <<<"${row}"
+  IFS='|' read -r binary path label args_words env_words <<<"${row}"
   read -r -a env_pairs <<<"${env_words:-}"
-  idle="$(instructions "${binary}" "${path}" 0 "${label}" "${env_pairs[@]}")"
-  loaded="$(instructions "${binary}" "${path}" "${requests}" "${label}" "${env_pairs[@]}")"
+  idle="$(instructions "${binary}" "${path}" 0 "${label}" "${args_words}" "${env_pairs[@]}")"
+  loaded="$(instructions "${binary}" "${path}" "${requests}" "${label}" "${args_words}" \
+    "${env_pairs[@]}")"
   printf '| %s | `%s` | %d |\n' "${label}" "${path}" $(((loaded - idle) / requests))
 done
 printf '\ncallgrind files: %s/*.%s.callgrind\n' "${out}" "${requests}"
