@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use ::mesh::{Mesh, MeshError, Topology, Workload as MeshWorkload};
 
-use crate::{Calls, Launch, Listeners, REVIEWS_VERSIONS, Workload};
+use reviews::ReviewsVersion;
+
+use crate::{Calls, Launch, Listeners, Workload};
 
 /// Where the mesh runs: `bookinfo mesh`'s flags.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
@@ -63,8 +65,8 @@ impl LocalMesh {
         let reviews = listeners
             .reviews_addresses()?
             .into_iter()
-            .zip(REVIEWS_VERSIONS)
-            .map(|(address, version)| MeshWorkload::new("reviews", version, address))
+            .zip(ReviewsVersion::ALL)
+            .map(|(address, version)| MeshWorkload::new("reviews", version.as_str(), address))
             .collect();
         let topology = Topology::new()
             .with_service(
@@ -172,7 +174,8 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
     for workload in local.workloads() {
         text.push_str(&format!(
             "  {:<15} http://{}\n",
-            workload.name, workload.address
+            workload.name(),
+            workload.address
         ));
     }
     let dir = if options.dir.as_path() == std::path::Path::new(DEFAULT_MESH_DIR) {

@@ -46,6 +46,15 @@ pub struct Config {
     pub book_source: BookSource,
 }
 
+impl Default for Config {
+    /// details v1, the built-in record: what a pod with no variable set reads.
+    fn default() -> Self {
+        Self {
+            book_source: BookSource::Builtin,
+        }
+    }
+}
+
 impl Config {
     /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
     /// value is reported at once.
@@ -130,6 +139,7 @@ mod tests {
     #[test]
     fn without_variables_details_is_v1() {
         assert_eq!(load(&[]).unwrap().book_source, BookSource::Builtin);
+        assert_eq!(load(&[]).unwrap(), Config::default());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! our session key and connection-pooling switch, read once at start.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::cookie::Key;
@@ -112,6 +113,35 @@ impl Config {
     }
 }
 
+/// Where productpage's backends listen, for a configuration made without the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackendAddresses {
+    pub details: SocketAddr,
+    pub reviews: SocketAddr,
+    pub ratings: SocketAddr,
+}
+
+impl Config {
+    /// productpage calling `backends` directly, with upstream's defaults otherwise and a random
+    /// session key: what a pod with only the backends' hosts and ports (and
+    /// `BACKEND_CONNECTION_POOLING`) set reads, without the environment. For the local launcher.
+    pub fn local(
+        backends: BackendAddresses,
+        connection_reuse: ConnectionReuse,
+    ) -> Result<Config, ConfigErrors> {
+        let session_key = SessionKey::random().map_err(|problem| ConfigErrors(vec![problem]))?;
+        Ok(Config {
+            details_url: format!("http://{}", backends.details),
+            reviews_url: format!("http://{}", backends.reviews),
+            ratings_url: format!("http://{}", backends.ratings),
+            flood_factor: DEFAULT_FLOOD_FACTOR,
+            session_key,
+            connection_reuse,
+            backend_timeout: BACKEND_TIMEOUT,
+        })
+    }
+}
+
 /// The key that signs session cookies.
 ///
 /// From `SESSION_SECRET` when set, so every replica and every restart accepts the same cookies.
@@ -197,6 +227,29 @@ mod tests {
         assert_eq!(config.ratings_url, "http://rt.bookinfo.svc:3");
         assert_eq!(config.flood_factor, 100);
         assert_eq!(config.connection_reuse, ConnectionReuse::Pooled);
+    }
+
+    #[test]
+    fn a_local_config_is_what_a_pod_with_the_backends_addresses_reads() {
+        let backends = BackendAddresses {
+            details: "127.0.0.1:1".parse().unwrap(),
+            reviews: "127.0.0.1:2".parse().unwrap(),
+            ratings: "[::1]:3".parse().unwrap(),
+        };
+        let pod = Config::load(&HashMap::from([
+            ("DETAILS_HOSTNAME", "127.0.0.1"),
+            ("DETAILS_SERVICE_PORT", "1"),
+            ("REVIEWS_HOSTNAME", "127.0.0.1"),
+            ("REVIEWS_SERVICE_PORT", "2"),
+            ("RATINGS_HOSTNAME", "[::1]"),
+            ("RATINGS_SERVICE_PORT", "3"),
+            ("BACKEND_CONNECTION_POOLING", "true"),
+        ]))
+        .unwrap();
+        let local = Config::local(backends, ConnectionReuse::Pooled).unwrap();
+        // The session keys are random in both: every other field is the same.
+        assert_eq!(format!("{local:?}"), format!("{pod:?}"));
+        assert_eq!(local.ratings_url, "http://[::1]:3");
     }
 
     #[test]

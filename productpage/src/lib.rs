@@ -29,7 +29,7 @@ use actix_web::dev::Server;
 use actix_web::web;
 use chassis::metrics::MetricsRegistry;
 
-pub use config::Config;
+pub use config::{BackendAddresses, Config};
 pub use error::Error;
 
 use backends::Backends;

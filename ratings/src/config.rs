@@ -108,15 +108,27 @@ impl std::fmt::Debug for MongoSettings {
     }
 }
 
+impl Default for Config {
+    /// ratings v1, in memory: what a pod with no variable set reads.
+    fn default() -> Self {
+        Self {
+            persona: Persona::Normal,
+            storage: Storage::InMemory {
+                max_products: DEFAULT_MAX_STORED_PRODUCTS,
+            },
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
 impl Config {
     /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
     /// value is reported at once.
     pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
         let mut reader = EnvReader::new(env);
         let version = reader.string(ENV_SERVICE_VERSION, "");
-        let mut storage = Storage::InMemory {
-            max_products: DEFAULT_MAX_STORED_PRODUCTS,
-        };
+        let defaults = Config::default();
+        let mut storage = defaults.storage;
         let persona = match version.trim() {
             "" | "v1" => Persona::Normal,
             "v2" => {
@@ -150,7 +162,7 @@ impl Config {
         reader.finish(Config {
             persona,
             storage,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            ..defaults
         })
     }
 }
@@ -227,7 +239,7 @@ mod tests {
     }
 
     #[test]
-    fn unset_version_is_v1_in_memory() {
+    fn unset_version_is_v1_in_memory_as_the_default() {
         let config = load(&[]).unwrap();
         assert_eq!(config.persona, Persona::Normal);
         assert_eq!(
@@ -235,6 +247,11 @@ mod tests {
             Storage::InMemory {
                 max_products: DEFAULT_MAX_STORED_PRODUCTS
             }
+        );
+        let default = Config::default();
+        assert_eq!(
+            (default.persona, default.storage, default.max_body_bytes),
+            (config.persona, config.storage, config.max_body_bytes)
         );
         assert_eq!(
             load(&[("SERVICE_VERSION", "v1")]).unwrap().persona,

@@ -5,6 +5,7 @@
 //! `SERVICE_VERSION` (v1, v2 or v3); then those of the version compiled in by Cargo features.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use chassis::client::ConnectionReuse;
@@ -82,19 +83,18 @@ impl Config {
             let star_color =
                 StarColor::from_name(&reader.string(ENV_STAR_COLOR, version.star_color()));
             let port = reader.parse(ENV_RATINGS_SERVICE_PORT, DEFAULT_RATINGS_SERVICE_PORT);
-            RatingsSettings {
-                base_url: service_base_url(
+            RatingsSettings::new(
+                service_base_url(
                     &reader.string(ENV_RATINGS_HOSTNAME, DEFAULT_RATINGS_HOSTNAME),
                     &reader.string(ENV_SERVICES_DOMAIN, DEFAULT_SERVICES_DOMAIN),
                     &port.to_string(),
                 ),
-                timeout: star_color.ratings_timeout(),
                 star_color,
-                connection_reuse: ConnectionReuse::from_flag(reader.flag(
+                ConnectionReuse::from_flag(reader.flag(
                     ENV_BACKEND_CONNECTION_POOLING,
                     DEFAULT_BACKEND_CONNECTION_POOLING,
                 )),
-            }
+            )
         });
         let podname = reader.string(ENV_HOSTNAME, UNSET_NAME);
         let clustername = reader.string(ENV_CLUSTER_NAME, UNSET_NAME);
@@ -104,6 +104,37 @@ impl Config {
             clustername,
             ratings,
         })
+    }
+
+    /// reviews at `version` with that version's defaults, calling ratings at `ratings` over
+    /// pooled connections, shown as pod `podname`: what a pod with only `SERVICE_VERSION` and
+    /// `HOSTNAME` set reads, without the environment. For one process running several versions
+    /// (the local launcher).
+    pub fn local(version: ReviewsVersion, ratings: SocketAddr, podname: &str) -> Config {
+        Config {
+            version,
+            podname: podname.to_owned(),
+            clustername: UNSET_NAME.to_owned(),
+            ratings: version.ratings_enabled().then(|| {
+                RatingsSettings::new(
+                    format!("http://{ratings}"),
+                    StarColor::from_name(version.star_color()),
+                    ConnectionReuse::from_flag(DEFAULT_BACKEND_CONNECTION_POOLING),
+                )
+            }),
+        }
+    }
+}
+
+impl RatingsSettings {
+    /// Ratings at `base_url`, with upstream's timeout for `star_color`.
+    fn new(base_url: String, star_color: StarColor, connection_reuse: ConnectionReuse) -> Self {
+        Self {
+            base_url,
+            timeout: star_color.ratings_timeout(),
+            star_color,
+            connection_reuse,
+        }
     }
 }
 
@@ -313,6 +344,33 @@ mod tests {
         assert!(
             errors.0[1].starts_with("RATINGS_SERVICE_PORT=\"http\""),
             "{errors}"
+        );
+    }
+
+    #[test]
+    fn a_local_config_is_what_a_pod_with_service_version_and_hostname_reads() {
+        let ratings: SocketAddr = "127.0.0.1:9081".parse().unwrap();
+        for version in ReviewsVersion::ALL {
+            let pod = load(&[
+                ("SERVICE_VERSION", version.as_str()),
+                ("HOSTNAME", "reviews-local"),
+                ("RATINGS_HOSTNAME", "127.0.0.1"),
+                ("RATINGS_SERVICE_PORT", "9081"),
+            ]);
+            assert_eq!(
+                Config::local(version, ratings, "reviews-local"),
+                pod,
+                "{version}"
+            );
+        }
+        let v3 = Config::local(ReviewsVersion::V3, ratings, "pod")
+            .ratings
+            .unwrap();
+        assert_eq!(v3.base_url, "http://127.0.0.1:9081");
+        assert_eq!(v3.star_color, StarColor::Red);
+        assert_eq!(
+            Config::local(ReviewsVersion::V1, ratings, "pod").ratings,
+            None
         );
     }
 

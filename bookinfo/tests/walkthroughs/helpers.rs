@@ -67,7 +67,7 @@ pub async fn spawn_mesh(name: &str) -> TestMesh {
     for workload in local.workloads() {
         chassis::testing::wait_ready(workload.address, "/health")
             .await
-            .unwrap_or_else(|error| panic!("{} ready: {error}", workload.name));
+            .unwrap_or_else(|error| panic!("{} ready: {error}", workload.name()));
     }
     TestMesh {
         local,
