@@ -168,10 +168,10 @@ pub(crate) fn start_services(
 ) -> io::Result<Launch> {
     let mut launch = Launch::default();
     launch.start_on("details", "v1", listeners.details, |listener| {
-        details::run(listener, details::Config::default())
+        details::run(listener, details::Config::local())
     })?;
     launch.start_on("ratings", "v1", listeners.ratings, |listener| {
-        ratings::run(listener, ratings::Config::default())
+        ratings::run(listener, ratings::Config::local())
     })?;
     for (version, listener) in ReviewsVersion::ALL.into_iter().zip(listeners.reviews) {
         let config = reviews::Config::local(
@@ -251,9 +251,7 @@ impl Launch {
         F: FnOnce(TcpListener) -> io::Result<Server>,
     {
         let address = listener.local_addr()?;
-        // One process runs every service: each server still reports its own service and version
-        // in its spans and in `bookinfo_build_info`.
-        let server = chassis::telemetry::with_service(service, version, || run(listener))?;
+        let server = run(listener)?;
         self.workloads.push(Workload {
             service,
             version,

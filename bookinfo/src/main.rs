@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use bookinfo::cli::{ChangeArgs, Cli, Command, MeshArgs, MeshCommand, StatsArgs};
 use bookinfo::mesh::{LocalMesh, MeshOptions};
+use chassis::config::{ProcessEnv, exit_usage};
+use chassis::telemetry::TelemetryConfig;
 use clap::Parser;
 
 #[actix_web::main]
@@ -33,7 +35,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: &bookinfo::Options) -> ExitCode {
-    let _telemetry = chassis::telemetry::init("bookinfo");
+    let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let bookinfo = match bookinfo::LocalBookinfo::start(options).await {
         Ok(bookinfo) => bookinfo,
         Err(error) => {
@@ -46,7 +48,7 @@ async fn run(options: &bookinfo::Options) -> ExitCode {
 }
 
 async fn run_mesh(options: &MeshOptions) -> ExitCode {
-    let _telemetry = chassis::telemetry::init("bookinfo");
+    let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let local = match LocalMesh::start(options).await {
         Ok(local) => local,
         Err(error) => {
@@ -57,6 +59,12 @@ async fn run_mesh(options: &MeshOptions) -> ExitCode {
     println!("{}", bookinfo::mesh::summary(&local, options));
     // Ctrl-C stops the services; dropping the mesh then stops Envoy.
     finish(local.wait().await)
+}
+
+/// The launcher's telemetry, from the environment as a service reads its own: each of its
+/// servers still reports its own service and version in its spans and `bookinfo_build_info`.
+fn launcher_telemetry() -> TelemetryConfig {
+    TelemetryConfig::load(&ProcessEnv, "bookinfo").unwrap_or_else(|errors| exit_usage(errors))
 }
 
 fn finish(result: std::io::Result<()>) -> ExitCode {

@@ -13,6 +13,7 @@ use actix_web::{App, HttpServer, web};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::metrics::MetricsRegistry;
+use crate::telemetry::ServiceIdentity;
 
 /// How long in-flight requests get to finish after SIGTERM or SIGINT. Kubernetes waits 30 s
 /// (`terminationGracePeriodSeconds`) before it kills the pod; this stays well inside it.
@@ -75,31 +76,37 @@ fn port_in_use(port: u16, error: io::Error) -> io::Error {
 /// per-worker client belongs in there), wrapped in the shared middleware (a server span per
 /// request, request metrics and one log line per request), plus `GET /metrics`.
 /// The server stops gracefully on SIGTERM and SIGINT.
-pub fn serve<F>(listener: TcpListener, configure: F) -> io::Result<Server>
+/// Its spans and `bookinfo_build_info` report `service`.
+pub fn serve<F>(
+    listener: TcpListener,
+    service: &ServiceIdentity,
+    configure: F,
+) -> io::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
-    serve_with_metrics(listener, MetricsRegistry::new(), configure)
+    serve_with_metrics(listener, service, MetricsRegistry::new(), configure)
 }
 
 /// [`serve`] with a registry the service has added its own metrics to; `/metrics` shows them
 /// beside the shared ones.
 pub fn serve_with_metrics<F>(
     listener: TcpListener,
+    service: &ServiceIdentity,
     metrics: MetricsRegistry,
     configure: F,
 ) -> io::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
-    let service = crate::telemetry::current_service();
-    metrics.set_build_info(&service);
+    metrics.set_build_info(service);
     let metrics = web::Data::new(metrics);
+    // Read by the server span (`telemetry::ServerSpan`), so each span names this server's service.
+    let service = web::Data::new(service.clone());
     let server = HttpServer::new(move || {
-        // Runs on each worker thread: the spans it makes belong to this server's service.
-        crate::telemetry::enter_worker(&service);
         App::new()
             .app_data(metrics.clone())
+            .app_data(service.clone())
             .service(crate::metrics::resource())
             .configure(configure.clone())
             // The last wrap runs first: metrics and the request's log line around the server span.

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use actix_web::{HttpResponse, web};
+use chassis::telemetry::ServiceIdentity;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -33,7 +34,7 @@ async fn each_request_logs_method_path_status_duration_and_trace_id() {
     )
     .unwrap();
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
+        chassis::server::serve(listener, &ServiceIdentity::new("logged", "v1"), |cfg| {
             cfg.route(
                 "/items/{id}",
                 web::get().to(|| async { HttpResponse::Created().finish() }),

@@ -9,6 +9,11 @@ use std::time::Duration;
 
 use actix_web::http::Uri;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
+use chassis::telemetry::TelemetryConfig;
+use chassis::telemetry::config::UNKNOWN_VERSION;
+
+/// The name details reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "details";
 
 /// `true` makes this details v2: books come from Google Books instead of the built-in record.
 pub const ENV_ENABLE_EXTERNAL_BOOK_SERVICE: &str = "ENABLE_EXTERNAL_BOOK_SERVICE";
@@ -44,6 +49,8 @@ pub enum BookSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub book_source: BookSource,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
 }
 
 impl Default for Config {
@@ -51,11 +58,21 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             book_source: BookSource::Builtin,
+            telemetry: TelemetryConfig::for_service(SERVICE, UNKNOWN_VERSION),
         }
     }
 }
 
 impl Config {
+    /// details v1 with the built-in record, reporting as v1: for the local launcher, whose
+    /// process has its telemetry set up already.
+    pub fn local() -> Self {
+        Self {
+            telemetry: TelemetryConfig::for_service(SERVICE, "v1"),
+            ..Self::default()
+        }
+    }
+
     /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
     /// value is reported at once.
     pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
@@ -84,7 +101,11 @@ impl Config {
         } else {
             BookSource::Builtin
         };
-        reader.finish(Config { book_source })
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
+        reader.finish(Config {
+            book_source,
+            telemetry,
+        })
     }
 }
 

@@ -30,7 +30,8 @@ use books::Books;
 /// Serves details on `listener` until the server is stopped.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     install_crypto_provider();
-    chassis::server::serve(listener, move |cfg| {
+    let service = config.telemetry.service.clone();
+    chassis::server::serve(listener, &service, move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         cfg.app_data(web::Data::new(Books::new(&config.book_source)));
         routes::configure(cfg);

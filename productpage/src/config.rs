@@ -8,6 +8,10 @@ use std::time::Duration;
 use actix_web::cookie::Key;
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
+use chassis::telemetry::TelemetryConfig;
+
+/// The name productpage reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "productpage";
 
 pub const ENV_SERVICES_DOMAIN: &str = "SERVICES_DOMAIN";
 pub const DEFAULT_SERVICES_DOMAIN: &str = "";
@@ -56,6 +60,8 @@ pub struct Config {
     pub connection_reuse: ConnectionReuse,
     /// Deadline of one backend call, connect to last body byte.
     pub backend_timeout: Duration,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
 }
 
 impl Config {
@@ -101,6 +107,7 @@ impl Config {
                 SessionKey::placeholder()
             }
         };
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
         reader.finish(Config {
             details_url,
             reviews_url,
@@ -109,6 +116,7 @@ impl Config {
             session_key,
             connection_reuse,
             backend_timeout: BACKEND_TIMEOUT,
+            telemetry,
         })
     }
 }
@@ -123,8 +131,9 @@ pub struct BackendAddresses {
 
 impl Config {
     /// productpage calling `backends` directly, with upstream's defaults otherwise and a random
-    /// session key: what a pod with only the backends' hosts and ports (and
-    /// `BACKEND_CONNECTION_POOLING`) set reads, without the environment. For the local launcher.
+    /// session key, reporting as v1: what a pod with only the backends' hosts and ports,
+    /// `BACKEND_CONNECTION_POOLING` and `SERVICE_VERSION=v1` set reads, without the environment.
+    /// For the local launcher, whose process has its telemetry set up already.
     pub fn local(
         backends: BackendAddresses,
         connection_reuse: ConnectionReuse,
@@ -138,6 +147,7 @@ impl Config {
             session_key,
             connection_reuse,
             backend_timeout: BACKEND_TIMEOUT,
+            telemetry: TelemetryConfig::for_service(SERVICE, "v1"),
         })
     }
 }
@@ -244,6 +254,7 @@ mod tests {
             ("RATINGS_HOSTNAME", "[::1]"),
             ("RATINGS_SERVICE_PORT", "3"),
             ("BACKEND_CONNECTION_POOLING", "true"),
+            ("SERVICE_VERSION", "v1"),
         ]))
         .unwrap();
         let local = Config::local(backends, ConnectionReuse::Pooled).unwrap();

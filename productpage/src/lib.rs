@@ -42,7 +42,8 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     // every request.
     let registry = MetricsRegistry::new();
     let metrics = web::Data::from(Arc::new(Metrics::new(&registry)));
-    chassis::server::serve_with_metrics(listener, registry, move |cfg| {
+    let service = config.telemetry.service.clone();
+    chassis::server::serve_with_metrics(listener, &service, registry, move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         let backends = Backends::new(&config, metrics.clone().into_inner());
         cfg.app_data(config.clone())

@@ -18,10 +18,14 @@
 use std::time::Duration;
 
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
+use chassis::telemetry::TelemetryConfig;
+use chassis::telemetry::config::UNKNOWN_VERSION;
 
 use crate::persona::{Persona, Share};
 use crate::secret::{Secret, redact_url, url_password};
 
+/// The name ratings reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "ratings";
 pub const ENV_SERVICE_VERSION: &str = "SERVICE_VERSION";
 /// Every version upstream's ratings knows, in the order we list them.
 pub const SERVICE_VERSIONS: [&str; 6] = [
@@ -69,6 +73,8 @@ pub struct Config {
     pub storage: Storage,
     /// POST bodies longer than this are refused with 400 (not a fixed env var: tests may shrink it).
     pub max_body_bytes: usize,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
 }
 
 /// Where ratings are kept.
@@ -117,11 +123,21 @@ impl Default for Config {
                 max_products: DEFAULT_MAX_STORED_PRODUCTS,
             },
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            telemetry: TelemetryConfig::for_service(SERVICE, UNKNOWN_VERSION),
         }
     }
 }
 
 impl Config {
+    /// ratings v1 in memory, reporting as v1: for the local launcher, whose process has its
+    /// telemetry set up already.
+    pub fn local() -> Self {
+        Self {
+            telemetry: TelemetryConfig::for_service(SERVICE, "v1"),
+            ..Self::default()
+        }
+    }
+
     /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
     /// value is reported at once.
     pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
@@ -159,9 +175,11 @@ impl Config {
                 Persona::Normal
             }
         };
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
         reader.finish(Config {
             persona,
             storage,
+            telemetry,
             ..defaults
         })
     }

@@ -52,7 +52,8 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
         started: Instant::now(),
         max_body_bytes: config.max_body_bytes,
     });
-    chassis::server::serve(listener, move |cfg| {
+    let service = config.telemetry.service.clone();
+    chassis::server::serve(listener, &service, move |cfg| {
         cfg.app_data(state.clone());
         routes::configure(cfg);
     })

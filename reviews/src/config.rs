@@ -10,9 +10,12 @@ use std::time::Duration;
 
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
+use chassis::telemetry::TelemetryConfig;
 
 use crate::version::ReviewsVersion;
 
+/// The name reviews reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "reviews";
 /// Picks the version whose defaults apply. Upstream's images set it but its reviews ignores it;
 /// here it lets one binary be any of the three.
 pub const ENV_SERVICE_VERSION: &str = "SERVICE_VERSION";
@@ -58,6 +61,8 @@ pub struct Config {
     pub clustername: String,
     /// How to get and show stars; `None` when ratings are off (v1).
     pub ratings: Option<RatingsSettings>,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
 }
 
 /// Where ratings is and how its stars are shown.
@@ -98,18 +103,20 @@ impl Config {
         });
         let podname = reader.string(ENV_HOSTNAME, UNSET_NAME);
         let clustername = reader.string(ENV_CLUSTER_NAME, UNSET_NAME);
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
         reader.finish(Config {
             version,
             podname,
             clustername,
             ratings,
+            telemetry,
         })
     }
 
     /// reviews at `version` with that version's defaults, calling ratings at `ratings` over
     /// pooled connections, shown as pod `podname`: what a pod with only `SERVICE_VERSION` and
     /// `HOSTNAME` set reads, without the environment. For one process running several versions
-    /// (the local launcher).
+    /// (the local launcher, whose process has its telemetry set up already).
     pub fn local(version: ReviewsVersion, ratings: SocketAddr, podname: &str) -> Config {
         Config {
             version,
@@ -122,6 +129,7 @@ impl Config {
                     ConnectionReuse::from_flag(DEFAULT_BACKEND_CONNECTION_POOLING),
                 )
             }),
+            telemetry: TelemetryConfig::for_service(SERVICE, version.as_str()),
         }
     }
 }

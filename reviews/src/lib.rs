@@ -46,7 +46,8 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
             "reviews configured, without ratings"
         ),
     }
-    chassis::server::serve(listener, move |cfg| {
+    let service = config.telemetry.service.clone();
+    chassis::server::serve(listener, &service, move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         cfg.app_data(web::Data::new(AppState::new(&config)));
         routes::configure(cfg);
