@@ -22,7 +22,7 @@ use crate::admin::{Admin, encode_query};
 use crate::error::MeshError;
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::topology::Topology;
-use crate::translate::{EnvoyConfig, Layout, translate};
+use crate::translate::{Layout, translate};
 use crate::xds::{self, Written};
 
 /// How long Envoy may take to start and report ready.
@@ -388,11 +388,6 @@ impl MeshControl {
     /// The resources in force.
     pub fn resources(&self) -> Result<ResourceSet, MeshError> {
         State::load(&self.dir).map(|state| state.resources)
-    }
-
-    /// The Envoy configuration for the resources in force (what the xDS files hold).
-    pub fn envoy_config(&self) -> Result<EnvoyConfig, MeshError> {
-        Ok(translate(&self.topology, &self.resources()?)?)
     }
 
     fn change(

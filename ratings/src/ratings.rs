@@ -57,11 +57,6 @@ impl Ratings {
         }
         Ok(Ratings(stars))
     }
-
-    /// The stars `reviewer` gave, if any.
-    pub fn stars(&self, reviewer: &str) -> Option<i64> {
-        self.0.get(reviewer).and_then(Value::as_i64)
-    }
 }
 
 /// The body of every successful ratings answer: `{"id":0,"ratings":{...}}`.
