@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::Options;
 use crate::mesh::MeshOptions;
+use crate::traffic::TrafficArgs;
 
 pub const USAGE: &str = "\
 usage: bookinfo [--port PORT] [--pooled]
@@ -11,6 +12,7 @@ usage: bookinfo [--port PORT] [--pooled]
        bookinfo mesh apply [--dir DIR] -f FILE|DIR|- [-f ...]
        bookinfo mesh delete [--dir DIR] -f FILE|DIR|- [-f ...]
        bookinfo mesh stats [--dir DIR] [SERVICE]
+       bookinfo traffic [--url URL] [--rate N | --concurrency N] [--duration D] [--requests N] ...
 
 Runs details, ratings, reviews v1/v2/v3 and productpage on 127.0.0.1.
   --port PORT   productpage's port (default 9080)
@@ -25,6 +27,9 @@ that takes Istio Gateway, VirtualService and DestinationRule YAML, until Ctrl-C.
 bookinfo mesh apply|delete changes the mesh running in DIR, as kubectl apply|delete would;
 -f names a file, every .yaml/.yml/.json file of a directory, or - for standard input.
 bookinfo mesh stats prints the requests each version of each service (or of SERVICE) received.
+
+bookinfo traffic loads /productpage like visitors would and prints which reviews version
+answered, errors and latency (bookinfo traffic --help lists its options).
 ";
 
 /// What the command line asks for.
@@ -44,7 +49,18 @@ pub enum Command {
         dir: PathBuf,
         service: Option<String>,
     },
+    Traffic(TrafficArgs),
     Help,
+    /// `bookinfo traffic --help`: clap's help text, to print as it is.
+    TrafficHelp(String),
+}
+
+/// `bookinfo traffic`'s own parser, until the whole command line is clap's.
+#[derive(Debug, clap::Parser)]
+#[command(name = "bookinfo traffic")]
+struct TrafficCommand {
+    #[command(flatten)]
+    args: TrafficArgs,
 }
 
 /// Parses the arguments after the program name.
@@ -57,8 +73,10 @@ where
         .into_iter()
         .map(|arg| arg.as_ref().to_owned())
         .collect();
-    if args.first().map(String::as_str) == Some("mesh") {
-        return parse_mesh(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("mesh") => return parse_mesh(&args[1..]),
+        Some("traffic") => return parse_traffic(&args),
+        _ => {}
     }
     let mut options = Options::default();
     let mut args = args.iter();
@@ -134,6 +152,23 @@ fn parse_mesh(args: &[String]) -> Result<Command, String> {
             }
             Ok(Command::Mesh(options))
         }
+    }
+}
+
+/// `bookinfo traffic ...`, parsed by clap.
+fn parse_traffic(args: &[String]) -> Result<Command, String> {
+    use clap::Parser as _;
+    use clap::error::ErrorKind;
+    match TrafficCommand::try_parse_from(args) {
+        Ok(command) => Ok(Command::Traffic(command.args)),
+        Err(error) if error.kind() == ErrorKind::DisplayHelp => {
+            Ok(Command::TrafficHelp(error.to_string()))
+        }
+        Err(error) => Err(error
+            .to_string()
+            .trim_start_matches("error: ")
+            .trim_end()
+            .to_owned()),
     }
 }
 
@@ -260,6 +295,22 @@ mod tests {
         assert!(problem(&["mesh", "apply", "a.yaml"]).contains("unknown argument"));
         assert!(problem(&["mesh", "delete", "-f", "a", "--force"]).contains("unknown argument"));
         assert!(problem(&["mesh", "apply", "--dir"]).contains("needs a directory"));
+    }
+
+    #[test]
+    fn traffic_takes_its_own_arguments() {
+        let Ok(Command::Traffic(args)) = parse(["traffic", "--rate", "5", "--users", "jason"])
+        else {
+            panic!("traffic parses");
+        };
+        assert_eq!(args.rate, Some(5));
+        assert_eq!(args.users, ["jason"]);
+        let Ok(Command::TrafficHelp(help)) = parse(["traffic", "--help"]) else {
+            panic!("traffic --help is its own help");
+        };
+        assert!(help.contains("--signed-in-share"), "{help}");
+        let problem = parse(["traffic", "--rate", "x"]).unwrap_err();
+        assert!(problem.contains("invalid value 'x'"), "{problem}");
     }
 
     #[test]

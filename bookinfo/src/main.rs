@@ -1,5 +1,6 @@
 //! `bookinfo`: the whole of Bookinfo on loopback in one process, until Ctrl-C; or the same behind
-//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell.
+//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell;
+//! or visitors' traffic to a running Bookinfo (`bookinfo traffic`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,6 +15,10 @@ async fn main() -> ExitCode {
             print!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
+        Ok(Command::TrafficHelp(help)) => {
+            print!("{help}");
+            return ExitCode::SUCCESS;
+        }
         Ok(command) => command,
         Err(problem) => {
             eprintln!("bookinfo: {problem}\n\n{}", cli::USAGE);
@@ -26,7 +31,8 @@ async fn main() -> ExitCode {
         Command::MeshApply { dir, files } => change_mesh(&dir, &files, mesh::MeshControl::apply),
         Command::MeshDelete { dir, files } => change_mesh(&dir, &files, mesh::MeshControl::delete),
         Command::MeshStats { dir, service } => mesh_stats(&dir, service.as_deref()),
-        Command::Help => ExitCode::SUCCESS,
+        Command::Traffic(args) => bookinfo::traffic::command(&args).await,
+        Command::Help | Command::TrafficHelp(_) => ExitCode::SUCCESS,
     }
 }
 
