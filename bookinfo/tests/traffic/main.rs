@@ -2,6 +2,7 @@
 //! arrives, a closed port, and the command itself stopped by Ctrl-C.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cluster;
 mod helpers;
 mod interrupt;
 mod launcher;
