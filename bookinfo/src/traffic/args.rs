@@ -46,7 +46,7 @@ pub struct TrafficArgs {
 
     /// The share of pages loaded by signed-in users, from 0 to 1, spread evenly over --users
     /// [default: 0.5 with --users]
-    #[arg(long, value_parser = share)]
+    #[arg(long, requires = "users", value_parser = share)]
     pub signed_in_share: Option<u32>,
 
     /// Count a page as a timeout when it has not answered within this long
@@ -85,15 +85,12 @@ pub struct Plan {
 }
 
 impl TrafficArgs {
-    /// The run these arguments ask for: defaults filled in and the checks clap cannot make
-    /// about several arguments at once.
-    pub fn plan(&self) -> Result<Plan, String> {
-        let signed_in_per_mille = match (self.users.is_empty(), self.signed_in_share) {
-            (true, Some(share)) if share > 0 => {
-                return Err("--signed-in-share needs --users to sign in as".to_owned());
-            }
-            (true, _) => 0,
-            (false, share) => share.unwrap_or(DEFAULT_SIGNED_IN_PER_MILLE),
+    /// The run these arguments ask for, with the defaults that depend on other arguments.
+    pub fn plan(&self) -> Plan {
+        let signed_in_per_mille = if self.users.is_empty() {
+            0
+        } else {
+            self.signed_in_share.unwrap_or(DEFAULT_SIGNED_IN_PER_MILLE)
         };
         let pace = match self.concurrency {
             Some(concurrency) => Pace::Concurrency(concurrency),
@@ -103,7 +100,7 @@ impl TrafficArgs {
             (None, None) => Some(DEFAULT_REQUESTS),
             (requests, _) => requests,
         };
-        Ok(Plan {
+        Plan {
             url: self.url.clone(),
             pace,
             duration: self.duration,
@@ -111,7 +108,7 @@ impl TrafficArgs {
             users: self.users.clone(),
             signed_in_per_mille,
             timeout: self.timeout,
-        })
+        }
     }
 }
 
@@ -236,7 +233,7 @@ mod tests {
     }
 
     fn plan(args: &[&str]) -> Result<Plan, String> {
-        parse(args)?.plan()
+        parse(args).map(|args| args.plan())
     }
 
     #[test]
@@ -330,7 +327,10 @@ mod tests {
             (&["--users", "anonymous"], "visitors who are not signed in"),
             (&["--signed-in-share", "1.5"], "not between 0 and 1"),
             (&["--signed-in-share", "half"], "not a share"),
-            (&["--signed-in-share", "0.5"], "needs --users"),
+            (
+                &["--signed-in-share", "0.5"],
+                "required arguments were not provided",
+            ),
             (&["--nope"], "unexpected argument"),
         ];
         for (args, expected) in cases {

@@ -34,13 +34,7 @@ pub async fn run(plan: &Plan, stop: impl Future<Output = ()>) -> Summary {
 /// The `bookinfo traffic` command: progress on standard error while it runs, then the summary
 /// on standard output. Ctrl-C (or SIGTERM, as in a pod) stops it early with the summary printed.
 pub async fn command(args: &TrafficArgs) -> ExitCode {
-    let plan = match args.plan() {
-        Ok(plan) => plan,
-        Err(problem) => {
-            eprintln!("bookinfo traffic: {problem}");
-            return ExitCode::from(64);
-        }
-    };
+    let plan = args.plan();
     let summary = Rc::new(RefCell::new(Summary::default()));
     let progress = progress::Progress::start(&plan, &summary);
     load::run(&plan, &summary, interrupted()).await;

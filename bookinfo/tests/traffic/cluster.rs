@@ -38,7 +38,7 @@ fn the_cluster_deployment_runs_a_bounded_paced_traffic_run_at_productpage() {
     let parsed = Traffic::try_parse_from(&args)
         .unwrap_or_else(|error| panic!("{args:?}: {error}"))
         .args;
-    let plan = parsed.plan().expect("a valid plan");
+    let plan = parsed.plan();
     assert_eq!(plan.url, "http://productpage:9080");
     assert!(matches!(plan.pace, Pace::Rate(_)), "{plan:?}");
     assert!(
