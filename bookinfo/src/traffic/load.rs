@@ -6,7 +6,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
-use awc::Client;
+use awc::{Client, Connector};
 use futures_util::StreamExt as _;
 use futures_util::stream::FuturesUnordered;
 use tokio::time::Instant;
@@ -15,12 +15,24 @@ use super::args::{Pace, Plan};
 use super::summary::Summary;
 use super::visitor::{Visitor, Visitors};
 
+/// The most pages an open loop keeps unanswered: past it, pages wait for answers (and the rate
+/// falls) rather than memory growing with a server that stopped answering.
+pub const MAX_IN_FLIGHT: usize = 10_000;
+/// The connections an open loop opens at most; pages beyond them wait for one, and the wait
+/// counts in their latency. Under the usual limit of 1024 open files.
+const RATE_CONNECTIONS: usize = 512;
+
 /// Runs `plan`, recording every page into `summary` as it ends (so a progress display can read
 /// it meanwhile). `stop` ends the run early: pages in flight then are abandoned and counted as
 /// such, and the summary is still complete for every page that ended. Signed-in users sign out
 /// at the end either way.
 pub async fn run(plan: &Plan, summary: &Rc<RefCell<Summary>>, stop: impl Future<Output = ()>) {
+    let connections = match plan.pace {
+        Pace::Concurrency(concurrency) => concurrency as usize,
+        Pace::Rate(_) => RATE_CONNECTIONS,
+    };
     let client = Client::builder()
+        .connector(Connector::new().limit(connections))
         .disable_redirects()
         .timeout(plan.timeout)
         .finish();
@@ -37,9 +49,14 @@ pub async fn run(plan: &Plan, summary: &Rc<RefCell<Summary>>, stop: impl Future<
             in_flight.push(load_page(&client, &plan.url, visitor, summary));
             started += 1;
         }
-        // Open loop only: at a fixed concurrency, an answer is what starts the next page.
-        let next_due = schedule.due(started);
-        if in_flight.is_empty() && next_due.is_none() {
+        // Open loop only: at a fixed concurrency, an answer is what starts the next page; and
+        // at the open loop's cap too.
+        let next_due = schedule
+            .due(started)
+            .filter(|_| in_flight.len() < MAX_IN_FLIGHT);
+        // Nothing in flight after starting all that may start: at a fixed concurrency the
+        // bound is reached; in the open loop, when no page is due any more.
+        if in_flight.is_empty() && schedule.due(started).is_none() {
             break false;
         }
         tokio::select! {
@@ -101,10 +118,11 @@ impl Schedule {
             return false;
         }
         match self.pace {
-            // Open loop: on schedule whatever is in flight. A late loop catches up at once, so
-            // the count over the run stays rate × duration; in flight is bounded by the rate
-            // times the timeout.
-            Pace::Rate(_) => self.due(page).is_some_and(|due| due <= now),
+            // Open loop: on schedule whatever is in flight (up to the cap). A late loop catches
+            // up at once, so the count over the run stays rate × duration.
+            Pace::Rate(_) => {
+                in_flight < MAX_IN_FLIGHT && self.due(page).is_some_and(|due| due <= now)
+            }
             Pace::Concurrency(concurrency) => {
                 in_flight < concurrency as usize
                     && self
@@ -149,8 +167,12 @@ mod tests {
         let page_40 = schedule.due(40).unwrap();
         assert_eq!(page_40 - schedule.began, Duration::from_secs(2));
         assert!(
-            schedule.may_start(40, 10_000, page_40),
+            schedule.may_start(40, MAX_IN_FLIGHT - 1, page_40),
             "in flight does not hold it back"
+        );
+        assert!(
+            !schedule.may_start(40, MAX_IN_FLIGHT, page_40),
+            "up to the cap"
         );
         assert!(!schedule.may_start(41, 0, page_40), "not before its time");
     }
