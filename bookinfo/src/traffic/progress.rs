@@ -34,7 +34,11 @@ impl Progress {
                 every.tick().await;
                 loop {
                     every.tick().await;
-                    eprintln!("traffic: {}", status(&summary.borrow(), began));
+                    eprintln!(
+                        "traffic: {:.0} s, {}",
+                        began.elapsed().as_secs_f64(),
+                        status(&summary.borrow(), began)
+                    );
                 }
             });
             return Self { task, bar: None };
@@ -90,7 +94,7 @@ fn new_bar(plan: &Plan) -> ProgressBar {
     ProgressBar::with_draw_target(Some(length), ProgressDrawTarget::stderr()).with_style(style)
 }
 
-/// One line of where the run stands.
+/// Where the run stands, beside the elapsed time the bar or the line shows.
 fn status(summary: &Summary, began: Instant) -> String {
     let elapsed = began.elapsed().as_secs_f64();
     let overall = &summary.overall;
@@ -100,8 +104,7 @@ fn status(summary: &Summary, began: Instant) -> String {
         0.0
     };
     format!(
-        "{:.0} s, {} pages ({rate:.1}/s), {} errors, p50 {:.1} ms, p99 {:.1} ms",
-        elapsed,
+        "{} pages ({rate:.1}/s), {} errors, p50 {:.1} ms, p99 {:.1} ms",
         overall.requests,
         overall.errors,
         overall.latency_ms(0.50),
