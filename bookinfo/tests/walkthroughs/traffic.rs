@@ -1,5 +1,5 @@
-//! `bookinfo traffic` through the mesh's ingress: the shares a routing rule sets, read off the
-//! summary as the walkthroughs read them off pages.
+//! `bookinfo traffic` through the mesh's ingress: the shares routing rules set and a fault's
+//! unavailable ratings, read off the summary as the walkthroughs read them off pages.
 
 use std::time::Duration;
 
@@ -42,4 +42,12 @@ async fn traffic_reports_the_shares_routing_rules_set() {
     let anonymous = summary.by_user["anonymous"].reviews;
     assert_eq!((jason.v2, jason.v1, jason.v3), (20, 0, 0), "{jason:?}");
     assert_eq!((anonymous.v1, anonymous.v2), (20, 0), "{anonymous:?}");
+
+    // ratings-test-abort: ratings answers jason's calls with 500, so his pages say the ratings
+    // are unavailable; the anonymous pages (v1, no ratings) do not.
+    mesh.apply_file("virtual-service-ratings-test-abort.yaml");
+    let summary = traffic(&mesh, 20, &["jason"]).await;
+    assert_eq!(summary.by_user["jason"].ratings_unavailable, 10);
+    assert_eq!(summary.by_user["jason"].reviews.v2, 10);
+    assert_eq!(summary.by_user["anonymous"].ratings_unavailable, 0);
 }
