@@ -1,5 +1,6 @@
 //! `bookinfo`: the whole of Bookinfo on loopback in one process, until Ctrl-C; or the same behind
-//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell.
+//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell;
+//! or visitors' traffic to a running Bookinfo (`bookinfo traffic`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ async fn main() -> ExitCode {
                 mesh_stats(&mesh.dir, service.as_deref())
             }
         },
+        Some(Command::Traffic(args)) => bookinfo::traffic::command(&args).await,
         Some(Command::Completions { shell }) => {
             Cli::write_completions(shell, &mut std::io::stdout());
             ExitCode::SUCCESS
