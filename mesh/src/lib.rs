@@ -23,29 +23,36 @@
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
 //! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
-//! - `mesh`: [`Mesh`] (runs Envoy) and [`MeshControl`] (apply, delete, stats).
+//! - `envoy`: [`Mesh`], the Envoy process (start, ready, stop).
+//! - `control`: [`MeshControl`] (apply, delete, stats, ports).
+//! - `state`: `state.json` and the apply lock.
+//! - `wait`: bounded polling, shared by every wait.
 //! - `admin`: a small client for Envoy's admin interface.
 //! - `locate`: [`find_envoy`].
 //! - `manifest`: [`read_manifests`] for `-f FILE|DIR|-`.
 //! - `duration`, `error`.
 
 mod admin;
+mod control;
 mod duration;
+mod envoy;
 mod error;
 pub mod istio;
 mod locate;
 mod manifest;
-mod mesh;
+mod state;
 pub mod topology;
 pub mod translate;
+mod wait;
 mod xds;
 
 pub use admin::{Admin, Reply};
+pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
+pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
 pub use manifest::read_manifests;
-pub use mesh::{APPLY_WITHIN, Applied, Mesh, MeshControl, Ports, START_WITHIN, Stat};
 pub use topology::{Service, Topology, Workload};
 pub use translate::{EnvoyConfig, Layout, ListenerPlan, translate};
