@@ -1,7 +1,11 @@
-//! Istio resources as `kubectl apply -f` takes them: multi-document YAML of Gateways,
-//! VirtualServices and DestinationRules, parsed strictly, checked the way Istio's validation
-//! webhook checks them, and kept in a [`ResourceSet`] keyed by kind, namespace and name.
+//! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
+//! VirtualServices and DestinationRules, and of the Kubernetes kinds the Gateway API
+//! walkthroughs apply (Service, Gateway, HTTPRoute), parsed strictly, checked the way the API
+//! server and Istio's webhook check them, and kept in a [`ResourceSet`] keyed by kind,
+//! namespace and name.
 
+pub mod gateway_api;
+mod gateway_api_checks;
 mod spec;
 mod validate;
 
@@ -11,23 +15,33 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use spec::*;
 
 use crate::error::ParseError;
 use crate::topology::NAMESPACE;
 
-/// The API group all three kinds belong to.
+/// The API group of Istio's networking kinds.
 pub const API_GROUP: &str = "networking.istio.io";
 
 /// The versions of that group Istio serves (all the same schema for these kinds).
 pub const API_VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha3"];
 
+/// The versions of the Gateway API group served for Gateway and HTTPRoute.
+pub const GATEWAY_API_VERSIONS: [&str; 2] = ["v1", "v1beta1"];
+
 /// The kinds this mesh translates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// Istio's `networking.istio.io` Gateway.
     Gateway,
     VirtualService,
     DestinationRule,
+    /// A core `v1` Service: a name for the workloads its selector picks.
+    Service,
+    /// The Gateway API's `gateway.networking.k8s.io` Gateway.
+    KubernetesGateway,
+    HttpRoute,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -43,6 +57,8 @@ pub struct ResourceKey {
 pub struct Resource {
     pub key: ResourceKey,
     pub spec: Spec,
+    /// `metadata.annotations`, as written.
+    pub annotations: BTreeMap<String, String>,
     /// The `spec` as written, to tell "configured" from "unchanged" and to persist the set.
     pub document: Value,
 }
@@ -52,6 +68,9 @@ pub enum Spec {
     Gateway(GatewaySpec),
     VirtualService(VirtualServiceSpec),
     DestinationRule(DestinationRuleSpec),
+    Service(ServiceSpec),
+    KubernetesGateway(KubernetesGatewaySpec),
+    HttpRoute(HttpRouteSpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -89,20 +108,62 @@ struct Entry {
 // === impl Kind ===
 
 impl Kind {
-    fn from_name(kind: &str) -> Option<Self> {
-        match kind {
-            "Gateway" => Some(Self::Gateway),
-            "VirtualService" => Some(Self::VirtualService),
-            "DestinationRule" => Some(Self::DestinationRule),
+    /// The kind `kind` of API group `group` (`""` for the core group).
+    fn from_group_and_name(group: &str, kind: &str) -> Option<Self> {
+        match (group, kind) {
+            (API_GROUP, "Gateway") => Some(Self::Gateway),
+            (API_GROUP, "VirtualService") => Some(Self::VirtualService),
+            (API_GROUP, "DestinationRule") => Some(Self::DestinationRule),
+            ("", "Service") => Some(Self::Service),
+            (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
+            (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
             _ => None,
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Self::Gateway => "Gateway",
+            Self::Gateway | Self::KubernetesGateway => "Gateway",
             Self::VirtualService => "VirtualService",
             Self::DestinationRule => "DestinationRule",
+            Self::Service => "Service",
+            Self::HttpRoute => "HTTPRoute",
+        }
+    }
+
+    /// The API group (`""` for core).
+    pub fn group(self) -> &'static str {
+        match self {
+            Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
+            Self::Service => "",
+            Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
+        }
+    }
+
+    /// The versions of the group served for this kind.
+    fn versions(self) -> &'static [&'static str] {
+        match self.group() {
+            API_GROUP => &API_VERSIONS,
+            GATEWAY_API_GROUP => &GATEWAY_API_VERSIONS,
+            _ => &["v1"],
+        }
+    }
+
+    /// `apiVersion` as written back: `networking.istio.io/v1`, `v1` for core.
+    pub fn api_version(self) -> String {
+        match self.group() {
+            "" => "v1".to_owned(),
+            group => format!("{group}/v1"),
+        }
+    }
+
+    /// The resource name `kubectl` prints: `virtualservice.networking.istio.io`, `service`,
+    /// `httproute.gateway.networking.k8s.io`.
+    pub fn resource_name(self) -> String {
+        let kind = self.name().to_ascii_lowercase();
+        match self.group() {
+            "" => kind,
+            group => format!("{kind}.{group}"),
         }
     }
 }
@@ -140,8 +201,8 @@ impl fmt::Display for Change {
         };
         write!(
             f,
-            "{}.{API_GROUP}/{} {action}",
-            self.key.kind.name().to_ascii_lowercase(),
+            "{}/{} {action}",
+            self.key.kind.resource_name(),
             self.key.name
         )
     }
@@ -196,16 +257,17 @@ fn header(index: usize, document: &Value) -> Result<(ResourceKey, Value), ParseE
         text_field("apiVersion").ok_or_else(|| problem("has no apiVersion".into()))?;
     let kind_name = text_field("kind").ok_or_else(|| problem("has no kind".into()))?;
     let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-    let kind = Kind::from_name(kind_name)
-        .filter(|_| group == API_GROUP)
-        .ok_or_else(|| ParseError::UnsupportedKind {
+    let kind =
+        Kind::from_group_and_name(group, kind_name).ok_or_else(|| ParseError::UnsupportedKind {
             document: index,
             api_version: api_version.to_owned(),
             kind: kind_name.to_owned(),
         })?;
-    if !API_VERSIONS.contains(&version) {
+    if !kind.versions().contains(&version) {
         return Err(problem(format!(
-            "{kind}: apiVersion {api_version} is not served (use {API_GROUP}/v1, v1beta1 or v1alpha3)"
+            "{kind}: apiVersion {api_version} is not served (use {} with one of {})",
+            kind.group(),
+            kind.versions().join(", ")
         )));
     }
     for field in object.keys() {
@@ -239,11 +301,24 @@ fn header(index: usize, document: &Value) -> Result<(ResourceKey, Value), ParseE
 }
 
 fn parse_resource(index: usize, document: Value) -> Result<Resource, ParseError> {
+    let annotations = document
+        .pointer("/metadata/annotations")
+        .and_then(Value::as_object)
+        .map(|annotations| {
+            annotations
+                .iter()
+                .map(|(name, value)| (name.clone(), value.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
     let (key, document) = header(index, &document)?;
     let spec = match key.kind {
         Kind::Gateway => Spec::Gateway(typed(&key, &document)?),
         Kind::VirtualService => Spec::VirtualService(typed(&key, &document)?),
         Kind::DestinationRule => Spec::DestinationRule(typed(&key, &document)?),
+        Kind::Service => Spec::Service(typed(&key, &document)?),
+        Kind::KubernetesGateway => Spec::KubernetesGateway(typed(&key, &document)?),
+        Kind::HttpRoute => Spec::HttpRoute(typed(&key, &document)?),
     };
     validate::check(&spec).map_err(|(path, message)| ParseError::Field {
         resource: key.to_string(),
@@ -253,6 +328,7 @@ fn parse_resource(index: usize, document: Value) -> Result<Resource, ParseError>
     Ok(Resource {
         key,
         spec,
+        annotations,
         document,
     })
 }
@@ -408,9 +484,13 @@ impl ResourceSet {
             .into_iter()
             .map(|resource| {
                 serde_json::json!({
-                    "apiVersion": format!("{API_GROUP}/v1"),
+                    "apiVersion": resource.key.kind.api_version(),
                     "kind": resource.key.kind.name(),
-                    "metadata": {"name": resource.key.name, "namespace": resource.key.namespace},
+                    "metadata": {
+                        "name": resource.key.name,
+                        "namespace": resource.key.namespace,
+                        "annotations": resource.annotations,
+                    },
                     "spec": resource.document,
                 })
             })
@@ -477,9 +557,14 @@ spec:
             "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\n";
         let error = parse(service_entry).unwrap_err().to_string();
         assert!(error.contains("ServiceEntry"), "{error}");
-        let http_route =
-            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x}\n";
-        assert!(parse(http_route).is_err());
+        let grpc_route =
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: x}\n";
+        assert!(
+            parse(grpc_route)
+                .unwrap_err()
+                .to_string()
+                .contains("GRPCRoute")
+        );
     }
 
     #[test]

@@ -3,9 +3,12 @@
 
 #[path = "../fixtures.rs"]
 mod fixtures;
+#[path = "../gateway_api_fixtures.rs"]
+mod gateway_api_fixtures;
 
 mod clusters;
 mod gateway;
+mod gateway_api;
 mod helpers;
 mod networking;
 mod refusals;
