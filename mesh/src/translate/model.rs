@@ -109,6 +109,18 @@ impl RoutingModel {
                 }
             };
             let http = self.rules(key, route, port);
+            // Routes with the same parent and hostnames are one route table on a cluster:
+            // their rules merge, ordered by precedence, older routes first among equals.
+            let same_parent = self.virtual_services.iter_mut().find(|(_, spec)| {
+                spec.gateway_semantics && spec.hosts == hosts && spec.gateways == gateways
+            });
+            if let Some((_, merged)) = same_parent {
+                merged.http.extend(http);
+                merged
+                    .http
+                    .sort_by_key(|rule| rule.matches.first().map(precedence));
+                continue;
+            }
             self.virtual_services.push((
                 key.clone(),
                 VirtualServiceSpec {
@@ -154,11 +166,12 @@ impl RoutingModel {
             for (match_index, block) in matches.iter().enumerate() {
                 let mut http = converted.clone();
                 http.matches = vec![match_request(block, match_index, port)];
-                ranked.push((precedence(block), rule_index, match_index, http));
+                ranked.push(http);
             }
         }
-        ranked.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
-        ranked.into_iter().map(|(_, _, _, http)| http).collect()
+        // Stable: equal precedence keeps rule and match order.
+        ranked.sort_by_key(|rule| rule.matches.first().map(precedence));
+        ranked
     }
 
     /// One rule's action: backends (or 500 when none names a Service), filters, timeouts.
@@ -424,22 +437,21 @@ fn value_matches(
 
 /// The Gateway API's order between matches: an exact path, then the longest prefix (a regular
 /// expression after both), then a method, then the most headers, then the most query
-/// parameters. Ties keep route age and rule order.
-fn precedence(
-    block: &HttpRouteMatch,
-) -> (
-    PathMatchType,
-    Reverse<usize>,
-    bool,
-    Reverse<usize>,
-    Reverse<usize>,
-) {
-    let (kind, length) = block
-        .path
-        .as_ref()
-        .map_or((PathMatchType::PathPrefix, 1), |path| {
-            (path.match_type, path.value.as_deref().unwrap_or("/").len())
-        });
+/// parameters. Sorting is stable, so ties keep route age and rule order.
+fn precedence(block: &MatchRequest) -> (u8, Reverse<usize>, bool, Reverse<usize>, Reverse<usize>) {
+    let (kind, length) = match &block.uri {
+        Some(StringMatch {
+            exact: Some(path), ..
+        }) => (0, path.len()),
+        Some(StringMatch {
+            prefix: Some(prefix),
+            ..
+        }) => (1, prefix.len()),
+        Some(StringMatch {
+            regex: Some(regex), ..
+        }) => (2, regex.len()),
+        _ => (1, 1),
+    };
     (
         kind,
         Reverse(length),

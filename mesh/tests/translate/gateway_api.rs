@@ -305,3 +305,22 @@ fn gateway_api_fields_and_kinds_not_simulated_are_refused_by_name() {
         );
     }
 }
+
+#[test]
+fn routes_for_the_same_service_merge_in_order_of_precedence() {
+    let everyone_to_v1 = ROUTE_ALL_V1.split("---").next().unwrap().to_owned();
+    let jason_to_v2 = service_route(
+        "reviews",
+        "  - matches:\n    - headers:\n      - {name: end-user, value: jason}\n    backendRefs:\n    - {name: reviews-v2, port: 9080}\n",
+    )
+    .replace("  name: reviews\nspec", "  name: reviews-jason\nspec");
+
+    // The catch-all is older, yet the header match is more specific.
+    let config = translate_all(&[BOOKINFO_VERSIONS, &everyone_to_v1, &jason_to_v2]);
+
+    let routes = sidecar_routes(&config, "reviews");
+    assert_eq!(routes.len(), 2, "{routes:#?}");
+    assert_eq!(routes[0]["route"]["cluster"], service_cluster("reviews-v2"));
+    assert_eq!(routes[1]["route"]["cluster"], service_cluster("reviews-v1"));
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
+}
