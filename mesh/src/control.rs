@@ -6,15 +6,17 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::admin::{Admin, encode_query};
+use crate::clock;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
+use crate::get::{self, GetRequest, OutputFormat};
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
@@ -118,6 +120,26 @@ impl MeshControl {
     /// The resources in force.
     pub fn resources(&self) -> Result<ResourceSet, MeshError> {
         State::load(&self.dir).map(|state| state.resources)
+    }
+
+    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force.
+    pub fn get(
+        &self,
+        kind: &str,
+        name: Option<&str>,
+        format: OutputFormat,
+    ) -> Result<String, MeshError> {
+        let ingress = self
+            .ports()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |ports| ports.ingress.ip());
+        let request = GetRequest {
+            kind,
+            name,
+            format,
+            ingress,
+            now: clock::now(),
+        };
+        Ok(get::get(&self.topology, &self.resources()?, &request)?)
     }
 
     /// The Envoy configuration for the resources in force (what the xDS files hold).

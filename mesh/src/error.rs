@@ -73,6 +73,8 @@ pub enum MeshError {
         "a mesh already runs in {dir} (Envoy's admin at {admin}); stop it or use another directory"
     )]
     AlreadyRunning { dir: PathBuf, admin: String },
+    #[error(transparent)]
+    Get(#[from] crate::get::GetError),
     #[error("another mesh apply holds {lock}; remove it if none is running")]
     Locked { lock: PathBuf },
 }

@@ -30,17 +30,22 @@
 //! - `admin`: a small client for Envoy's admin interface.
 //! - `locate`: [`find_envoy`].
 //! - `manifest`: [`read_manifests`] for `-f FILE|DIR|-`.
-//! - `duration`, `error`.
+//! - `get`, `status`: [`get`], kubectl's view of the resources in force, with the status
+//!   Istio writes on Gateway API resources.
+//! - `clock`, `duration`, `error`.
 
 mod admin;
+mod clock;
 mod control;
 mod duration;
 mod envoy;
 mod error;
+mod get;
 pub mod istio;
 mod locate;
 mod manifest;
 mod state;
+mod status;
 pub mod topology;
 pub mod translate;
 mod wait;
@@ -51,6 +56,7 @@ pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
 pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
+pub use get::{GetError, GetRequest, OutputFormat, get};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
 pub use manifest::read_manifests;

@@ -18,6 +18,7 @@ use serde_json::Value;
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use spec::*;
 
+use crate::clock;
 use crate::error::ParseError;
 use crate::topology::NAMESPACE;
 
@@ -59,6 +60,9 @@ pub struct Resource {
     pub spec: Spec,
     /// `metadata.annotations`, as written.
     pub annotations: BTreeMap<String, String>,
+    /// `metadata.creationTimestamp` when reading saved state back; ignored on apply, as the
+    /// API server ignores it.
+    created_at: Option<u64>,
     /// The `spec` as written, to tell "configured" from "unchanged" and to persist the set.
     pub document: Value,
 }
@@ -100,8 +104,11 @@ pub struct ResourceSet {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    /// Stands in for `metadata.creationTimestamp`: kept when a resource is re-applied.
+    /// Creation order (a tie-free stand-in for `creationTimestamp`): kept when a resource is
+    /// re-applied.
     created: u64,
+    /// `metadata.creationTimestamp`, in seconds since the Unix epoch.
+    created_at: u64,
     resource: Resource,
 }
 
@@ -329,6 +336,7 @@ fn parse_resource(index: usize, document: Value) -> Result<Resource, ParseError>
         key,
         spec,
         annotations,
+        created_at: None,
         document,
     })
 }
@@ -401,8 +409,15 @@ impl ResourceSet {
                     None => {
                         let created = self.next_created;
                         self.next_created += 1;
-                        self.entries
-                            .insert(key.clone(), Entry { created, resource });
+                        let created_at = resource.created_at.unwrap_or_else(clock::now);
+                        self.entries.insert(
+                            key.clone(),
+                            Entry {
+                                created,
+                                created_at,
+                                resource,
+                            },
+                        );
                         Action::Created
                     }
                 };
@@ -435,6 +450,11 @@ impl ResourceSet {
 
     pub fn get(&self, key: &ResourceKey) -> Option<&Resource> {
         self.entries.get(key).map(|entry| &entry.resource)
+    }
+
+    /// When `key` was created, in seconds since the Unix epoch.
+    pub fn created_at(&self, key: &ResourceKey) -> Option<u64> {
+        self.entries.get(key).map(|entry| entry.created_at)
     }
 
     /// Every resource, oldest first (ties by kind, namespace, name).
@@ -490,6 +510,7 @@ impl ResourceSet {
                         "name": resource.key.name,
                         "namespace": resource.key.namespace,
                         "annotations": resource.annotations,
+                        "creationTimestamp": self.created_at(&resource.key).map(clock::rfc3339),
                     },
                     "spec": resource.document,
                 })
@@ -509,7 +530,11 @@ impl ResourceSet {
             })?;
         let mut set = Self::new();
         for (index, item) in items.iter().enumerate() {
-            let resource = parse_resource(index + 1, item.clone())?;
+            let mut resource = parse_resource(index + 1, item.clone())?;
+            resource.created_at = item
+                .pointer("/metadata/creationTimestamp")
+                .and_then(Value::as_str)
+                .and_then(clock::parse_rfc3339);
             set.apply(vec![resource]);
         }
         Ok(set)

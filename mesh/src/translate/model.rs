@@ -31,8 +31,36 @@ pub struct RoutingModel {
     pub virtual_services: Vec<(ResourceKey, VirtualServiceSpec)>,
     pub destination_rules: Vec<(ResourceKey, DestinationRuleSpec)>,
     /// Gateway API resources that do not attach (a missing parent, a listener that does not
-    /// allow the route): the status a cluster would show, reported as warnings.
+    /// allow the route) or name a missing backend, reported as warnings.
     pub warnings: Vec<String>,
+    /// What Istio's gateway controller would write in each HTTPRoute's status.
+    pub route_status: BTreeMap<ResourceKey, RouteStatus>,
+    /// Routes attached to each generated Istio Gateway (`namespace/name`), for the listener
+    /// status `attachedRoutes`.
+    pub attached_routes: BTreeMap<String, usize>,
+}
+
+/// One HTTPRoute's standing with each of its parents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RouteStatus {
+    /// In `parentRefs` order.
+    pub parents: Vec<ParentStatus>,
+    /// Host names of backends that name no Service.
+    pub missing_backends: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentStatus {
+    pub parent: ParentRef,
+    /// `None` when accepted; otherwise why not.
+    pub refused: Option<NotAccepted>,
+}
+
+/// The reason (the Gateway API's word for it) and message of an `Accepted: False` condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAccepted {
+    pub reason: &'static str,
+    pub message: String,
 }
 
 /// The name istiod gives the Istio Gateway it generates for one listener of a Gateway.
@@ -100,14 +128,28 @@ impl RoutingModel {
             } else {
                 gateway_parent(key, route, parent, all)
             };
+            let refused = attached.as_ref().err().cloned();
+            self.route_status
+                .entry(key.clone())
+                .or_default()
+                .parents
+                .push(ParentStatus {
+                    parent: parent.clone(),
+                    refused,
+                });
             let (hosts, gateways, port) = match attached {
                 Ok(attachment) => attachment,
-                Err(reason) => {
-                    self.warnings
-                        .push(format!("{key}: parentRefs[{index}] not accepted: {reason}"));
+                Err(refused) => {
+                    self.warnings.push(format!(
+                        "{key}: parentRefs[{index}] not accepted: {}",
+                        refused.message
+                    ));
                     continue;
                 }
             };
+            for gateway in &gateways {
+                *self.attached_routes.entry(gateway.clone()).or_default() += 1;
+            }
             let http = self.rules(key, route, port);
             // Routes with the same parent and hostnames are one route table on a cluster:
             // their rules merge, ordered by precedence, older routes first among equals.
@@ -138,10 +180,10 @@ impl RoutingModel {
         let namespace = parent.namespace.as_deref().unwrap_or(&key.namespace);
         let host = hosts::resolve(&parent.name, namespace);
         if self.service_by_fqdn(&host).is_none() {
-            return Err(format!(
-                "Service {namespace}/{} does not exist",
-                parent.name
-            ));
+            return Err(NotAccepted {
+                reason: "NoMatchingParent",
+                message: format!("Service {namespace}/{} does not exist", parent.name),
+            });
         }
         Ok((vec![host], Vec::new(), parent.port))
     }
@@ -198,6 +240,11 @@ impl RoutingModel {
         for (position, backend) in rule.backend_refs.iter().enumerate() {
             let destination = destination(backend, &key.namespace);
             if self.service_by_fqdn(&destination.host).is_none() {
+                self.route_status
+                    .entry(key.clone())
+                    .or_default()
+                    .missing_backends
+                    .push(destination.host.clone());
                 self.warnings.push(format!(
                     "{key}: {path}.backendRefs[{position}] names Service {}, which does not exist: its share of requests gets 500",
                     destination.host
@@ -236,7 +283,7 @@ impl RoutingModel {
 
 /// Hosts, gateways (empty for the sidecars) and the parent's port, or why the route does not
 /// attach.
-type Attachment = Result<(Vec<String>, Vec<String>, Option<u32>), String>;
+type Attachment = Result<(Vec<String>, Vec<String>, Option<u32>), NotAccepted>;
 
 /// A Gateway parent: the route's hostnames (every host when none) on each listener that the
 /// reference selects and that allows routes from the route's namespace.
@@ -254,10 +301,10 @@ fn gateway_parent(
     };
     let Some(Spec::KubernetesGateway(gateway)) = all.get(&gateway_key).map(|found| &found.spec)
     else {
-        return Err(format!(
-            "Gateway {namespace}/{} does not exist",
-            parent.name
-        ));
+        return Err(NotAccepted {
+            reason: "NoMatchingParent",
+            message: format!("Gateway {namespace}/{} does not exist", parent.name),
+        });
     };
     let gateways: Vec<String> = selected_listeners(gateway, parent)
         .filter(|listener| allows(listener, namespace, &key.namespace))
@@ -269,10 +316,13 @@ fn gateway_parent(
         })
         .collect();
     if gateways.is_empty() {
-        return Err(format!(
-            "no listener of Gateway {namespace}/{} matches the reference and allows routes from namespace {}",
-            parent.name, key.namespace
-        ));
+        return Err(NotAccepted {
+            reason: "NotAllowedByListeners",
+            message: format!(
+                "no listener of Gateway {namespace}/{} matches the reference and allows routes from namespace {}",
+                parent.name, key.namespace
+            ),
+        });
     }
     let hosts = if route.hostnames.is_empty() {
         vec!["*".to_owned()]

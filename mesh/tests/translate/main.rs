@@ -9,6 +9,7 @@ mod gateway_api_fixtures;
 mod clusters;
 mod gateway;
 mod gateway_api;
+mod get;
 mod helpers;
 mod networking;
 mod refusals;
