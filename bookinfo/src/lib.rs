@@ -18,12 +18,15 @@ use std::net::{SocketAddr, TcpListener};
 use actix_web::dev::{Server, ServerHandle};
 use chassis::config::ConfigErrors;
 
-/// What to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What to start: the default run's flags (`bookinfo [--port PORT] [--pooled]`).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Options {
-    /// productpage's port on 127.0.0.1 (9080 for people, 0 for tests).
+    /// productpage's port on 127.0.0.1 (0 picks a free one, as tests do)
+    #[arg(long = "port", value_name = "PORT", allow_negative_numbers = true, default_value_t = chassis::config::DEFAULT_PORT)]
     pub productpage_port: u16,
-    /// Reuse keep-alive connections from productpage to its backends.
+    /// Reuse keep-alive connections from productpage to its backends (by default a fresh
+    /// connection per call, so that the reviews versions rotate)
+    #[arg(long = "pooled")]
     pub pooled_backend_connections: bool,
 }
 

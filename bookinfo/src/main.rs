@@ -4,29 +4,31 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use bookinfo::cli::{self, Command};
+use bookinfo::cli::{ChangeArgs, Cli, Command, MeshArgs, MeshCommand, StatsArgs};
 use bookinfo::mesh::{LocalMesh, MeshOptions};
+use clap::Parser;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let command = match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Help) => {
-            print!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
+    // Help and usage errors end here: exit 0 and 2, clap's convention.
+    let cli = Cli::parse();
+    match cli.command {
+        None => run(&cli.run).await,
+        Some(Command::Mesh(MeshArgs { command: None, run })) => run_mesh(&run).await,
+        Some(Command::Mesh(MeshArgs {
+            command: Some(command),
+            ..
+        })) => match command {
+            MeshCommand::Apply(change) => change_mesh(&change, mesh::MeshControl::apply),
+            MeshCommand::Delete(change) => change_mesh(&change, mesh::MeshControl::delete),
+            MeshCommand::Stats(StatsArgs { mesh, service }) => {
+                mesh_stats(&mesh.dir, service.as_deref())
+            }
+        },
+        Some(Command::Completions { shell }) => {
+            Cli::write_completions(shell, &mut std::io::stdout());
+            ExitCode::SUCCESS
         }
-        Ok(command) => command,
-        Err(problem) => {
-            eprintln!("bookinfo: {problem}\n\n{}", cli::USAGE);
-            return ExitCode::from(64);
-        }
-    };
-    match command {
-        Command::Run(options) => run(&options).await,
-        Command::Mesh(options) => run_mesh(&options).await,
-        Command::MeshApply { dir, files } => change_mesh(&dir, &files, mesh::MeshControl::apply),
-        Command::MeshDelete { dir, files } => change_mesh(&dir, &files, mesh::MeshControl::delete),
-        Command::MeshStats { dir, service } => mesh_stats(&dir, service.as_deref()),
-        Command::Help => ExitCode::SUCCESS,
     }
 }
 
@@ -69,8 +71,7 @@ fn finish(result: std::io::Result<()>) -> ExitCode {
 
 /// `bookinfo mesh apply|delete`: every `-f` read first, so a missing file changes nothing.
 fn change_mesh(
-    dir: &Path,
-    files: &[String],
+    ChangeArgs { mesh: at, files }: &ChangeArgs,
     change: fn(&mesh::MeshControl, &str) -> Result<mesh::Applied, mesh::MeshError>,
 ) -> ExitCode {
     let mut manifests = Vec::new();
@@ -83,7 +84,7 @@ fn change_mesh(
             }
         }
     }
-    let control = match mesh::MeshControl::open(dir) {
+    let control = match mesh::MeshControl::open(&at.dir) {
         Ok(control) => control,
         Err(error) => {
             eprintln!("bookinfo: {error} (is `bookinfo mesh` running?)");
