@@ -25,6 +25,7 @@ fn a_bad_argument_exits_2_naming_it() {
         ),
         (&["mesh", "apply"], "--filename <FILE|DIR|->"),
         (&["mesh", "stats", "reviews", "ratings"], "'ratings'"),
+        (&["mesh", "get", "gtw", "-o", "json"], "'json'"),
     ] {
         let output = bookinfo(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");

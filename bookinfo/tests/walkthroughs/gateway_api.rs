@@ -39,6 +39,14 @@ async fn getting_started_opens_the_page_through_the_gateway() {
          httproute.gateway.networking.k8s.io/bookinfo created\n"
     );
 
+    // kubectl wait --for=condition=programmed gtw bookinfo-gateway; the address is the ingress.
+    let gateway = mesh.get_yaml("gtw", "bookinfo-gateway");
+    assert!(gateway.contains("type: Programmed"), "{gateway}");
+    assert!(
+        gateway.contains(&format!("value: {}", mesh.local.ingress.ip())),
+        "{gateway}"
+    );
+
     // curl -s "http://${GATEWAY_URL}/productpage" | grep -o "<title>.*</title>"
     let page = mesh.anonymous_page().await;
     assert_eq!(page.status, 200, "{}", page.body);
@@ -82,6 +90,10 @@ async fn request_routing_sends_everyone_to_v1_then_jason_to_v2() {
     mesh.apply(&reviews_route(
         "  - backendRefs:\n    - name: reviews-v1\n      port: 9080\n",
     ));
+    // snip_route_to_version_1_5, checked as the script checks it.
+    let route = mesh.get_yaml("httproute", "reviews");
+    assert!(route.contains("message: Route was valid"), "{route}");
+    assert!(route.contains("reason: Accepted"), "{route}");
     let anonymous = mesh.stars_over(10, None).await;
     assert_eq!(count(&anonymous, Stars::None), 10, "v1: {anonymous:?}");
 
@@ -126,6 +138,10 @@ async fn traffic_shifting_moves_reviews_from_v1_to_v3_by_weight() {
         applied,
         "httproute.gateway.networking.k8s.io/reviews configured\n"
     );
+    // snip_gtw_verify_config_50_v3
+    let route = mesh.get_yaml("httproute", "reviews");
+    assert!(route.contains("message: Route was valid"), "{route}");
+    assert!(route.contains("reason: Accepted"), "{route}");
     let seen = mesh.stars_over(100, None).await;
     let red = count(&seen, Stars::Red);
     assert!((30..=70).contains(&red), "50-v3: red on {red} of 100");

@@ -119,6 +119,15 @@ impl TestMesh {
             .to_string()
     }
 
+    /// `kubectl get KIND NAME -o yaml`, through the same call `bookinfo mesh get` makes.
+    pub fn get_yaml(&self, kind: &str, name: &str) -> String {
+        self.local
+            .mesh()
+            .control()
+            .get(kind, Some(name), mesh::OutputFormat::Yaml)
+            .unwrap_or_else(|error| panic!("get {kind} {name}: {error}"))
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
         let started = Instant::now();
         let mut request = self
