@@ -26,8 +26,9 @@ pub struct Cli {
 /// The subcommands; none runs Bookinfo locally with [`Cli::run`].
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the same services behind a real Envoy that takes Istio Gateway, VirtualService and
-    /// DestinationRule YAML, until Ctrl-C (scripts/deps/envoy.sh installs Envoy)
+    /// Runs the same services behind a real Envoy that takes Istio (Gateway, VirtualService,
+    /// DestinationRule) and Gateway API (Gateway, HTTPRoute, Service) YAML, until Ctrl-C
+    /// (scripts/deps/envoy.sh installs Envoy)
     Mesh(MeshArgs),
     /// Prints the shell completion script for SHELL
     Completions {
@@ -50,9 +51,9 @@ pub struct MeshArgs {
 /// What `bookinfo mesh ...` does to a running mesh, from another shell.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum MeshCommand {
-    /// Applies Istio YAML to the mesh running in DIR, as kubectl apply would
+    /// Applies Istio or Gateway API YAML to the mesh running in DIR, as kubectl apply would
     Apply(ChangeArgs),
-    /// Deletes Istio YAML from the mesh running in DIR, as kubectl delete would
+    /// Deletes Istio or Gateway API YAML from the mesh running in DIR, as kubectl delete would
     Delete(ChangeArgs),
     /// Prints the requests each version of each service (or of SERVICE) received
     Stats(StatsArgs),
