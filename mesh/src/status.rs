@@ -86,6 +86,18 @@ pub fn http_route(status: Option<&RouteStatus>, since: u64) -> Value {
         return json!({ "parents": [] });
     };
     let resolved = match status.missing_backends.as_slice() {
+        _ if !status.not_permitted_backends.is_empty() => condition(
+            "ResolvedRefs",
+            false,
+            "RefNotPermitted",
+            &status
+                .not_permitted_backends
+                .iter()
+                .map(|reference| format!("backendRef {reference} not accessible to a HTTPRoute in another namespace (missing a ReferenceGrant?)"))
+                .collect::<Vec<_>>()
+                .join("; "),
+            since,
+        ),
         [] => condition(
             "ResolvedRefs",
             true,

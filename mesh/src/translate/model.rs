@@ -47,6 +47,9 @@ pub struct RouteStatus {
     pub parents: Vec<ParentStatus>,
     /// Host names of backends that name no Service.
     pub missing_backends: Vec<String>,
+    /// `namespace/name` of backends in another namespace: the Gateway API needs a
+    /// ReferenceGrant for those, which is not simulated, so they are never permitted.
+    pub not_permitted_backends: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,8 +200,22 @@ impl RoutingModel {
         port: Option<u32>,
     ) -> Vec<HttpRoute> {
         let everything = [HttpRouteMatch::default()];
+        // The API server's default for no rules: one rule that matches everything and, having
+        // no backend, answers 500.
+        let default_rules = [HttpRouteRule {
+            name: None,
+            matches: Vec::new(),
+            filters: Vec::new(),
+            backend_refs: Vec::new(),
+            timeouts: None,
+        }];
+        let rules: &[HttpRouteRule] = if route.rules.is_empty() {
+            &default_rules
+        } else {
+            &route.rules
+        };
         let mut ranked = Vec::new();
-        for (rule_index, rule) in route.rules.iter().enumerate() {
+        for (rule_index, rule) in rules.iter().enumerate() {
             let matches: &[HttpRouteMatch] = if rule.matches.is_empty() {
                 &everything
             } else {
@@ -238,6 +255,19 @@ impl RoutingModel {
             direct_response: None,
         };
         for (position, backend) in rule.backend_refs.iter().enumerate() {
+            let namespace = backend.namespace_or(&key.namespace);
+            if namespace != key.namespace {
+                let reference = format!("{namespace}/{}", backend.name);
+                self.warnings.push(format!(
+                    "{key}: {path}.backendRefs[{position}] names {reference} in another namespace, which needs a ReferenceGrant (not simulated): its share of requests gets 500"
+                ));
+                self.route_status
+                    .entry(key.clone())
+                    .or_default()
+                    .not_permitted_backends
+                    .push(reference);
+                continue;
+            }
             let destination = destination(backend, &key.namespace);
             if self.service_by_fqdn(&destination.host).is_none() {
                 self.route_status

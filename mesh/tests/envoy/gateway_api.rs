@@ -106,3 +106,60 @@ async fn header_filters_reach_the_backend_and_the_client() {
     assert_eq!(moved.status, 301);
     assert_eq!(received.len(), 1, "the redirect reached no backend");
 }
+
+#[actix_web::test]
+async fn a_rewrite_changes_path_and_host_and_a_mirror_gets_a_copy() {
+    let mesh = spawn_mesh();
+    mesh.apply(BOOKINFO_VERSIONS);
+    mesh.apply(&service_route(
+        "reviews",
+        r#"  - matches:
+    - path: {type: PathPrefix, value: /old}
+    filters:
+    - type: URLRewrite
+      urlRewrite:
+        hostname: rewritten.example
+        path: {type: ReplacePrefixMatch, replacePrefixMatch: /reviews}
+    backendRefs:
+    - {name: reviews-v1, port: 9080}
+  - matches:
+    - path: {type: Exact, value: /whole}
+    filters:
+    - type: URLRewrite
+      urlRewrite:
+        path: {type: ReplaceFullPath, replaceFullPath: /reviews/0}
+    - type: RequestMirror
+      requestMirror:
+        backendRef: {name: reviews-v3, port: 9080}
+    backendRefs:
+    - {name: reviews-v2, port: 9080}
+"#,
+    ));
+
+    let prefixed = mesh.call("reviews", "/old/7", &[]).await;
+    let whole = mesh.call("reviews", "/whole", &[]).await;
+
+    assert_eq!(
+        (prefixed.status, prefixed.version()),
+        (200, "v1".to_owned())
+    );
+    let received = mesh.backend("reviews", "v1").requests();
+    assert_eq!(received[0].path, "/reviews/7");
+    let host = received[0]
+        .headers
+        .iter()
+        .find(|(name, _)| name == "host")
+        .map(|(_, value)| value.as_str());
+    assert_eq!(host, Some("rewritten.example"));
+    assert_eq!((whole.status, whole.version()), (200, "v2".to_owned()));
+    assert_eq!(
+        mesh.backend("reviews", "v2").requests()[0].path,
+        "/reviews/0"
+    );
+    // The mirror's copy is sent alongside, without waiting for it.
+    let mirrored = eventually(std::time::Duration::from_secs(5), || {
+        mesh.received("reviews", "v3") == 1
+    })
+    .await;
+    assert!(mirrored, "reviews v3 got no mirrored copy");
+}

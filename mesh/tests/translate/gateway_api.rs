@@ -324,3 +324,14 @@ fn routes_for_the_same_service_merge_in_order_of_precedence() {
     assert_eq!(routes[1]["route"]["cluster"], service_cluster("reviews-v1"));
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
 }
+
+#[test]
+fn a_route_without_rules_answers_500_as_the_api_defaults_it() {
+    let no_rules = service_route("reviews", "").replace("rules:\n", "rules: []\n");
+
+    let config = translate_all(&[&no_rules]);
+
+    let routes = sidecar_routes(&config, "reviews");
+    assert_eq!(routes.len(), 1, "{routes:#?}");
+    assert_eq!(routes[0]["direct_response"]["status"], 500);
+}

@@ -193,3 +193,21 @@ fn unknown_types_and_names_are_reported_as_kubectl_reports_them() {
     );
     assert_eq!(none.unwrap(), "No resources found in default namespace.\n");
 }
+
+#[test]
+fn a_backend_in_another_namespace_is_not_permitted_without_a_reference_grant() {
+    let elsewhere = ROUTE_REVIEWS_V3.replace(
+        "    - name: reviews-v3\n",
+        "    - name: reviews-v3\n      namespace: shop\n",
+    );
+    let resources = resources(&[BOOKINFO_VERSIONS, &elsewhere]);
+
+    let yaml = reviews_route_yaml(&resources);
+    let config = mesh::translate(&bookinfo(), &resources).unwrap();
+
+    assert!(yaml.contains("reason: RefNotPermitted"), "{yaml}");
+    assert_eq!(
+        sidecar_routes(&config, "reviews")[0]["direct_response"]["status"],
+        500
+    );
+}
