@@ -58,3 +58,50 @@ pub fn route_reviews_v2_timeout() -> String {
 ",
     )
 }
+
+/// One rule per filter kind, on reviews: a redirect for `/old`, a whole-path rewrite for
+/// `/full`, a prefix rewrite for `/api`, and header edits with a mirror for everything else.
+pub fn reviews_filters_route() -> String {
+    service_route(
+        "reviews",
+        r#"  - matches:
+    - path: {type: PathPrefix, value: /old}
+    filters:
+    - type: RequestRedirect
+      requestRedirect:
+        path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}
+        statusCode: 301
+  - matches:
+    - path: {type: Exact, value: /full}
+    filters:
+    - type: URLRewrite
+      urlRewrite:
+        hostname: elsewhere
+        path: {type: ReplaceFullPath, replaceFullPath: /reviews/0}
+    backendRefs:
+    - {name: reviews-v1, port: 9080}
+  - matches:
+    - path: {type: PathPrefix, value: /api}
+    filters:
+    - type: URLRewrite
+      urlRewrite:
+        path: {type: ReplacePrefixMatch, replacePrefixMatch: /reviews}
+    backendRefs:
+    - {name: reviews-v1, port: 9080}
+  - filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier:
+        set: [{name: x-set, value: one}]
+        add: [{name: x-add, value: two}]
+        remove: [x-gone]
+    - type: ResponseHeaderModifier
+      responseHeaderModifier:
+        set: [{name: x-answer, value: three}]
+    - type: RequestMirror
+      requestMirror:
+        backendRef: {name: reviews-v3, port: 9080}
+    backendRefs:
+    - {name: reviews-v2, port: 9080}
+"#,
+    )
+}

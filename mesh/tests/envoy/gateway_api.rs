@@ -59,107 +59,38 @@ async fn a_route_to_a_missing_service_answers_500_until_the_service_exists() {
 }
 
 #[actix_web::test]
-async fn header_filters_reach_the_backend_and_the_client() {
+async fn filters_redirect_rewrite_edit_headers_and_mirror_real_requests() {
     let mesh = spawn_mesh();
     mesh.apply(BOOKINFO_VERSIONS);
-    mesh.apply(&service_route(
-        "details",
-        r#"  - matches:
-    - path: {type: PathPrefix, value: /moved}
-    filters:
-    - type: RequestRedirect
-      requestRedirect: {hostname: example.com, statusCode: 301}
-  - filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier:
-        set: [{name: x-route, value: gateway-api}]
-        remove: [x-secret]
-    - type: ResponseHeaderModifier
-      responseHeaderModifier:
-        add: [{name: x-answered-by, value: details}]
-    backendRefs:
-    - {name: details-v1, port: 9080}
-"#,
-    ));
+    mesh.apply(&reviews_filters_route());
 
-    let address = mesh.mesh.outbound("details").unwrap();
-    let answer = mesh
-        .get(
-            &format!("http://{address}/details/0"),
-            &[("x-secret", "s3cret")],
-        )
+    let moved = mesh.call("reviews", "/old/here", &[]).await;
+    let full = mesh.call("reviews", "/full", &[]).await;
+    let prefixed = mesh.call("reviews", "/api/7", &[]).await;
+    let edited = mesh
+        .call("reviews", "/reviews/1", &[("x-gone", "s3cret")])
         .await;
-    let moved = mesh.call("details", "/moved/here", &[]).await;
 
-    assert_eq!(answer.status, 200);
-    let received = mesh.backend("details", "v1").requests();
-    let request = received.last().expect("details received the call");
-    let header = |name: &str| {
-        request
-            .headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.clone())
-    };
-    assert_eq!(header("x-route").as_deref(), Some("gateway-api"));
-    assert_eq!(header("x-secret"), None);
     assert_eq!(moved.status, 301);
-    assert_eq!(received.len(), 1, "the redirect reached no backend");
-}
-
-#[actix_web::test]
-async fn a_rewrite_changes_path_and_host_and_a_mirror_gets_a_copy() {
-    let mesh = spawn_mesh();
-    mesh.apply(BOOKINFO_VERSIONS);
-    mesh.apply(&service_route(
-        "reviews",
-        r#"  - matches:
-    - path: {type: PathPrefix, value: /old}
-    filters:
-    - type: URLRewrite
-      urlRewrite:
-        hostname: rewritten.example
-        path: {type: ReplacePrefixMatch, replacePrefixMatch: /reviews}
-    backendRefs:
-    - {name: reviews-v1, port: 9080}
-  - matches:
-    - path: {type: Exact, value: /whole}
-    filters:
-    - type: URLRewrite
-      urlRewrite:
-        path: {type: ReplaceFullPath, replaceFullPath: /reviews/0}
-    - type: RequestMirror
-      requestMirror:
-        backendRef: {name: reviews-v3, port: 9080}
-    backendRefs:
-    - {name: reviews-v2, port: 9080}
-"#,
-    ));
-
-    let prefixed = mesh.call("reviews", "/old/7", &[]).await;
-    let whole = mesh.call("reviews", "/whole", &[]).await;
-
+    assert_eq!((full.status, full.version()), (200, "v1".to_owned()));
     assert_eq!(
         (prefixed.status, prefixed.version()),
         (200, "v1".to_owned())
     );
-    let received = mesh.backend("reviews", "v1").requests();
-    assert_eq!(received[0].path, "/reviews/7");
-    let host = received[0]
-        .headers
-        .iter()
-        .find(|(name, _)| name == "host")
-        .map(|(_, value)| value.as_str());
-    assert_eq!(host, Some("rewritten.example"));
-    assert_eq!((whole.status, whole.version()), (200, "v2".to_owned()));
-    assert_eq!(
-        mesh.backend("reviews", "v2").requests()[0].path,
-        "/reviews/0"
-    );
-    // The mirror's copy is sent alongside, without waiting for it.
+    let v1 = mesh.backend("reviews", "v1").requests();
+    assert_eq!(v1[0].path, "/reviews/0");
+    assert_eq!(v1[0].header("host"), Some("elsewhere"));
+    assert_eq!(v1[1].path, "/reviews/7");
+    assert_eq!((edited.status, edited.version()), (200, "v2".to_owned()));
+    let v2 = mesh.backend("reviews", "v2").requests();
+    assert_eq!(v2[0].header("x-set"), Some("one"));
+    assert_eq!(v2[0].header("x-add"), Some("two"));
+    assert_eq!(v2[0].header("x-gone"), None);
+    // The mirror's copy is sent alongside, without waiting for it; the redirect reached no one.
     let mirrored = eventually(std::time::Duration::from_secs(5), || {
         mesh.received("reviews", "v3") == 1
     })
     .await;
     assert!(mirrored, "reviews v3 got no mirrored copy");
+    assert_eq!(v1.len() + v2.len(), 3);
 }

@@ -141,44 +141,10 @@ fn an_httproute_and_a_virtual_service_for_different_hosts_both_apply() {
 
 #[test]
 fn filters_become_header_edits_redirects_rewrites_and_mirrors() {
-    let route = service_route(
-        "reviews",
-        r#"  - matches:
-    - path: {type: PathPrefix, value: /old}
-    filters:
-    - type: RequestRedirect
-      requestRedirect:
-        path: {type: ReplacePrefixMatch, replacePrefixMatch: /new}
-        statusCode: 301
-  - matches:
-    - path: {type: Exact, value: /full}
-    filters:
-    - type: URLRewrite
-      urlRewrite:
-        hostname: elsewhere
-        path: {type: ReplaceFullPath, replaceFullPath: /reviews/0}
-    backendRefs:
-    - {name: reviews-v1, port: 9080}
-  - filters:
-    - type: RequestHeaderModifier
-      requestHeaderModifier:
-        set: [{name: x-set, value: one}]
-        add: [{name: x-add, value: two}]
-        remove: [x-gone]
-    - type: ResponseHeaderModifier
-      responseHeaderModifier:
-        set: [{name: x-answer, value: three}]
-    - type: RequestMirror
-      requestMirror:
-        backendRef: {name: reviews-v3, port: 9080}
-    backendRefs:
-    - {name: reviews-v2, port: 9080}
-"#,
-    );
-    let config = translate_all(&[BOOKINFO_VERSIONS, &route]);
+    let config = translate_all(&[BOOKINFO_VERSIONS, &reviews_filters_route()]);
 
     let routes = sidecar_routes(&config, "reviews");
-    assert_eq!(routes.len(), 3, "{routes:#?}");
+    assert_eq!(routes.len(), 4, "{routes:#?}");
     let full = route_named(&routes, ".1.");
     assert_eq!(full["match"]["path"], "/full");
     assert_eq!(full["route"]["host_rewrite_literal"], "elsewhere");
@@ -189,7 +155,9 @@ fn filters_become_header_edits_redirects_rewrites_and_mirrors() {
         json!({"prefix_rewrite": "/new", "response_code": "MOVED_PERMANENTLY"})
     );
     assert_eq!(redirect["match"]["path_separated_prefix"], "/old");
-    let edited = route_named(&routes, ".2.");
+    let prefixed = route_named(&routes, ".2.");
+    assert_eq!(prefixed["route"]["prefix_rewrite"], "/reviews");
+    let edited = route_named(&routes, ".3.");
     assert_eq!(
         edited["request_headers_to_add"],
         json!([
