@@ -137,14 +137,17 @@ fn object(
     let created_at = resources.created_at(key);
     let since = created_at.unwrap_or_default();
     let (columns, status) = match &resource.spec {
-        Spec::KubernetesGateway(spec) => (
-            vec![
-                spec.gateway_class_name.clone(),
-                ingress.to_string(),
-                "True".to_owned(),
-            ],
-            Some(status::gateway(key, spec, model, ingress, since)),
-        ),
+        Spec::KubernetesGateway(spec) => {
+            let address = status::gateway_address(resource, ingress);
+            (
+                vec![
+                    spec.gateway_class_name.clone(),
+                    address.1.clone(),
+                    "True".to_owned(),
+                ],
+                Some(status::gateway(key, spec, model, address, since)),
+            )
+        }
         Spec::HttpRoute(spec) => (
             vec![if spec.hostnames.is_empty() {
                 String::new()

@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use serde_json::{Value, json};
 
 use crate::clock;
-use crate::istio::gateway_api::{GATEWAY_API_GROUP, ParentRef};
-use crate::istio::{KubernetesGatewaySpec, ResourceKey};
+use crate::istio::gateway_api::{GATEWAY_API_GROUP, ParentRef, SERVICE_TYPE_ANNOTATION};
+use crate::istio::{KubernetesGatewaySpec, Resource, ResourceKey};
 use crate::translate::model::{RouteStatus, RoutingModel, generated_gateway_name};
 
 /// The controller name Istio writes in route status.
@@ -27,13 +27,34 @@ fn condition(kind: &str, status: bool, reason: &str, message: &str, since: u64) 
     })
 }
 
-/// A Gateway's status: its address (the ingress), Accepted and Programmed, and per listener
-/// the routes attached.
+/// Where a Gateway is reached, as its status reports it: the ingress's IP for the
+/// LoadBalancer Service Istio deploys by default, the Service's host name when the
+/// `networking.istio.io/service-type` annotation makes it a ClusterIP one.
+pub fn gateway_address(resource: &Resource, ingress: IpAddr) -> (&'static str, String) {
+    let service_type = resource
+        .annotations
+        .get(SERVICE_TYPE_ANNOTATION)
+        .map(String::as_str);
+    if service_type == Some("ClusterIP") {
+        (
+            "Hostname",
+            format!(
+                "{}-istio.{}.svc.cluster.local",
+                resource.key.name, resource.key.namespace
+            ),
+        )
+    } else {
+        ("IPAddress", ingress.to_string())
+    }
+}
+
+/// A Gateway's status: its address, Accepted and Programmed, and per listener the routes
+/// attached.
 pub fn gateway(
     key: &ResourceKey,
     spec: &KubernetesGatewaySpec,
     model: &RoutingModel,
-    address: IpAddr,
+    address: (&str, String),
     since: u64,
 ) -> Value {
     let service = spec.listeners.first().map_or_else(String::new, |listener| {
@@ -65,7 +86,7 @@ pub fn gateway(
         })
         .collect();
     json!({
-        "addresses": [{"type": "IPAddress", "value": address.to_string()}],
+        "addresses": [{"type": address.0, "value": address.1}],
         "conditions": [
             condition("Accepted", true, "Accepted", "Resource accepted", since),
             condition(

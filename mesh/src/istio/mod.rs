@@ -66,7 +66,8 @@ pub struct Resource {
     /// `metadata.creationTimestamp` when reading saved state back; ignored on apply, as the
     /// API server ignores it.
     created_at: Option<u64>,
-    /// The `spec` as written, to tell "configured" from "unchanged" and to persist the set.
+    /// The `spec` as written, to tell "configured" from "unchanged" (with the annotations) and
+    /// to persist the set.
     pub document: Value,
 }
 
@@ -233,7 +234,10 @@ impl ResourceSet {
             .map(|resource| {
                 let key = resource.key.clone();
                 let action = match self.entries.get_mut(&key) {
-                    Some(entry) if entry.resource.document == resource.document => {
+                    Some(entry)
+                        if entry.resource.document == resource.document
+                            && entry.resource.annotations == resource.annotations =>
+                    {
                         Action::Unchanged
                     }
                     Some(entry) => {

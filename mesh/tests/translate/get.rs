@@ -211,3 +211,45 @@ fn a_backend_in_another_namespace_is_not_permitted_without_a_reference_grant() {
         500
     );
 }
+
+#[test]
+fn a_cluster_ip_gateway_is_addressed_by_its_service_name() {
+    let annotated = BOOKINFO_GATEWAY.replacen(
+        "  name: bookinfo-gateway\n",
+        "  name: bookinfo-gateway\n  annotations:\n    networking.istio.io/service-type: ClusterIP\n",
+        1,
+    );
+    let resources = resources(&[&annotated]);
+    let gateway = key(Kind::KubernetesGateway, "bookinfo-gateway");
+
+    let listed = get_at_42s(&resources, &gateway, "gateway", None, OutputFormat::Table).unwrap();
+
+    // As istio.io's Getting Started shows it after `kubectl annotate`.
+    assert_eq!(
+        listed,
+        "NAME               CLASS   ADDRESS                                            PROGRAMMED   AGE\n\
+         bookinfo-gateway   istio   bookinfo-gateway-istio.default.svc.cluster.local   True         42s\n"
+    );
+}
+
+#[test]
+fn annotating_a_gateway_configures_it() {
+    let mut set = ResourceSet::new();
+    set.apply(mesh::istio::parse(BOOKINFO_GATEWAY).unwrap());
+    let annotated = BOOKINFO_GATEWAY.replacen(
+        "  name: bookinfo-gateway\n",
+        "  name: bookinfo-gateway\n  annotations: {networking.istio.io/service-type: ClusterIP}\n",
+        1,
+    );
+
+    let changes = set.apply(mesh::istio::parse(&annotated).unwrap());
+
+    assert_eq!(
+        changes[0].to_string(),
+        "gateway.gateway.networking.k8s.io/bookinfo-gateway configured"
+    );
+    assert_eq!(
+        changes[1].to_string(),
+        "httproute.gateway.networking.k8s.io/bookinfo unchanged"
+    );
+}
