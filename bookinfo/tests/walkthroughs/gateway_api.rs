@@ -2,7 +2,7 @@
 //! routing, traffic shifting, request timeouts), step by step, checked as istio.io's task
 //! scripts check it with `GATEWAY_API=true`: same files, same inline resources, same strings.
 
-use crate::helpers::{Stars, count, spawn_mesh, spawn_mesh_with_gateway_api};
+use crate::helpers::{Stars, count, repository_path, spawn_mesh, spawn_mesh_with_gateway_api};
 use crate::request_timeouts::RATINGS_DELAYED_2S;
 
 const TITLE: &str = "<title>Simple Bookstore App</title>";
@@ -51,6 +51,35 @@ async fn getting_started_opens_the_page_through_the_gateway() {
     let page = mesh.anonymous_page().await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains(TITLE), "{}", page.body);
+
+    // snip_annotate_bookinfo_gateway, then snip_open_the_application_to_outside_traffic_3.
+    let annotated = mesh::read_manifests(&repository_path("gateway-api/bookinfo-gateway.yaml"))
+        .unwrap()
+        .replacen(
+            "  name: bookinfo-gateway\n",
+            "  name: bookinfo-gateway\n  annotations:\n    networking.istio.io/service-type: ClusterIP\n",
+            1,
+        );
+    let applied = mesh.apply(&annotated);
+    assert!(
+        applied.contains("gateway.gateway.networking.k8s.io/bookinfo-gateway configured"),
+        "{applied}"
+    );
+    let listed = mesh.get_table("gateway");
+    let mut lines = listed.lines();
+    let columns: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(columns, ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]);
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        row[..4],
+        [
+            "bookinfo-gateway",
+            "istio",
+            "bookinfo-gateway-istio.default.svc.cluster.local",
+            "True"
+        ]
+    );
+    assert!(mesh.anonymous_page().await.body.contains(TITLE));
 }
 
 #[actix_web::test]

@@ -94,6 +94,15 @@ pub async fn spawn_mesh_with_gateway_api(name: &str) -> TestMesh {
     mesh
 }
 
+/// `path` (relative to the repository) as a path from here.
+pub fn repository_path(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
 impl TestMesh {
     /// `kubectl apply -f networking/<file>`; returns once Envoy has the configuration.
     pub fn apply_file(&self, file: &str) -> String {
@@ -121,11 +130,20 @@ impl TestMesh {
 
     /// `kubectl get KIND NAME -o yaml`, through the same call `bookinfo mesh get` makes.
     pub fn get_yaml(&self, kind: &str, name: &str) -> String {
+        self.kubectl_get(kind, Some(name), mesh::OutputFormat::Yaml)
+    }
+
+    /// `kubectl get KIND`: kubectl's columns.
+    pub fn get_table(&self, kind: &str) -> String {
+        self.kubectl_get(kind, None, mesh::OutputFormat::Table)
+    }
+
+    fn kubectl_get(&self, kind: &str, name: Option<&str>, format: mesh::OutputFormat) -> String {
         self.local
             .mesh()
             .control()
-            .get(kind, Some(name), mesh::OutputFormat::Yaml)
-            .unwrap_or_else(|error| panic!("get {kind} {name}: {error}"))
+            .get(kind, name, format)
+            .unwrap_or_else(|error| panic!("get {kind} {name:?}: {error}"))
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
