@@ -15,6 +15,7 @@ pub mod hosts;
 pub(crate) mod listeners;
 pub mod model;
 mod policies;
+mod route_matches;
 mod routes;
 
 use std::collections::{BTreeMap, BTreeSet};
