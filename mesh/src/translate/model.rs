@@ -260,20 +260,27 @@ impl RoutingModel {
                 self.warnings.push(format!(
                     "{key}: {path}.backendRefs[{position}] names {reference} in another namespace, which needs a ReferenceGrant (not simulated): its share of requests gets 500"
                 ));
-                self.route_status
+                let refused = &mut self
+                    .route_status
                     .entry(key.clone())
                     .or_default()
-                    .not_permitted_backends
-                    .push(reference);
+                    .not_permitted_backends;
+                if !refused.contains(&reference) {
+                    refused.push(reference);
+                }
                 continue;
             }
             let destination = destination(backend, &key.namespace);
             if self.service_by_fqdn(&destination.host).is_none() {
-                self.route_status
+                // Each parent converts the rules again; the status lists a backend once.
+                let missing = &mut self
+                    .route_status
                     .entry(key.clone())
                     .or_default()
-                    .missing_backends
-                    .push(destination.host.clone());
+                    .missing_backends;
+                if !missing.contains(&destination.host) {
+                    missing.push(destination.host.clone());
+                }
                 self.warnings.push(format!(
                     "{key}: {path}.backendRefs[{position}] names Service {}, which does not exist: its share of requests gets 500",
                     destination.host
