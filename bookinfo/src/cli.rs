@@ -9,6 +9,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::Options;
 use crate::mesh::{DEFAULT_MESH_DIR, MeshOptions};
+use crate::traffic::TrafficArgs;
 
 /// Runs details, ratings, reviews v1/v2/v3 and productpage on 127.0.0.1 until Ctrl-C.
 #[derive(Debug, Parser)]
@@ -30,6 +31,10 @@ pub enum Command {
     /// DestinationRule) and Gateway API (Gateway, HTTPRoute, Service) YAML, until Ctrl-C
     /// (scripts/deps/envoy.sh installs Envoy)
     Mesh(MeshArgs),
+    /// Loads /productpage like visitors would (anonymous or signed in), at a rate or a
+    /// concurrency, for a bounded time or number of pages; then prints which reviews version
+    /// answered, the errors and the latency
+    Traffic(TrafficArgs),
     /// Prints the shell completion script for SHELL
     Completions {
         #[arg(value_enum)]
@@ -343,6 +348,19 @@ mod tests {
     }
 
     #[test]
+    fn traffic_is_a_subcommand_with_its_own_arguments() {
+        let cli = parse(&["traffic", "--rate", "5", "--users", "jason,alice", "--json"]).unwrap();
+        let Some(Command::Traffic(args)) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(args.rate, Some(5));
+        assert_eq!(args.users, ["jason", "alice"]);
+        assert!(args.json);
+        assert!(problem(&["traffic", "--rate", "0"]).contains("'--rate <RATE>'"));
+        assert!(problem(&["traffic", "--port", "1"]).contains("unexpected argument '--port'"));
+    }
+
+    #[test]
     fn completions_name_every_subcommand_for_each_shell() {
         for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
             let cli = parse(&["completions", shell]).unwrap();
@@ -352,7 +370,16 @@ mod tests {
             let mut script = Vec::new();
             Cli::write_completions(shell, &mut script);
             let script = String::from_utf8(script).unwrap();
-            for word in ["mesh", "apply", "delete", "stats", "ingress-port", "pooled"] {
+            for word in [
+                "mesh",
+                "apply",
+                "delete",
+                "stats",
+                "ingress-port",
+                "pooled",
+                "traffic",
+                "signed-in-share",
+            ] {
                 assert!(script.contains(word), "{shell} completions lack {word}");
             }
         }

@@ -6,10 +6,12 @@
 //! - [`balancer`]: the per-connection round robin in front of the three reviews versions.
 //! - [`cli`]: the `bookinfo` command's arguments.
 //! - [`mesh`]: the same services behind a real Envoy that takes Istio YAML.
+//! - [`traffic`]: `bookinfo traffic`, visitors loading pages and a summary of what answered.
 
 pub mod balancer;
 pub mod cli;
 pub mod mesh;
+pub mod traffic;
 
 use std::collections::HashMap;
 use std::io;

@@ -1,5 +1,6 @@
 //! `bookinfo`: the whole of Bookinfo on loopback in one process, until Ctrl-C; or the same behind
-//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell.
+//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell;
+//! or visitors' traffic to a running Bookinfo (`bookinfo traffic`).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -28,6 +29,7 @@ async fn main() -> ExitCode {
             }
             MeshCommand::Get(get) => mesh_get(&get),
         },
+        Some(Command::Traffic(args)) => bookinfo::traffic::command(&args).await,
         Some(Command::Completions { shell }) => {
             Cli::write_completions(shell, &mut std::io::stdout());
             ExitCode::SUCCESS

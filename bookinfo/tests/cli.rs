@@ -26,6 +26,14 @@ fn a_bad_argument_exits_2_naming_it() {
         (&["mesh", "apply"], "--filename <FILE|DIR|->"),
         (&["mesh", "stats", "reviews", "ratings"], "'ratings'"),
         (&["mesh", "get", "gtw", "-o", "json"], "'json'"),
+        (
+            &["traffic", "--concurrency", "0"],
+            "'--concurrency <CONCURRENCY>'",
+        ),
+        (
+            &["traffic", "--url", "https://example.com"],
+            "not an http:// URL",
+        ),
     ] {
         let output = bookinfo(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -35,23 +43,41 @@ fn a_bad_argument_exits_2_naming_it() {
     }
 }
 
+/// Asserts that `args` print help with exit code 0 and that it mentions each of `words`.
+fn assert_help(args: &[&str], words: &[&str]) {
+    let output = bookinfo(args);
+    assert_eq!(output.status.code(), Some(0), "{args:?}");
+    let help = text(&output.stdout);
+    for word in words {
+        assert!(help.contains(word), "{args:?} help lacks {word}: {help}");
+    }
+}
+
 #[test]
 fn help_lists_the_subcommands_and_exits_0() {
-    let output = bookinfo(&["--help"]);
-    assert_eq!(output.status.code(), Some(0));
-    let help = text(&output.stdout);
-    for word in [
-        "mesh",
-        "completions",
-        "--port",
-        "--pooled",
-        "[default: 9080]",
-    ] {
-        assert!(help.contains(word), "help lacks {word}: {help}");
-    }
-    let output = bookinfo(&["mesh", "apply", "--help"]);
-    assert_eq!(output.status.code(), Some(0));
-    assert!(text(&output.stdout).contains("-f, --filename <FILE|DIR|->"));
+    assert_help(
+        &["--help"],
+        &[
+            "mesh",
+            "traffic",
+            "completions",
+            "--port",
+            "--pooled",
+            "[default: 9080]",
+        ],
+    );
+    assert_help(
+        &["mesh", "apply", "--help"],
+        &["-f, --filename <FILE|DIR|->"],
+    );
+    assert_help(
+        &["traffic", "--help"],
+        &[
+            "--rate <RATE>",
+            "--signed-in-share",
+            "[default: http://localhost:9080]",
+        ],
+    );
 }
 
 #[test]

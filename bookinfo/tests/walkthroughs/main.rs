@@ -9,4 +9,5 @@ mod helpers;
 mod request_routing;
 mod request_timeouts;
 mod start_state;
+mod traffic;
 mod traffic_shifting;
