@@ -342,8 +342,21 @@ fn gateway_parent(
             message: format!("Gateway {namespace}/{} does not exist", parent.name),
         });
     };
-    let gateways: Vec<String> = selected_listeners(gateway, parent)
+    let allowed: Vec<&Listener> = selected_listeners(gateway, parent)
         .filter(|listener| allows(listener, namespace, &key.namespace))
+        .collect();
+    if allowed.is_empty() {
+        return Err(NotAccepted {
+            reason: "NotAllowedByListeners",
+            message: format!(
+                "no listener of Gateway {namespace}/{} matches the reference and allows routes from namespace {}",
+                parent.name, key.namespace
+            ),
+        });
+    }
+    let gateways: Vec<String> = allowed
+        .into_iter()
+        .filter(|listener| shares_a_hostname(listener, &route.hostnames))
         .map(|listener| {
             format!(
                 "{namespace}/{}",
@@ -353,11 +366,8 @@ fn gateway_parent(
         .collect();
     if gateways.is_empty() {
         return Err(NotAccepted {
-            reason: "NotAllowedByListeners",
-            message: format!(
-                "no listener of Gateway {namespace}/{} matches the reference and allows routes from namespace {}",
-                parent.name, key.namespace
-            ),
+            reason: "NoMatchingListenerHostname",
+            message: "no hostname used by the route matches a listener hostname".to_owned(),
         });
     }
     let hosts = if route.hostnames.is_empty() {
@@ -379,6 +389,17 @@ fn selected_listeners<'a>(
             .is_none_or(|section| *section == listener.name)
             && parent.port.is_none_or(|port| port == listener.port)
     })
+}
+
+/// Whether one of the route's hostnames (all, when it has none) falls under the listener's.
+fn shares_a_hostname(listener: &Listener, hostnames: &[String]) -> bool {
+    let Some(listener_host) = &listener.hostname else {
+        return true;
+    };
+    hostnames.is_empty()
+        || hostnames
+            .iter()
+            .any(|host| hosts::intersect(listener_host, host).is_some())
 }
 
 fn allows(listener: &Listener, gateway_namespace: &str, route_namespace: &str) -> bool {

@@ -303,3 +303,35 @@ fn a_route_without_rules_answers_500_as_the_api_defaults_it() {
     assert_eq!(routes.len(), 1, "{routes:#?}");
     assert_eq!(routes[0]["direct_response"]["status"], 500);
 }
+
+#[test]
+fn a_route_for_other_hostnames_than_the_listeners_is_not_accepted() {
+    let gateway = BOOKINFO_GATEWAY.replace(
+        "    port: 80\n",
+        "    port: 80\n    hostname: \"*.example.com\"\n",
+    );
+    let elsewhere = gateway.replace(
+        "spec:\n  parentRefs:\n",
+        "spec:\n  hostnames: [bookinfo.other.org]\n  parentRefs:\n",
+    );
+    let under = gateway.replace(
+        "spec:\n  parentRefs:\n",
+        "spec:\n  hostnames: [bookinfo.example.com]\n  parentRefs:\n",
+    );
+
+    let refused = translate_all(&[&elsewhere]);
+    let accepted = translate_all(&[&under]);
+
+    assert!(ingress_hosts(&refused).is_empty());
+    assert!(
+        refused
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("no hostname used by the route")),
+        "{:?}",
+        refused.warnings
+    );
+    let hosts = ingress_hosts(&accepted);
+    assert_eq!(hosts.len(), 1, "{hosts:#?}");
+    assert_eq!(hosts[0]["domains"][0], "bookinfo.example.com");
+}
