@@ -65,7 +65,14 @@ async fn getting_started_opens_the_page_through_the_gateway() {
         applied.contains("gateway.gateway.networking.k8s.io/bookinfo-gateway configured"),
         "{applied}"
     );
-    let listed = mesh.get_table("gateway");
+    // From another shell, as the guide's `kubectl get gateway`.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_bookinfo"))
+        .args(["mesh", "get", "gateway", "--dir"])
+        .arg(mesh.local.mesh().control().work_dir())
+        .output()
+        .expect("bookinfo runs");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
     let mut lines = listed.lines();
     let columns: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
     assert_eq!(columns, ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]);

@@ -130,20 +130,11 @@ impl TestMesh {
 
     /// `kubectl get KIND NAME -o yaml`, through the same call `bookinfo mesh get` makes.
     pub fn get_yaml(&self, kind: &str, name: &str) -> String {
-        self.kubectl_get(kind, Some(name), mesh::OutputFormat::Yaml)
-    }
-
-    /// `kubectl get KIND`: kubectl's columns.
-    pub fn get_table(&self, kind: &str) -> String {
-        self.kubectl_get(kind, None, mesh::OutputFormat::Table)
-    }
-
-    fn kubectl_get(&self, kind: &str, name: Option<&str>, format: mesh::OutputFormat) -> String {
         self.local
             .mesh()
             .control()
-            .get(kind, name, format)
-            .unwrap_or_else(|error| panic!("get {kind} {name:?}: {error}"))
+            .get(kind, Some(name), mesh::OutputFormat::Yaml)
+            .unwrap_or_else(|error| panic!("get {kind} {name}: {error}"))
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
