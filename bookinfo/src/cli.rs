@@ -27,8 +27,9 @@ pub struct Cli {
 /// The subcommands; none runs Bookinfo locally with [`Cli::run`].
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Runs the same services behind a real Envoy that takes Istio Gateway, VirtualService and
-    /// DestinationRule YAML, until Ctrl-C (scripts/deps/envoy.sh installs Envoy)
+    /// Runs the same services behind a real Envoy that takes Istio (Gateway, VirtualService,
+    /// DestinationRule) and Gateway API (Gateway, HTTPRoute, Service) YAML, until Ctrl-C
+    /// (scripts/deps/envoy.sh installs Envoy)
     Mesh(MeshArgs),
     /// Loads /productpage like visitors would (anonymous or signed in), at a rate or a
     /// concurrency, for a bounded time or number of pages; then prints which reviews version
@@ -55,12 +56,14 @@ pub struct MeshArgs {
 /// What `bookinfo mesh ...` does to a running mesh, from another shell.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum MeshCommand {
-    /// Applies Istio YAML to the mesh running in DIR, as kubectl apply would
+    /// Applies Istio or Gateway API YAML to the mesh running in DIR, as kubectl apply would
     Apply(ChangeArgs),
-    /// Deletes Istio YAML from the mesh running in DIR, as kubectl delete would
+    /// Deletes Istio or Gateway API YAML from the mesh running in DIR, as kubectl delete would
     Delete(ChangeArgs),
     /// Prints the requests each version of each service (or of SERVICE) received
     Stats(StatsArgs),
+    /// Lists resources of KIND (or the one named NAME) as kubectl get would, with status
+    Get(GetArgs),
 }
 
 /// The running mesh a subcommand talks to.
@@ -93,6 +96,26 @@ pub struct StatsArgs {
     pub mesh: MeshDir,
     /// One service (details, ratings, reviews, productpage); all of them if left out
     pub service: Option<String>,
+}
+
+/// `bookinfo mesh get`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// gateway (gtw), httproute, virtualservice (vs), destinationrule (dr), service (svc), gw
+    pub kind: String,
+    /// One resource; all of KIND if left out
+    pub name: Option<String>,
+    /// The objects as YAML, with their status, instead of kubectl's columns
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<GetOutput>,
+}
+
+/// `-o` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GetOutput {
+    Yaml,
 }
 
 impl Cli {
@@ -235,6 +258,23 @@ mod tests {
         assert!(problem(&["mesh", "--port", "1"]).contains("unexpected argument '--port'"));
         assert!(problem(&["mesh", "-f", "x.yaml"]).contains("unexpected argument '-f'"));
         assert!(problem(&["mesh", "--dir", "/tmp/m", "stats"]).contains("stats"));
+    }
+
+    #[test]
+    fn mesh_get_takes_a_kind_a_name_and_an_output_format() {
+        assert_eq!(
+            mesh_command(&["mesh", "get", "httproute", "reviews", "-o", "yaml"]),
+            MeshCommand::Get(GetArgs {
+                mesh: MeshDir {
+                    dir: PathBuf::from("target/mesh")
+                },
+                kind: "httproute".into(),
+                name: Some("reviews".into()),
+                output: Some(GetOutput::Yaml),
+            })
+        );
+        assert!(problem(&["mesh", "get"]).contains("<KIND>"));
+        assert!(problem(&["mesh", "get", "gtw", "-o", "json"]).contains("'json'"));
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use bookinfo::cli::{ChangeArgs, Cli, Command, MeshArgs, MeshCommand, StatsArgs};
+use bookinfo::cli::{
+    ChangeArgs, Cli, Command, GetArgs, GetOutput, MeshArgs, MeshCommand, StatsArgs,
+};
 use bookinfo::mesh::{LocalMesh, MeshOptions};
 use chassis::config::{ProcessEnv, exit_usage};
 use chassis::telemetry::TelemetryConfig;
@@ -27,6 +29,7 @@ async fn main() -> ExitCode {
             MeshCommand::Stats(StatsArgs { mesh, service }) => {
                 mesh_stats(&mesh.dir, service.as_deref())
             }
+            MeshCommand::Get(get) => mesh_get(&get),
         },
         Some(Command::Traffic(args)) => bookinfo::traffic::command(&args).await,
         Some(Command::Completions { shell }) => {
@@ -117,6 +120,34 @@ fn mesh_stats(dir: &Path, service: Option<&str>) -> ExitCode {
     let report = mesh::MeshControl::open(dir)
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| bookinfo::mesh::stats_report(&control, service));
+    print_report(report)
+}
+
+/// `bookinfo mesh get KIND [NAME] [-o yaml]`.
+fn mesh_get(
+    GetArgs {
+        mesh: at,
+        kind,
+        name,
+        output,
+    }: &GetArgs,
+) -> ExitCode {
+    let format = match output {
+        Some(GetOutput::Yaml) => mesh::OutputFormat::Yaml,
+        None => mesh::OutputFormat::Table,
+    };
+    let listed = mesh::MeshControl::open(&at.dir)
+        .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
+        .and_then(|control| {
+            control
+                .get(kind, name.as_deref(), format)
+                .map_err(|error| error.to_string())
+        });
+    print_report(listed)
+}
+
+/// Prints a subcommand's text, or its problem on stderr with exit code 1.
+fn print_report(report: Result<String, String>) -> ExitCode {
     match report {
         Ok(text) => {
             print!("{text}");

@@ -184,7 +184,7 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         format!(" --dir {}", options.dir.display())
     };
     text.push_str(&format!(
-        "Apply Istio YAML from another shell:\n  bookinfo mesh apply{dir} -f networking/bookinfo-gateway.yaml\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
+        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
     ));
     text
 }

@@ -25,6 +25,7 @@ fn a_bad_argument_exits_2_naming_it() {
         ),
         (&["mesh", "apply"], "--filename <FILE|DIR|->"),
         (&["mesh", "stats", "reviews", "ratings"], "'ratings'"),
+        (&["mesh", "get", "gtw", "-o", "json"], "'json'"),
         (
             &["traffic", "--concurrency", "0"],
             "'--concurrency <CONCURRENCY>'",

@@ -4,6 +4,7 @@
 
 mod circuit_breaking;
 mod fault_injection;
+mod gateway_api;
 mod helpers;
 mod request_routing;
 mod request_timeouts;

@@ -1,45 +1,31 @@
-//! Running the mesh: [`Mesh`] starts Envoy on a fresh configuration (no VirtualService, the
-//! ingress answering 404) and stops it on drop; [`MeshControl`] applies and deletes Istio
-//! YAML, from this process or another one pointed at the same work directory, and reads
-//! Envoy's stats.
-//!
-//! Files in the work directory: `topology.json`, `state.json` (the resources in force and the
-//! configuration version), `bootstrap.json`, `xds/` (the files Envoy watches), `admin.address`
-//! (written by Envoy), `envoy.log` and `access.log`.
+//! [`MeshControl`]: applies and deletes YAML on a running mesh, from this process or another one
+//! pointed at the same work directory, waits until Envoy runs the result (putting the last
+//! accepted configuration back if Envoy rejects it), and reads Envoy's state through its admin
+//! interface (config dump, stats, per-version request counts, the ports it bound).
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::admin::{Admin, encode_query};
+use crate::clock;
+use crate::envoy::log_tail;
 use crate::error::MeshError;
+use crate::get::{self, GetRequest, OutputFormat};
 use crate::istio::{self, Action, Change, ResourceSet};
+use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
 use crate::translate::{Layout, translate};
+use crate::wait::{Check, wait_until};
 use crate::xds::{self, Written};
-
-/// How long Envoy may take to start and report ready.
-pub const START_WITHIN: Duration = Duration::from_secs(30);
 
 /// How long a configuration change may take to show in Envoy's config dump.
 pub const APPLY_WITHIN: Duration = Duration::from_secs(10);
-
-/// Envoy's worker threads: the machine's two cores.
-const ENVOY_CONCURRENCY: &str = "2";
-
-/// A running Envoy configured as the mesh's ingress and sidecar layer. Dropping it stops Envoy.
-pub struct Mesh {
-    control: MeshControl,
-    child: Child,
-    ports: Ports,
-}
 
 /// The addresses Envoy actually listens on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,10 +42,10 @@ pub struct Ports {
 /// Applies configuration to a running mesh and reads its state; needs only the work directory.
 #[derive(Debug, Clone)]
 pub struct MeshControl {
-    dir: PathBuf,
-    layout: Layout,
-    topology: Topology,
-    admin: Admin,
+    pub(crate) dir: PathBuf,
+    pub(crate) layout: Layout,
+    pub(crate) topology: Topology,
+    pub(crate) admin: Admin,
 }
 
 /// What an `apply` or `delete` did.
@@ -76,260 +62,6 @@ pub struct Applied {
 pub struct Stat {
     pub name: String,
     pub value: u64,
-}
-
-/// `state.json`: the resources in force and the version of the files written for them.
-struct State {
-    version: u64,
-    resources: ResourceSet,
-}
-
-// === impl Mesh ===
-
-impl Mesh {
-    /// Starts Envoy from `envoy_binary` with `work_dir` as its home, in the state of a fresh
-    /// Istio install: every service reachable through its outbound listener and balanced over
-    /// all its workloads, the ingress listening and answering 404. Returns once Envoy reports
-    /// ready, or fails with the end of Envoy's log.
-    pub fn start(
-        topology: &Topology,
-        work_dir: &Path,
-        envoy_binary: &Path,
-    ) -> Result<Self, MeshError> {
-        fs::create_dir_all(work_dir).map_err(|error| MeshError::io(work_dir, error))?;
-        let dir = fs::canonicalize(work_dir).map_err(|error| MeshError::io(work_dir, error))?;
-        if let Ok(running) = MeshControl::open(&dir)
-            && running.admin.get("/ready").is_ok()
-        {
-            return Err(MeshError::AlreadyRunning {
-                dir,
-                admin: running.admin.address.to_string(),
-            });
-        }
-        let layout = Layout::in_dir(&dir);
-        for stale in [
-            dir.join("admin.address"),
-            dir.join("access.log"),
-            dir.join("state.json"),
-        ] {
-            let _ = fs::remove_file(stale);
-        }
-        let _ = fs::remove_dir_all(&layout.xds_dir);
-        write_json(
-            &dir.join("topology.json"),
-            &serde_json::to_value(topology).unwrap_or_default(),
-        )?;
-
-        let state = State {
-            version: 1,
-            resources: ResourceSet::new(),
-        };
-        let config = translate(topology, &state.resources)?;
-        xds::write(&layout, &config, state.version, true)?;
-        state.save(&dir)?;
-        write_json(
-            &dir.join("bootstrap.json"),
-            &xds::bootstrap(&layout, topology.admin_port),
-        )?;
-
-        let log_path = dir.join("envoy.log");
-        let log = fs::File::create(&log_path).map_err(|error| MeshError::io(&log_path, error))?;
-        let log_for_stderr = log
-            .try_clone()
-            .map_err(|error| MeshError::io(&log_path, error))?;
-        let child = Command::new(envoy_binary)
-            .current_dir(&dir)
-            .args(["-c", "bootstrap.json"])
-            .args(["--admin-address-path", "admin.address"])
-            // Several meshes (tests, a second launcher) may run at once: no shared memory.
-            .arg("--disable-hot-restart")
-            .args(["--concurrency", ENVOY_CONCURRENCY])
-            .args(["--log-level", "warn"])
-            .args(["--drain-time-s", "2"])
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_for_stderr)
-            .spawn()
-            .map_err(|error| MeshError::io(envoy_binary, error))?;
-        let mut mesh = StartingMesh { child: Some(child) };
-
-        let admin = mesh.wait_for_admin(&dir)?;
-        let control = MeshControl {
-            dir: dir.clone(),
-            layout,
-            topology: topology.clone(),
-            admin: Admin::new(admin),
-        };
-        mesh.wait_until_ready(&control)?;
-        // A listener Envoy could not bind (a port in use) is missing here, not fatal to Envoy.
-        let ports = control.ports().map_err(|error| MeshError::EnvoyFailed {
-            status: format!("running, but {error}"),
-            log_tail: log_tail(&control.dir.join("envoy.log")),
-        })?;
-        let child = mesh.child.take().ok_or_else(|| MeshError::NoMesh {
-            dir,
-            message: "Envoy process lost".into(),
-        })?;
-        Ok(Self {
-            control,
-            child,
-            ports,
-        })
-    }
-
-    /// The controls: apply, delete, stats.
-    pub fn control(&self) -> &MeshControl {
-        &self.control
-    }
-
-    pub fn ports(&self) -> &Ports {
-        &self.ports
-    }
-
-    /// `http://127.0.0.1:<ingress port>`.
-    pub fn ingress_url(&self) -> String {
-        format!("http://{}", self.ports.ingress)
-    }
-
-    /// Where callers reach `service` through the mesh.
-    pub fn outbound(&self, service: &str) -> Option<SocketAddr> {
-        self.ports.outbound.get(service).copied()
-    }
-
-    /// Envoy's process id: the same for the mesh's whole life, whatever is applied.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// `Some(status)` once Envoy has exited.
-    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    /// See [`MeshControl::apply`].
-    pub fn apply(&self, yaml: &str) -> Result<Applied, MeshError> {
-        self.control.apply(yaml)
-    }
-
-    /// See [`MeshControl::delete`].
-    pub fn delete(&self, yaml: &str) -> Result<Applied, MeshError> {
-        self.control.delete(yaml)
-    }
-
-    /// See [`MeshControl::stats`].
-    pub fn stats(&self, filter: &str) -> Result<Vec<Stat>, MeshError> {
-        self.control.stats(filter)
-    }
-
-    /// See [`MeshControl::requests_by_version`].
-    pub fn requests_by_version(&self, service: &str) -> Result<BTreeMap<String, u64>, MeshError> {
-        self.control.requests_by_version(service)
-    }
-
-    /// Envoy's access log (Istio's default format).
-    pub fn access_log(&self) -> PathBuf {
-        self.control.layout.access_log.clone()
-    }
-}
-
-impl Drop for Mesh {
-    fn drop(&mut self) {
-        stop(&mut self.child);
-        // A later `MeshControl::open` then says "no mesh" instead of timing out on a dead port.
-        let _ = fs::remove_file(self.control.dir.join("admin.address"));
-    }
-}
-
-impl fmt::Debug for Mesh {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Mesh")
-            .field("dir", &self.control.dir)
-            .field("pid", &self.child.id())
-            .field("ports", &self.ports)
-            .finish()
-    }
-}
-
-fn stop(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// Envoy while it starts: killed if starting fails.
-struct StartingMesh {
-    child: Option<Child>,
-}
-
-impl StartingMesh {
-    fn exited(&mut self, dir: &Path) -> Option<MeshError> {
-        let status = self.child.as_mut()?.try_wait().ok().flatten()?;
-        Some(MeshError::EnvoyFailed {
-            status: status.to_string(),
-            log_tail: log_tail(&dir.join("envoy.log")),
-        })
-    }
-
-    /// Envoy writes the admin address it bound once it is up.
-    fn wait_for_admin(&mut self, dir: &Path) -> Result<SocketAddr, MeshError> {
-        let path = dir.join("admin.address");
-        let mut last = String::from("admin.address not written");
-        poll(START_WITHIN, || {
-            if let Some(error) = self.exited(dir) {
-                return Some(Err(error));
-            }
-            match fs::read_to_string(&path) {
-                Ok(text) => match text.trim().parse() {
-                    Ok(address) => Some(Ok(address)),
-                    Err(_) => {
-                        last = format!("admin.address holds {text:?}");
-                        None
-                    }
-                },
-                Err(_) => None,
-            }
-        })
-        .unwrap_or_else(|| {
-            Err(MeshError::NotReady {
-                waited_secs: START_WITHIN.as_secs(),
-                last,
-            })
-        })
-    }
-
-    /// `/ready` answers 200 once the initial listeners, routes and clusters are in place.
-    fn wait_until_ready(&mut self, control: &MeshControl) -> Result<(), MeshError> {
-        let mut last = String::from("never answered");
-        poll(START_WITHIN, || {
-            if let Some(error) = self.exited(&control.dir) {
-                return Some(Err(error));
-            }
-            match control.admin.get("/ready") {
-                Ok(reply) if reply.status == 200 => Some(Ok(())),
-                Ok(reply) => {
-                    last = format!("/ready answered {}: {}", reply.status, reply.body.trim());
-                    None
-                }
-                Err(error) => {
-                    last = error.to_string();
-                    None
-                }
-            }
-        })
-        .unwrap_or_else(|| {
-            Err(MeshError::NotReady {
-                waited_secs: START_WITHIN.as_secs(),
-                last,
-            })
-        })
-    }
-}
-
-impl Drop for StartingMesh {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            stop(child);
-        }
-    }
 }
 
 // === impl MeshControl ===
@@ -390,6 +122,26 @@ impl MeshControl {
         State::load(&self.dir).map(|state| state.resources)
     }
 
+    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force.
+    pub fn get(
+        &self,
+        kind: &str,
+        name: Option<&str>,
+        format: OutputFormat,
+    ) -> Result<String, MeshError> {
+        let ingress = self
+            .ports()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |ports| ports.ingress.ip());
+        let request = GetRequest {
+            kind,
+            name,
+            format,
+            ingress,
+            now: clock::now(),
+        };
+        Ok(get::get(&self.topology, &self.resources()?, &request)?)
+    }
+
     fn change(
         &self,
         edit: impl FnOnce(&mut ResourceSet) -> Vec<Change>,
@@ -448,39 +200,29 @@ impl MeshControl {
         rejected_before: u64,
     ) -> Result<(), MeshError> {
         let version_text = version.to_string();
-        let mut last = String::from("no config dump read");
-        poll(APPLY_WITHIN, || {
+        wait_until(APPLY_WITHIN, || {
             match self.rejected_updates() {
                 Ok(rejected) if rejected > rejected_before => {
-                    return Some(Err(MeshError::Rejected {
+                    return Check::Failed(MeshError::Rejected {
                         version,
                         log: self.dir.join("envoy.log"),
                         log_tail: log_tail(&self.dir.join("envoy.log")),
-                    }));
+                    });
                 }
                 Ok(_) => {}
-                Err(error) => return Some(Err(error)),
+                Err(error) => return Check::Failed(error),
             }
             match self.config_dump() {
                 Ok(dump) => {
                     let pending = pending_versions(&dump, &version_text, written);
                     if pending.is_empty() {
-                        return Some(Ok(()));
+                        Check::Ready(())
+                    } else {
+                        Check::Waiting(format!("still waiting for {}", pending.join(", ")))
                     }
-                    last = format!("still waiting for {}", pending.join(", "));
-                    None
                 }
-                Err(error) => {
-                    last = error.to_string();
-                    None
-                }
+                Err(error) => Check::Waiting(error.to_string()),
             }
-        })
-        .unwrap_or_else(|| {
-            Err(MeshError::NotReady {
-                waited_secs: APPLY_WITHIN.as_secs(),
-                last,
-            })
         })
     }
 
@@ -663,87 +405,4 @@ impl fmt::Display for Applied {
         }
         Ok(())
     }
-}
-
-// === impl State ===
-
-impl State {
-    fn load(dir: &Path) -> Result<Self, MeshError> {
-        let value = read_json(&dir.join("state.json")).map_err(|message| MeshError::NoMesh {
-            dir: dir.to_path_buf(),
-            message,
-        })?;
-        Ok(Self {
-            version: value["version"].as_u64().unwrap_or(1),
-            resources: ResourceSet::from_json(&value["resources"])?,
-        })
-    }
-
-    fn save(&self, dir: &Path) -> Result<(), MeshError> {
-        write_json(
-            &dir.join("state.json"),
-            &json!({"version": self.version, "resources": self.resources.to_json()}),
-        )
-    }
-}
-
-/// A lock held by existing: another apply waits for the directory to go away.
-struct DirLock {
-    path: PathBuf,
-}
-
-impl DirLock {
-    fn take(path: &Path) -> Result<Self, MeshError> {
-        poll(APPLY_WITHIN, || match fs::create_dir(path) {
-            Ok(()) => Some(Ok(Self {
-                path: path.to_path_buf(),
-            })),
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => None,
-            Err(error) => Some(Err(MeshError::io(path, error))),
-        })
-        .unwrap_or_else(|| {
-            Err(MeshError::Locked {
-                lock: path.to_path_buf(),
-            })
-        })
-    }
-}
-
-impl Drop for DirLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir(&self.path);
-    }
-}
-
-/// Calls `check` until it returns `Some`, backing off from 5 ms to 100 ms, for at most
-/// `within`; `None` when time ran out.
-fn poll<T>(within: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + within;
-    let mut pause = Duration::from_millis(5);
-    loop {
-        if let Some(found) = check() {
-            return Some(found);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(100));
-    }
-}
-
-fn read_json(path: &Path) -> Result<Value, String> {
-    let bytes = fs::read(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    serde_json::from_slice(&bytes).map_err(|error| format!("{}: {error}", path.display()))
-}
-
-fn write_json(path: &Path, value: &Value) -> Result<(), MeshError> {
-    xds::write_atomically(path, &serde_json::to_vec_pretty(value).unwrap_or_default())
-}
-
-/// The last lines of a log, for error messages.
-fn log_tail(path: &Path) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(15)..].join("\n")
 }
