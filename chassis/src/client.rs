@@ -1,12 +1,17 @@
-//! The outbound HTTP client every service uses to call another: one per worker, a timeout on the
-//! whole call (connect, headers and body), the forwarded headers, and by default a fresh
-//! connection per call.
+//! The outbound HTTP client every service uses to call another: one per backend and worker, a
+//! timeout on the whole call (connect, headers and body), the forwarded headers, and by default a
+//! fresh connection per call unless calls overlap.
 //!
 //! Why fresh connections: without a mesh, kube-proxy balances per TCP connection, so a pooled
 //! keep-alive connection would pin productpage to one reviews pod and the "refresh to see v1, v2,
-//! v3" experience would break. Upstream opens a new connection per call for the same reason.
-//! Pooling is a switch ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
+//! v3" experience would break. Upstream opens a new connection per call for the same reason. A
+//! sequential caller only ever gets fresh connections; under concurrent load, connections are
+//! reused, which costs the rotation nothing (many connections are open at once, spread over the
+//! pods) and saves a TCP handshake per call. Full pooling is a switch
+//! ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -18,23 +23,35 @@ use crate::propagation::ForwardedHeaders;
 /// Largest body accepted from a backend; Bookinfo's answers are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How long a connection kept by [`ConnectionReuse::WhileBusy`] may wait idle for the next call.
+/// Under load the next call comes within microseconds (milliseconds in a debug build on a busy
+/// machine). A sequential caller never keeps a connection in the first place; this only bounds
+/// how long connections left over from a burst of load can serve the calls after it.
+pub const BUSY_IDLE_TIMEOUT: Duration = Duration::from_millis(50);
+
 /// Whether outbound connections are kept open and reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnectionReuse {
     /// A new TCP connection for every call (`Connection: close`), like upstream.
-    #[default]
     FreshPerCall,
+    /// A fresh connection per call, except that a call started while another call to the same
+    /// backend is in flight keeps its connection open for [`BUSY_IDLE_TIMEOUT`], for the next
+    /// call. A sequential caller never overlaps calls, so it gets a new connection (and a new
+    /// balancing choice) every time; concurrent load reuses connections.
+    #[default]
+    WhileBusy,
     /// Keep-alive connections are pooled and reused.
     Pooled,
 }
 
 impl ConnectionReuse {
-    /// Reads the switch's value: `true` pools, anything else (or unset) does not.
+    /// Reads the pooling switch's value: `true` pools, anything else (or unset) reuses
+    /// connections only while busy.
     pub fn from_flag(pooled: bool) -> Self {
         if pooled {
             Self::Pooled
         } else {
-            Self::FreshPerCall
+            Self::WhileBusy
         }
     }
 }
@@ -63,20 +80,28 @@ pub enum CallError {
     Body(String),
 }
 
-/// An HTTP client for calls to sibling services.
+/// An HTTP client for calls to one sibling service.
 ///
 /// It is not `Send` (awc's client is per thread), so build one per worker, inside the app factory.
+/// Build one per backend too: [`ConnectionReuse::WhileBusy`] counts the calls in flight on this
+/// client (and its clones) as calls to the same backend.
 #[derive(Clone)]
 pub struct BackendClient {
     client: awc::Client,
     timeout: Duration,
     reuse: ConnectionReuse,
+    in_flight: Rc<Cell<usize>>,
 }
 
 impl BackendClient {
     /// A client whose every call gives up after `timeout`.
     pub fn new(timeout: Duration, reuse: ConnectionReuse) -> Self {
+        let mut connector = awc::Connector::new();
+        if reuse == ConnectionReuse::WhileBusy {
+            connector = connector.conn_keep_alive(BUSY_IDLE_TIMEOUT);
+        }
         let client = awc::Client::builder()
+            .connector(connector)
             // Our own deadline below covers the body too; awc's would cover only the headers.
             .disable_timeout()
             // A sibling that redirects is misbehaving: its answer is reported as it is, never
@@ -88,6 +113,7 @@ impl BackendClient {
             client,
             timeout,
             reuse,
+            in_flight: Rc::default(),
         }
     }
 
@@ -128,7 +154,13 @@ impl BackendClient {
     ) -> Result<BackendReply, CallError> {
         let headers = crate::telemetry::context::with_span_context(span, headers);
         let mut request = headers.apply(self.client.get(url));
-        if self.reuse == ConnectionReuse::FreshPerCall {
+        let in_flight = InFlight::enter(&self.in_flight);
+        let keep_connection = match self.reuse {
+            ConnectionReuse::FreshPerCall => false,
+            ConnectionReuse::WhileBusy => in_flight.others > 0,
+            ConnectionReuse::Pooled => true,
+        };
+        if !keep_connection {
             request = request.force_close();
         }
         let call = async move {
@@ -146,10 +178,34 @@ impl BackendClient {
                 body,
             })
         };
-        match tokio::time::timeout(self.timeout, call).await {
+        let outcome = match tokio::time::timeout(self.timeout, call).await {
             Ok(result) => result,
             Err(_) => Err(CallError::Timeout(self.timeout)),
-        }
+        };
+        // Counted until the body is in: a call that starts meanwhile overlaps this one.
+        drop(in_flight);
+        outcome
+    }
+}
+
+/// One call counted in flight on its client until dropped (a cancelled call included).
+struct InFlight<'a> {
+    count: &'a Cell<usize>,
+    /// How many other calls were in flight when this one started.
+    others: usize,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a Cell<usize>) -> Self {
+        let others = count.get();
+        count.set(others + 1);
+        Self { count, others }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.count.set(self.count.get() - 1);
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -154,6 +155,8 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body, as text (lossy for non-UTF-8).
     pub body: String,
+    /// Which TCP connection it came on: requests on one connection share the number.
+    pub connection: u64,
 }
 
 impl RecordedRequest {
@@ -249,6 +252,11 @@ impl RecordingBackend {
                     .default_service(web::to(record_and_answer))
             })
             .workers(1)
+            .on_connect(|_, extensions| {
+                extensions.insert(ConnectionNumber(
+                    NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed),
+                ));
+            })
             .listen(listener)?
             .run();
             Ok(server)
@@ -274,7 +282,22 @@ impl RecordingBackend {
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.requests.lock().expect("not poisoned").clone()
     }
+
+    /// How many TCP connections the requests so far came on.
+    pub fn connections(&self) -> usize {
+        let requests = self.requests.lock().expect("not poisoned");
+        let numbers: std::collections::BTreeSet<u64> =
+            requests.iter().map(|request| request.connection).collect();
+        numbers.len()
+    }
 }
+
+/// Numbers the connections of every [`RecordingBackend`] in the process.
+static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(0);
+
+/// The number of the connection a request came on.
+#[derive(Clone, Copy)]
+struct ConnectionNumber(u64);
 
 async fn record_and_answer(
     request: HttpRequest,
@@ -296,6 +319,10 @@ async fn record_and_answer(
             })
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
+        connection: request
+            .conn_data::<ConnectionNumber>()
+            .expect("numbered on connect")
+            .0,
     };
     let reply = respond(&seen);
     recorded.lock().expect("not poisoned").push(seen);

@@ -40,23 +40,50 @@ async fn get_forwards_listed_headers_and_returns_status_and_body() {
 }
 
 #[actix_web::test]
-async fn fresh_per_call_asks_the_server_to_close_and_pooled_does_not() {
+async fn fresh_per_call_and_a_lone_call_while_busy_ask_the_server_to_close_and_pooled_does_not() {
     let backend = RecordingBackend::start(StubReply::json(200, "{}"));
     let url = format!("{}/x", backend.base_url());
     let none = ForwardedHeaders::default();
 
-    BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall)
-        .get(&url, &none)
-        .await
-        .expect("answer");
-    BackendClient::new(Duration::from_secs(3), ConnectionReuse::Pooled)
-        .get(&url, &none)
-        .await
-        .expect("answer");
+    for reuse in [
+        ConnectionReuse::FreshPerCall,
+        ConnectionReuse::WhileBusy,
+        ConnectionReuse::Pooled,
+    ] {
+        BackendClient::new(Duration::from_secs(3), reuse)
+            .get(&url, &none)
+            .await
+            .expect("answer");
+    }
 
     let seen = backend.requests();
     assert_eq!(seen[0].header("connection"), Some("close"));
-    assert_ne!(seen[1].header("connection"), Some("close"));
+    assert_eq!(seen[1].header("connection"), Some("close"));
+    assert_ne!(seen[2].header("connection"), Some("close"));
+}
+
+#[actix_web::test]
+async fn while_busy_keeps_the_connection_of_a_call_that_overlaps_another() {
+    let backend = RecordingBackend::start(StubReply::json(200, "{}"));
+    let url = format!("{}/x", backend.base_url());
+    let none = ForwardedHeaders::default();
+    let client = BackendClient::new(Duration::from_secs(3), ConnectionReuse::WhileBusy);
+
+    let (first, second) = tokio::join!(client.get(&url, &none), client.get(&url, &none));
+    first.expect("answer");
+    second.expect("answer");
+
+    let mut closing: Vec<_> = backend
+        .requests()
+        .iter()
+        .map(|request| request.header("connection") == Some("close"))
+        .collect();
+    closing.sort();
+    assert_eq!(
+        closing,
+        [false, true],
+        "only the call that started second keeps"
+    );
 }
 
 #[actix_web::test]

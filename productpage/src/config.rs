@@ -36,7 +36,8 @@ pub const MIN_SESSION_SECRET_BYTES: usize = 32;
 /// Ours: `true` reuses keep-alive connections to the backends.
 pub const ENV_BACKEND_CONNECTION_POOLING: &str = "BACKEND_CONNECTION_POOLING";
 /// Off by default: without a mesh, kube-proxy balances per TCP connection, so a pooled connection
-/// would stick to one reviews pod and the page would stop rotating through v1, v2 and v3.
+/// would stick to one reviews pod and the page would stop rotating through v1, v2 and v3. Off,
+/// connections are reused only between overlapping calls ([`ConnectionReuse::WhileBusy`]).
 pub const DEFAULT_BACKEND_CONNECTION_POOLING: bool = false;
 /// Upstream's hard-coded `timeout=3.0` on every backend call. The fault-injection task depends on
 /// it: a 7 s ratings delay outlasts two 3 s reviews attempts, so the page shows the reviews error
@@ -56,7 +57,7 @@ pub struct Config {
     pub flood_factor: u32,
     /// Signs the session cookie.
     pub session_key: SessionKey,
-    /// Fresh connection per backend call (default) or pooled.
+    /// Fresh connection per backend call unless calls overlap (default), or pooled.
     pub connection_reuse: ConnectionReuse,
     /// Deadline of one backend call, connect to last body byte.
     pub backend_timeout: Duration,
@@ -214,7 +215,7 @@ mod tests {
         assert_eq!(config.reviews_url, "http://reviews:9080");
         assert_eq!(config.ratings_url, "http://ratings:9080");
         assert_eq!(config.flood_factor, 0);
-        assert_eq!(config.connection_reuse, ConnectionReuse::FreshPerCall);
+        assert_eq!(config.connection_reuse, ConnectionReuse::WhileBusy);
         assert_eq!(config.backend_timeout, Duration::from_secs(3));
     }
 

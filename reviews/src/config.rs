@@ -213,7 +213,7 @@ mod tests {
             ("SERVICE_VERSION", "v2"),
             ("BACKEND_CONNECTION_POOLING", "false"),
         ]);
-        assert_eq!(fresh.connection_reuse, ConnectionReuse::FreshPerCall);
+        assert_eq!(fresh.connection_reuse, ConnectionReuse::WhileBusy);
     }
 
     #[test]

@@ -30,11 +30,11 @@ pub struct Backends {
 
 impl Backends {
     pub fn new(config: &Config, metrics: Arc<Metrics>) -> Backends {
-        let http = BackendClient::new(config.backend_timeout, config.connection_reuse);
+        // One outbound client per backend: reuse while busy counts the calls to one backend.
         let endpoint = |service, base_url: &str| Endpoint {
             service,
             base_url: base_url.to_owned(),
-            http: http.clone(),
+            http: BackendClient::new(config.backend_timeout, config.connection_reuse),
             metrics: metrics.clone(),
         };
         Backends {

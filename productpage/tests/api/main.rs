@@ -1,6 +1,7 @@
 //! productpage's API tests: the real server on 127.0.0.1, recording stand-ins for its backends.
 
 mod api_v1;
+mod connections;
 mod health;
 mod helpers;
 mod index;
