@@ -7,6 +7,8 @@
 #   ./scripts/profile.sh            # 1000 keep-alive requests per row
 #   ./scripts/profile.sh 200        # fewer, faster
 #
+# The driver is sequential, so productpage's default row opens a connection per backend call (as
+# a person refreshing would); under concurrent load its calls take the pooled row's path.
 # The service under measurement runs under valgrind; the services it calls run natively. Logs at
 # warn and no span export, as in the benchmark. The last rows are the benchmark's empty graphs
 # (bench/src/bin/ceiling.rs): the same calls made by a server that does nothing else. memset inside actix-http's header parser is
@@ -20,8 +22,9 @@ requests="${1:-1000}"
 bin=target/profiling
 out=target/profile
 mkdir -p "${out}"
-cargo build --profile profiling --locked -p productpage -p details -p reviews -p ratings \
-  -p bookinfo-bench --bin ceiling
+# Two commands: `--bin ceiling` in the same one would build only that binary of every package.
+cargo build --profile profiling --locked -p productpage -p details -p reviews -p ratings
+cargo build --profile profiling --locked -p bookinfo-bench --bin ceiling
 
 children=()
 cleanup() {
@@ -115,6 +118,7 @@ rows=(
   "reviews|/reviews/0|reviews-v1||SERVICE_VERSION=v1"
   "reviews|/reviews/0|reviews-v3||SERVICE_VERSION=v3 ${to_ratings[*]}"
   "productpage|/productpage|productpage||${to_backends[*]}"
+  "productpage|/productpage|productpage-pooled||${to_backends[*]} BACKEND_CONNECTION_POOLING=true"
   "ceiling|/|empty-leaf||"
   "ceiling|/|empty-reviews-v3|--pooled ${leaf}|"
   "ceiling|/|empty-productpage|${leaf} http://127.0.0.1:${empty_reviews_port}/|"

@@ -169,14 +169,66 @@ pub async fn startup_times(
     Ok(medians)
 }
 
-/// Size on disk of each service binary (the release profile strips them).
-pub fn binary_sizes(binaries: &Path) -> Result<Vec<(&'static str, u64)>, String> {
+/// One service binary as shipped: its size and what it runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BinaryFile {
+    pub service: &'static str,
+    /// Size on disk (the release profile strips them).
+    pub bytes: u64,
+    pub libc: Libc,
+    pub allocator: Allocator,
+}
+
+/// The C library a binary was linked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Libc {
+    Glibc,
+    Musl,
+}
+
+/// Where a binary's heap allocations go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocator {
+    Mimalloc,
+    /// The C library's own malloc.
+    LibcMalloc,
+}
+
+impl BinaryFile {
+    /// Reads the facts from the file's bytes, which survive stripping: a glibc binary asks for
+    /// versioned `GLIBC_` symbols (or carries glibc's own strings when static), anything else
+    /// here is musl (the images' static binaries); mimalloc's C code carries its own messages.
+    pub fn read(service: &'static str, contents: &[u8]) -> BinaryFile {
+        let contains = |needle: &[u8]| {
+            contents
+                .windows(needle.len())
+                .any(|window| window == needle)
+        };
+        BinaryFile {
+            service,
+            bytes: contents.len() as u64,
+            libc: if contains(b"GLIBC_") {
+                Libc::Glibc
+            } else {
+                Libc::Musl
+            },
+            allocator: if contains(b"mimalloc") {
+                Allocator::Mimalloc
+            } else {
+                Allocator::LibcMalloc
+            },
+        }
+    }
+}
+
+/// Each service binary's size, C library and allocator.
+pub fn binary_files(binaries: &Path) -> Result<Vec<BinaryFile>, String> {
     Service::ALL
         .into_iter()
         .map(|service| {
             let path = binary_path(binaries, service.binary())?;
-            let size = std::fs::metadata(&path).map_err(|e| e.to_string())?.len();
-            Ok((service.binary(), size))
+            let contents = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(BinaryFile::read(service.binary(), &contents))
         })
         .collect()
 }
@@ -363,4 +415,31 @@ fn clock_ticks() -> f64 {
         .and_then(|output| String::from_utf8(output.stdout).ok())
         .and_then(|text| text.trim().parse().ok())
         .unwrap_or(100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_binary_reads_as_its_libc_and_allocator() {
+        let contents = b"\x7fELF..GLIBC_2.34..mimalloc: warning";
+        let glibc = BinaryFile::read("details", contents);
+        assert_eq!(
+            (glibc.libc, glibc.allocator),
+            (Libc::Glibc, Allocator::Mimalloc)
+        );
+        assert_eq!(glibc.bytes, contents.len() as u64);
+        let musl = BinaryFile::read("ratings", b"\x7fELF..static..");
+        assert_eq!(
+            (musl.libc, musl.allocator),
+            (Libc::Musl, Allocator::LibcMalloc)
+        );
+    }
+
+    #[test]
+    fn this_test_binary_reads_as_glibc() {
+        let contents = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        assert_eq!(BinaryFile::read("bench", &contents).libc, Libc::Glibc);
+    }
 }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use crate::load::Measured;
+use crate::process::{Allocator, BinaryFile, Libc};
 
 /// Targets on a 2-core machine with the load generator on the same machine.
 const PRODUCTPAGE_SHARE_TARGET: f64 = 0.10;
@@ -56,7 +57,7 @@ pub struct Report {
     pub paced_productpage: Option<Measured>,
     pub peak_rss: Vec<(&'static str, u64)>,
     pub startup: Vec<(&'static str, Duration)>,
-    pub binary_sizes: Vec<(&'static str, u64)>,
+    pub binaries: Vec<BinaryFile>,
 }
 
 fn verdict(met: bool) -> &'static str {
@@ -78,7 +79,7 @@ impl Report {
             paced_productpage: None,
             peak_rss: Vec::new(),
             startup: Vec::new(),
-            binary_sizes: Vec::new(),
+            binaries: Vec::new(),
         }
     }
 
@@ -158,22 +159,23 @@ impl Report {
         }
         let _ = writeln!(
             out,
-            "\n| service | peak RSS MiB (target < 15) | exec to healthy ms (target < 50) | binary MiB (target < 12) |\n|---|---:|---:|---:|"
+            "\n| service | peak RSS MiB (target < 15) | exec to healthy ms (target < 50) | binary MiB (target < 12) | libc | allocator |\n|---|---:|---:|---:|---|---|"
         );
-        for (service, size) in &self.binary_sizes {
+        for binary in &self.binaries {
+            let service = binary.service;
             let rss = self
                 .peak_rss
                 .iter()
-                .find(|(name, _)| name == service)
+                .find(|(name, _)| *name == service)
                 .map(|(_, kib)| *kib);
             let startup = self
                 .startup
                 .iter()
-                .find(|(name, _)| name == service)
+                .find(|(name, _)| *name == service)
                 .map(|(_, d)| *d);
             let _ = writeln!(
                 out,
-                "| {service} | {} | {} | {:.1} {} |",
+                "| {service} | {} | {} | {:.1} {} | {} | {} |",
                 rss.map(|kib| format!(
                     "{:.1} {}",
                     kib as f64 / 1024.0,
@@ -183,8 +185,16 @@ impl Report {
                 startup
                     .map(|d| format!("{} {}", ms(d), verdict(d < STARTUP_TARGET)))
                     .unwrap_or_else(|| "-".into()),
-                *size as f64 / (1024.0 * 1024.0),
-                verdict(*size < BINARY_TARGET_BYTES),
+                binary.bytes as f64 / (1024.0 * 1024.0),
+                verdict(binary.bytes < BINARY_TARGET_BYTES),
+                match binary.libc {
+                    Libc::Glibc => "glibc",
+                    Libc::Musl => "musl",
+                },
+                match binary.allocator {
+                    Allocator::Mimalloc => "mimalloc",
+                    Allocator::LibcMalloc => "libc malloc",
+                },
             );
         }
         out
