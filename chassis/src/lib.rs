@@ -5,7 +5,8 @@
 //!   reported at once, and the port argument.
 //! - [`propagation`]: the one list of headers forwarded on every outbound call, and the extractor
 //!   that collects them from an incoming request.
-//! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call by default).
+//! - [`allocator`]: mimalloc as every service's global allocator, on glibc and musl alike.
+//! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call unless busy).
 //! - [`routes`]: GET-and-HEAD routes and the shared answer for a resource's other methods.
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
 //!   with the shared middleware, `/metrics` and graceful shutdown.
@@ -13,6 +14,7 @@
 //! - [`metrics`]: the Prometheus registry behind every service's `/metrics`.
 //! - [`testing`] (feature `testing`): servers on loopback for tests and a recording backend.
 
+pub mod allocator;
 pub mod client;
 pub mod config;
 pub mod metrics;
