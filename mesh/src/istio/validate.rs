@@ -22,6 +22,8 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         Spec::Service(service) => gateway_api_checks::check_service(service),
         Spec::KubernetesGateway(gateway) => gateway_api_checks::check_gateway(gateway),
         Spec::HttpRoute(route) => gateway_api_checks::check_http_route(route),
+        // Read and checked as it is parsed: see `SecretSpec::from_document`.
+        Spec::Secret(_) => Ok(()),
     }
 }
 

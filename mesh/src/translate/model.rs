@@ -84,7 +84,7 @@ impl RoutingModel {
                 Spec::Gateway(spec) => model.gateways.push((key, spec.clone())),
                 Spec::VirtualService(spec) => model.virtual_services.push((key, spec.clone())),
                 Spec::DestinationRule(spec) => model.destination_rules.push((key, spec.clone())),
-                Spec::Service(_) => {}
+                Spec::Service(_) | Spec::Secret(_) => {}
                 Spec::KubernetesGateway(spec) => {
                     for listener in &spec.listeners {
                         model.gateways.push(gateway_for_listener(&key, listener));
