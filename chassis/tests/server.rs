@@ -152,3 +152,46 @@ async fn metrics_answers_head_and_refuses_other_methods_with_allow() {
         "GET, HEAD, OPTIONS"
     );
 }
+
+#[actix_web::test]
+async fn unknown_methods_share_one_metrics_label() {
+    use actix_web::http::Method;
+
+    let address = chassis::testing::spawn_server(|listener| {
+        chassis::server::serve(listener, |cfg| {
+            cfg.default_service(web::to(HttpResponse::NotFound));
+        })
+    });
+    let client = awc::Client::default();
+    let made_up = |i: usize| format!("M{i}{}", "A".repeat(1000));
+
+    for i in 0..3 {
+        let method = Method::from_bytes(made_up(i).as_bytes()).unwrap();
+        let response = client
+            .request(method, format!("http://{address}/x"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+    }
+    client
+        .request(Method::PATCH, format!("http://{address}/x"))
+        .send()
+        .await
+        .unwrap();
+    let (_, _, text) = get_text(address, "/metrics").await;
+
+    assert!(
+        text.contains(
+            r#"http_server_requests_total{method="_OTHER",route="unmatched",status="404"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"http_server_requests_total{method="PATCH",route="unmatched",status="404"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("AAAA"), "a made-up method became a label");
+}
