@@ -281,6 +281,32 @@ async fn record_and_answer(
     response.content_type(reply.content_type).body(reply.body)
 }
 
+/// Log output kept in memory, for tests that read what a service logged: hand
+/// `move || captured.clone()` to a subscriber as its writer.
+#[derive(Clone, Default)]
+pub struct CapturedLog(Arc<Mutex<Vec<u8>>>);
+
+impl CapturedLog {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("not poisoned")).into_owned()
+    }
+}
+
+impl io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .expect("not poisoned")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// One span as a Zipkin collector received it (v2 JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZipkinSpan {

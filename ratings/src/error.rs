@@ -9,7 +9,8 @@ use crate::ratings::InvalidRatings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The last path segment holds no usable number (what follows is the raw segment).
+    /// The last path segment holds no usable number (what follows is that segment, without the
+    /// query).
     #[error("product id {0:?} is not a number in range")]
     BadProductId(String),
     #[error("the body is not ratings: {0}")]
