@@ -1,6 +1,7 @@
 //! Signing in and out: `POST /login` and `GET /logout`, both answering with a redirect back to
 //! the page the user came from on this site.
 
+use actix_web::error::UrlencodedError;
 use actix_web::http::Uri;
 use actix_web::http::header::{CACHE_CONTROL, HOST, LOCATION, REFERER, SET_COOKIE, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -27,19 +28,36 @@ struct SignIn {
 
 /// Any non-empty user name signs in (no password check, as upstream); a missing or empty one
 /// signs out. Like upstream's `request.values`, the query string is read before the form.
+///
+/// A form too large to read is refused (413) and a name no header could carry (400), both
+/// leaving the session as it was: reading either as "no user" would sign the user out.
 async fn login(
     request: HttpRequest,
     query: Option<web::Query<SignIn>>,
-    form: Option<web::Form<SignIn>>,
+    form: Result<web::Form<SignIn>, actix_web::Error>,
     config: web::Data<Config>,
 ) -> Result<HttpResponse, Error> {
+    let form = match form {
+        Ok(form) => Some(form.into_inner()),
+        Err(error) => match error.as_error::<UrlencodedError>() {
+            Some(UrlencodedError::Overflow { limit, .. }) => {
+                return Err(Error::FormTooLarge { limit: *limit });
+            }
+            // Not a form at all (no body, another content type): no user, as upstream reads it.
+            _ => None,
+        },
+    };
     let user = query
         .and_then(|query| query.into_inner().username)
-        .or_else(|| form.and_then(|form| form.into_inner().username))
+        .or_else(|| form.and_then(|form| form.username))
         .filter(|user| !user.is_empty());
     let cookie = match user {
         Some(user) if user.len() > MAX_USER_NAME_BYTES => {
             return Err(Error::UserNameTooLong(MAX_USER_NAME_BYTES));
+        }
+        // `end-user` carries the name to reviews; a header cannot hold these.
+        Some(user) if user.chars().any(|c| c.is_ascii_control()) => {
+            return Err(Error::UserNameControlCharacter);
         }
         Some(user) => sign_in_cookie(&user, &config.session_key).unwrap_or_else(sign_out_cookie),
         None => sign_out_cookie(),

@@ -129,6 +129,45 @@ async fn login_returns_400_when_the_username_is_too_long() {
 }
 
 #[actix_web::test]
+async fn login_returns_413_and_keeps_the_session_when_the_form_is_16_kib_or_more() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("jason").await;
+    let form = format!("username=mallory&passwd={}", "x".repeat(16 * 1024));
+
+    let response = app.login(&form, &[("cookie", &cookie)]).await;
+
+    assert_eq!(response.status.as_u16(), 413);
+    assert!(
+        response.body.contains("larger than 16384 bytes"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.header("set-cookie").is_empty(),
+        "the session is left alone"
+    );
+    let page = app.product_page_as(&cookie).await;
+    assert!(page.body.contains(">jason</p>"));
+}
+
+#[actix_web::test]
+async fn login_returns_400_when_the_username_has_a_control_character() {
+    let app = spawn_app().await;
+
+    for name in ["ja%0Dson", "ja%0Ason", "ja%00son", "ja%7Fson"] {
+        let response = app.login(&format!("username={name}&passwd=x"), &[]).await;
+
+        assert_eq!(response.status.as_u16(), 400, "{name}");
+        assert!(
+            response.body.contains("control character"),
+            "{name}: {}",
+            response.body
+        );
+        assert!(response.header("set-cookie").is_empty(), "{name}");
+    }
+}
+
+#[actix_web::test]
 async fn productpage_returns_200_signed_out_when_the_session_cookie_is_tampered_with() {
     let app = spawn_app().await;
     let cookie = app.sign_in("jason").await;
