@@ -7,6 +7,7 @@
 //!   that collects them from an incoming request.
 //! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call by default).
 //! - [`routes`]: GET-and-HEAD routes and the shared answer for a resource's other methods.
+//! - [`limits`]: what a server grants its clients (time to send a request, connections).
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
 //!   with the shared middleware, `/metrics` and graceful shutdown.
 //! - [`telemetry`]: logs, spans exported to Zipkin or OTLP, trace context in and out.
@@ -15,6 +16,7 @@
 
 pub mod client;
 pub mod config;
+pub mod limits;
 pub mod metrics;
 pub mod propagation;
 pub mod routes;

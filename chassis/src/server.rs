@@ -12,6 +12,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::limits::ServerLimits;
 use crate::metrics::MetricsRegistry;
 
 /// How long in-flight requests get to finish after SIGTERM or SIGINT. Kubernetes waits 30 s
@@ -71,21 +72,31 @@ fn port_in_use(port: u16, error: io::Error) -> io::Error {
     }
 }
 
-/// Serves an app on `listener`: the routes come from `configure` (called once per worker, so a
-/// per-worker client belongs in there), wrapped in the shared middleware (a server span per
-/// request, request metrics and one log line per request), plus `GET /metrics`.
-/// The server stops gracefully on SIGTERM and SIGINT.
+/// Serves an app on `listener` with the default [`ServerLimits`] and no metrics of its own; see
+/// [`serve_with`].
 pub fn serve<F>(listener: TcpListener, configure: F) -> io::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
-    serve_with_metrics(listener, MetricsRegistry::new(), configure)
+    serve_with(
+        listener,
+        &ServerLimits::default(),
+        MetricsRegistry::new(),
+        configure,
+    )
 }
 
-/// [`serve`] with a registry the service has added its own metrics to; `/metrics` shows them
-/// beside the shared ones.
-pub fn serve_with_metrics<F>(
+/// Serves an app on `listener`: the routes come from `configure` (called once per worker, so a
+/// per-worker client belongs in there), wrapped in the shared middleware (a server span per
+/// request, request metrics and one log line per request), plus `GET /metrics`, which shows
+/// `metrics`: the shared request metrics and whatever the service registered in it.
+///
+/// Clients get what `limits` allow: requests that take longer to arrive are cut (408 for a
+/// stalled body), connections beyond the maximum wait to be accepted.
+/// The server stops gracefully on SIGTERM and SIGINT.
+pub fn serve_with<F>(
     listener: TcpListener,
+    limits: &ServerLimits,
     metrics: MetricsRegistry,
     configure: F,
 ) -> io::Result<Server>
@@ -95,17 +106,30 @@ where
     let service = crate::telemetry::current_service();
     metrics.set_build_info(&service);
     let metrics = web::Data::new(metrics);
+    let limits_data = web::Data::new(*limits);
+    // actix's connection limit is per worker; workers as many as actix would start by default,
+    // but never more than connections allowed.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(limits.max_connections)
+        .max(1);
     let server = HttpServer::new(move || {
         // Runs on each worker thread: the spans it makes belong to this server's service.
         crate::telemetry::enter_worker(&service);
         App::new()
             .app_data(metrics.clone())
+            .app_data(limits_data.clone())
             .service(crate::metrics::resource())
             .configure(configure.clone())
-            // The last wrap runs first: metrics and the request's log line around the server span.
+            // The last wrap runs first: metrics and the request's log line around the server span,
+            // around the body's deadline (so a cut body is counted and logged as the 408 it gets).
+            .wrap(from_fn(crate::limits::bound_body))
             .wrap(crate::telemetry::request_tracing())
             .wrap(from_fn(crate::metrics::observe))
     })
+    .workers(workers)
+    .max_connections(limits.max_connections.div_ceil(workers))
+    .client_request_timeout(limits.request_timeout)
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     .listen(listener)?
     .run();

@@ -52,6 +52,26 @@ pub async fn wait_ready(address: SocketAddr, path: &str) -> Result<(), String> {
     Err(format!("{url} not ready within {READY_WITHIN:?}: {last}"))
 }
 
+/// Sends `request` as raw bytes on a fresh connection, as a misbehaving client would, and reads
+/// until the server closes the connection.
+///
+/// # Panics
+/// When the connection fails or the server keeps it open for more than [`READY_WITHIN`].
+pub async fn raw_exchange(address: SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    stream.write_all(request).await.expect("request sent");
+    let mut answer = Vec::new();
+    tokio::time::timeout(READY_WITHIN, stream.read_to_end(&mut answer))
+        .await
+        .unwrap_or_else(|_| panic!("{address}: connection still open after {READY_WITHIN:?}"))
+        .expect("answer read");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 /// Largest answer [`send`] reads; Bookinfo's pages are a few tens of kilobytes.
 const MAX_TEST_BODY_BYTES: usize = 1024 * 1024;
 

@@ -3,26 +3,9 @@
 //! layer writing into memory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use actix_web::{HttpResponse, web};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
-
-/// Sends `request` on a fresh connection and reads until the server closes it.
-async fn raw_exchange(address: SocketAddr, request: &[u8]) -> String {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut answer = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
-        .await
-        .expect("the server closes the connection")
-        .unwrap();
-    String::from_utf8_lossy(&answer).into_owned()
-}
 
 #[actix_web::test]
 async fn credentials_stay_out_and_client_mistakes_are_rate_limited_warnings() {
@@ -46,7 +29,7 @@ async fn credentials_stay_out_and_client_mistakes_are_rate_limited_warnings() {
         })
     });
 
-    let refused = raw_exchange(
+    let refused = chassis::testing::raw_exchange(
         address,
         b"POST /login?username=jason&passwd=SECRET1&api_key=SECRET2 HTTP/1.1\r\n\
           Host: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -54,7 +37,9 @@ async fn credentials_stay_out_and_client_mistakes_are_rate_limited_warnings() {
     .await;
     assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
     for _ in 0..3 {
-        let malformed = raw_exchange(address, b"GET / HTTP/1.1\r\nno colon here\r\n\r\n").await;
+        let malformed =
+            chassis::testing::raw_exchange(address, b"GET / HTTP/1.1\r\nno colon here\r\n\r\n")
+                .await;
         assert!(malformed.starts_with("HTTP/1.1 400"), "{malformed}");
     }
 

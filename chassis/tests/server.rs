@@ -112,7 +112,12 @@ async fn metrics_show_what_a_service_registers() {
     metrics.register("pages_rendered", "Pages rendered", pages.clone());
     pages.inc();
     let address = chassis::testing::spawn_server(move |listener| {
-        chassis::server::serve_with_metrics(listener, metrics, |_cfg| {})
+        chassis::server::serve_with(
+            listener,
+            &chassis::limits::ServerLimits::default(),
+            metrics,
+            |_cfg| {},
+        )
     });
 
     get_text(address, "/metrics").await;
@@ -194,4 +199,44 @@ async fn unknown_methods_share_one_metrics_label() {
         "{text}"
     );
     assert!(!text.contains("AAAA"), "a made-up method became a label");
+}
+
+#[actix_web::test]
+async fn a_stalled_body_is_cut_with_408_and_the_connection_closed() {
+    let limits = chassis::limits::ServerLimits {
+        request_timeout: std::time::Duration::from_millis(200),
+        ..Default::default()
+    };
+    let address = chassis::testing::spawn_server(move |listener| {
+        chassis::server::serve_with(
+            listener,
+            &limits,
+            chassis::metrics::MetricsRegistry::new(),
+            |cfg| {
+                cfg.route(
+                    "/echo",
+                    web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }),
+                );
+            },
+        )
+    });
+
+    let stalled = chassis::testing::raw_exchange(
+        address,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
+    )
+    .await;
+    let whole = chassis::testing::raw_exchange(
+        address,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab",
+    )
+    .await;
+
+    assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    assert!(
+        stalled.contains("did not arrive within 200 ms"),
+        "{stalled}"
+    );
+    assert!(whole.starts_with("HTTP/1.1 200"), "{whole}");
+    assert!(whole.ends_with("ab"), "{whole}");
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use actix_web::http::Uri;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
+use chassis::limits::ServerLimits;
 
 /// `true` makes this details v2: books come from Google Books instead of the built-in record.
 pub const ENV_ENABLE_EXTERNAL_BOOK_SERVICE: &str = "ENABLE_EXTERNAL_BOOK_SERVICE";
@@ -44,6 +45,8 @@ pub enum BookSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub book_source: BookSource,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 impl Config {
@@ -75,7 +78,11 @@ impl Config {
         } else {
             BookSource::Builtin
         };
-        reader.finish(Config { book_source })
+        let server = ServerLimits::read(&mut reader);
+        reader.finish(Config {
+            book_source,
+            server,
+        })
     }
 }
 

@@ -21,6 +21,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::web;
+use chassis::metrics::MetricsRegistry;
 
 pub use config::Config;
 pub use error::Error;
@@ -30,7 +31,8 @@ use books::Books;
 /// Serves details on `listener` until the server is stopped.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     install_crypto_provider();
-    chassis::server::serve(listener, move |cfg| {
+    let limits = config.server;
+    chassis::server::serve_with(listener, &limits, MetricsRegistry::new(), move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         cfg.app_data(web::Data::new(Books::new(&config.book_source)));
         routes::configure(cfg);

@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::cookie::Key;
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
+use chassis::limits::ServerLimits;
 
 pub const ENV_SERVICES_DOMAIN: &str = "SERVICES_DOMAIN";
 pub const DEFAULT_SERVICES_DOMAIN: &str = "";
@@ -55,6 +56,8 @@ pub struct Config {
     pub connection_reuse: ConnectionReuse,
     /// Deadline of one backend call, connect to last body byte.
     pub backend_timeout: Duration,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 impl Config {
@@ -100,7 +103,9 @@ impl Config {
                 SessionKey::placeholder()
             }
         };
+        let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
+            server,
             details_url,
             reviews_url,
             ratings_url,

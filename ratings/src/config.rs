@@ -18,6 +18,7 @@
 use std::time::Duration;
 
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
+use chassis::limits::ServerLimits;
 
 use crate::persona::{Persona, Share};
 use crate::secret::{Secret, redact_url, url_password};
@@ -69,6 +70,8 @@ pub struct Config {
     pub storage: Storage,
     /// POST bodies longer than this are refused with 400 (not a fixed env var: tests may shrink it).
     pub max_body_bytes: usize,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 /// Where ratings are kept.
@@ -147,7 +150,9 @@ impl Config {
                 Persona::Normal
             }
         };
+        let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
+            server,
             persona,
             storage,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

@@ -26,6 +26,7 @@ use std::time::Instant;
 
 use actix_web::dev::Server;
 use actix_web::web;
+use chassis::metrics::MetricsRegistry;
 
 pub use config::Config;
 pub use error::Error;
@@ -52,8 +53,13 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
         started: Instant::now(),
         max_body_bytes: config.max_body_bytes,
     });
-    chassis::server::serve(listener, move |cfg| {
-        cfg.app_data(state.clone());
-        routes::configure(cfg);
-    })
+    chassis::server::serve_with(
+        listener,
+        &config.server,
+        MetricsRegistry::new(),
+        move |cfg| {
+            cfg.app_data(state.clone());
+            routes::configure(cfg);
+        },
+    )
 }

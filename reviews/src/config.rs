@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
+use chassis::limits::ServerLimits;
 
 use crate::version::ReviewsVersion;
 
@@ -57,6 +58,8 @@ pub struct Config {
     pub clustername: String,
     /// How to get and show stars; `None` when ratings are off (v1).
     pub ratings: Option<RatingsSettings>,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 /// Where ratings is and how its stars are shown.
@@ -98,11 +101,13 @@ impl Config {
         });
         let podname = reader.string(ENV_HOSTNAME, UNSET_NAME);
         let clustername = reader.string(ENV_CLUSTER_NAME, UNSET_NAME);
+        let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
             version,
             podname,
             clustername,
             ratings,
+            server,
         })
     }
 }

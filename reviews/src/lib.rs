@@ -22,6 +22,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::web;
+use chassis::metrics::MetricsRegistry;
 
 pub use config::{Config, RatingsSettings, StarColor};
 pub use error::Error;
@@ -46,7 +47,8 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
             "reviews configured, without ratings"
         ),
     }
-    chassis::server::serve(listener, move |cfg| {
+    let limits = config.server;
+    chassis::server::serve_with(listener, &limits, MetricsRegistry::new(), move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         cfg.app_data(web::Data::new(AppState::new(&config)));
         routes::configure(cfg);

@@ -1,6 +1,6 @@
 //! `POST /login` and `GET /logout`, and what the session changes on the page.
 
-use crate::helpers::{SessionCookie, spawn_app};
+use crate::helpers::{SessionCookie, TestApp, spawn_app};
 
 #[actix_web::test]
 async fn login_returns_302_to_productpage_with_a_session_when_there_is_no_referer() {
@@ -264,4 +264,22 @@ async fn sessions_signed_by_one_instance_are_accepted_by_another_with_the_same_s
     let page = second.product_page_as(&cookie).await;
 
     assert!(page.body.contains(">jason</p>"));
+}
+
+#[actix_web::test]
+async fn login_returns_408_when_the_form_stalls() {
+    let app = TestApp::builder()
+        .env("SERVER_REQUEST_TIMEOUT_MS", "200")
+        .spawn()
+        .await;
+
+    let answer = chassis::testing::raw_exchange(
+        app.address,
+        b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Content-Length: 100\r\n\r\nus",
+    )
+    .await;
+
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(!answer.contains("set-cookie"), "{answer}");
 }
