@@ -56,8 +56,9 @@ pub const ENV_FLIP_PERIOD_MS: &str = "RATINGS_FLIP_PERIOD_MS";
 pub const DEFAULT_UNAVAILABLE_PERIOD: Duration = Duration::from_secs(60);
 /// Upstream's `v-unhealthy` flips every 15 minutes.
 pub const DEFAULT_UNHEALTHY_PERIOD: Duration = Duration::from_secs(15 * 60);
-/// The most products with POSTed ratings one process keeps (see [`Storage::InMemory`]).
-pub const DEFAULT_MAX_STORED_PRODUCTS: usize = 1024;
+/// The most memory POSTed ratings may take in one process (see [`Storage::InMemory`]): 1,024
+/// products with the largest body each.
+pub const DEFAULT_MAX_STORED_BYTES: usize = 4 * 1024 * 1024;
 /// The largest POST body read, in bytes: ample for a few reviewers' stars.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4096;
 
@@ -77,10 +78,10 @@ pub struct Config {
 /// Where ratings are kept.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Storage {
-    /// In this process, gone at restart. At most `max_products` products keep POSTed ratings
-    /// (about `max_products` × [`Config::max_body_bytes`] of memory at worst); a POST for another
-    /// product then answers 507, while stored products can still be updated.
-    InMemory { max_products: usize },
+    /// In this process, gone at restart. POSTed ratings take at most `max_bytes` of memory, counted
+    /// as stored (compact JSON and the map's entry); a POST that would pass it answers 507, while
+    /// stored products can still be updated with ratings no larger.
+    InMemory { max_bytes: usize },
     /// v2 with `DB_TYPE=mysql`: database `test`, table `ratings`.
     MySql(MySqlSettings),
     /// v2 otherwise: database `test`, collection `ratings`.
@@ -118,7 +119,7 @@ impl Config {
         let mut reader = EnvReader::new(env);
         let version = reader.string(ENV_SERVICE_VERSION, "");
         let mut storage = Storage::InMemory {
-            max_products: DEFAULT_MAX_STORED_PRODUCTS,
+            max_bytes: DEFAULT_MAX_STORED_BYTES,
         };
         let persona = match version.trim() {
             "" | "v1" => Persona::Normal,
@@ -238,7 +239,7 @@ mod tests {
         assert_eq!(
             config.storage,
             Storage::InMemory {
-                max_products: DEFAULT_MAX_STORED_PRODUCTS
+                max_bytes: DEFAULT_MAX_STORED_BYTES
             }
         );
         assert_eq!(

@@ -40,9 +40,7 @@ use store::{InMemoryStore, MongoRatings, MySqlRatings, RatingsStore};
 /// A database is never contacted here, only by reads.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     let store = match &config.storage {
-        Storage::InMemory { max_products } => {
-            RatingsStore::InMemory(InMemoryStore::new(*max_products))
-        }
+        Storage::InMemory { max_bytes } => RatingsStore::InMemory(InMemoryStore::new(*max_bytes)),
         Storage::MySql(settings) => RatingsStore::MySql(MySqlRatings::new(settings)),
         Storage::MongoDb(settings) => RatingsStore::MongoDb(MongoRatings::new(settings)),
     };

@@ -58,6 +58,11 @@ impl Ratings {
         Ok(Ratings(stars))
     }
 
+    /// The compact JSON text, as answered and as stored.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&self.0)
+    }
+
     /// The stars `reviewer` gave, if any.
     pub fn stars(&self, reviewer: &str) -> Option<i64> {
         self.0.get(reviewer).and_then(Value::as_i64)

@@ -99,7 +99,8 @@ async fn ratings_post_returns_400_for_the_id_before_looking_at_the_body() {
 async fn ratings_post_returns_507_for_a_new_product_when_the_store_is_full() {
     let mut config =
         ratings::Config::load(&std::collections::HashMap::<&str, &str>::new()).unwrap();
-    config.storage = ratings::config::Storage::InMemory { max_products: 2 };
+    // Room for two of these bodies: 15 bytes of text (16 allocated) and 64 for the entry each.
+    config.storage = ratings::config::Storage::InMemory { max_bytes: 160 };
     let app = spawn_app_with_config(config).await;
     app.post_ratings("1", r#"{"Reviewer1":1}"#).await;
     app.post_ratings("2", r#"{"Reviewer1":2}"#).await;
