@@ -93,7 +93,7 @@ where
 ///
 /// Clients get what `limits` allow: requests that take longer to arrive are cut (408 for a
 /// stalled body), connections beyond the maximum wait to be accepted.
-/// The server stops gracefully on SIGTERM and SIGINT.
+/// The server stops gracefully on SIGTERM and SIGINT (see [`crate::shutdown`]).
 pub fn serve_with<F>(
     listener: TcpListener,
     limits: &ServerLimits,
@@ -131,7 +131,10 @@ where
     .max_connections(limits.max_connections.div_ceil(workers))
     .client_request_timeout(limits.request_timeout)
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    // Signals are ours (crate::shutdown): actix listens for its own only once it is polled.
+    .disable_signals()
     .listen(listener)?
     .run();
+    crate::shutdown::stop_on_signal(server.handle())?;
     Ok(server)
 }
