@@ -15,14 +15,25 @@ use tokio::signal::unix::{SignalKind, signal};
 /// Stops the server behind `handle` gracefully on the first SIGTERM or SIGINT. The handlers are
 /// in place when this returns. Call within the runtime that runs the server.
 pub(crate) fn stop_on_signal(handle: ServerHandle) -> io::Result<()> {
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
+    let signal = on_signal()?;
     actix_web::rt::spawn(async move {
-        tokio::select! {
-            _ = terminate.recv() => tracing::info!("SIGTERM received; finishing the requests in hand"),
-            _ = interrupt.recv() => tracing::info!("SIGINT received; finishing the requests in hand"),
-        }
+        let name = signal.await;
+        tracing::info!("{name} received; finishing the requests in hand");
         handle.stop(true).await;
     });
     Ok(())
+}
+
+/// Completes with the signal's name at the first SIGTERM or SIGINT from the moment this returns,
+/// whenever it is first awaited: from then on neither signal ends the process by its default
+/// action. Call within a Tokio runtime.
+pub fn on_signal() -> io::Result<impl Future<Output = &'static str>> {
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+        }
+    })
 }

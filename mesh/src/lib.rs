@@ -36,6 +36,7 @@ pub mod istio;
 mod locate;
 mod manifest;
 mod mesh;
+mod tied;
 pub mod topology;
 pub mod translate;
 mod xds;
