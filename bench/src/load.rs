@@ -47,7 +47,7 @@ pub async fn wrk_with(
     }
     let output = command
         .args(["-t2", &format!("-c{}", settings.connections)])
-        .arg(format!("-d{}s", settings.duration.as_secs().max(1)))
+        .arg(format!("-d{}s", settings.duration().as_secs()))
         .args(["--timeout", "5s", "--latency", url])
         .output()
         .map_err(|error| format!("cannot run {wrk} ({error}); run scripts/deps/bench.sh"))?;

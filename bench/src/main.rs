@@ -12,64 +12,50 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::Parser;
+
 use load::Connections;
 use process::{EmptyGraph, EmptyGraphs, Service, Stack};
 use report::{Report, Row};
 
 /// How the run is shaped; `--quick` is CI's smoke run.
+#[derive(Debug, Parser)]
+#[command(name = "bookinfo-bench")]
 struct Settings {
-    duration: Duration,
+    /// Load each row for 1 second: CI's smoke run, proving the command works
+    #[arg(long, conflicts_with = "seconds")]
+    quick: bool,
+    /// Seconds each row is loaded for
+    #[arg(long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    seconds: u64,
+    /// Connections wrk keeps open
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
     connections: u32,
+    /// Where the release binaries are
+    #[arg(long, value_name = "DIR", default_value = "target/release")]
     binaries: PathBuf,
+    /// Where the markdown table is written (it is printed too)
+    #[arg(
+        long = "out",
+        value_name = "FILE",
+        default_value = "target/bench/results.md"
+    )]
     output: PathBuf,
 }
 
-fn parse_args() -> Result<Settings, String> {
-    let mut settings = Settings {
-        duration: Duration::from_secs(10),
-        connections: 32,
-        binaries: PathBuf::from("target/release"),
-        output: PathBuf::from("target/bench/results.md"),
-    };
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--quick" => settings.duration = Duration::from_secs(1),
-            "--seconds" => {
-                let seconds: u64 = value("--seconds")?
-                    .parse()
-                    .map_err(|_| "--seconds: a number")?;
-                settings.duration = Duration::from_secs(seconds.clamp(1, 120));
-            }
-            "--connections" => {
-                let connections: u32 = value("--connections")?
-                    .parse()
-                    .map_err(|_| "--connections: a number")?;
-                settings.connections = connections.clamp(1, 1024);
-            }
-            "--binaries" => settings.binaries = PathBuf::from(value("--binaries")?),
-            "--out" => settings.output = PathBuf::from(value("--out")?),
-            other => {
-                return Err(format!(
-                    "unknown argument {other:?}\nusage: bookinfo-bench [--quick | --seconds N] \
-                     [--connections N] [--binaries DIR] [--out FILE]"
-                ));
-            }
-        }
+impl Settings {
+    /// How long each row is loaded.
+    fn duration(&self) -> Duration {
+        Duration::from_secs(if self.quick { 1 } else { self.seconds })
     }
-    Ok(settings)
 }
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let settings = match parse_args() {
-        Ok(settings) => settings,
-        Err(problem) => {
-            eprintln!("bookinfo-bench: {problem}");
-            return ExitCode::from(64);
-        }
-    };
+    // Help and usage errors end here: exit 0 and 2, clap's convention.
+    let settings = Settings::parse();
     match run(&settings).await {
         Ok(report) => {
             let text = report.to_markdown();
@@ -166,7 +152,7 @@ async fn measure_empty_graphs(
 }
 
 async fn run(settings: &Settings) -> Result<Report, String> {
-    let mut report = Report::new(settings.duration, settings.connections);
+    let mut report = Report::new(settings.duration(), settings.connections);
     report.binary_sizes = process::binary_sizes(&settings.binaries)?;
     report.startup = process::startup_times(&settings.binaries, 5).await?;
     let empty_graphs = measure_empty_graphs(settings, &mut report).await?;
@@ -195,7 +181,7 @@ async fn run(settings: &Settings) -> Result<Report, String> {
         load::paced(
             &stack.url(Service::Productpage, "/productpage"),
             saturation / 2.0,
-            settings.duration,
+            settings.duration(),
         )
         .await?,
     );
@@ -229,4 +215,60 @@ async fn run(settings: &Settings) -> Result<Report, String> {
     }
     pooled.stop();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Settings::try_parse_from(std::iter::once("bookinfo-bench").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_to_10_seconds_32_connections_and_the_release_binaries() {
+        let settings = parse(&[]).unwrap();
+        assert_eq!(settings.duration(), Duration::from_secs(10));
+        assert_eq!(settings.connections, 32);
+        assert_eq!(settings.binaries, PathBuf::from("target/release"));
+        assert_eq!(settings.output, PathBuf::from("target/bench/results.md"));
+    }
+
+    #[test]
+    fn reads_ci_s_quick_run_and_every_setting() {
+        let quick = parse(&["--quick", "--connections", "8"]).unwrap();
+        assert_eq!(quick.duration(), Duration::from_secs(1));
+        assert_eq!(quick.connections, 8);
+        let settings = parse(&["--seconds", "20", "--binaries", "/b", "--out", "/o.md"]).unwrap();
+        assert_eq!(settings.duration(), Duration::from_secs(20));
+        assert_eq!(settings.binaries, PathBuf::from("/b"));
+        assert_eq!(settings.output, PathBuf::from("/o.md"));
+    }
+
+    #[test]
+    fn rejects_bad_arguments_naming_them_with_exit_code_2() {
+        for (args, named) in [
+            (&["--seconds", "x"][..], "'--seconds <N>'"),
+            (&["--seconds", "0"], "'--seconds <N>'"),
+            (&["--seconds", "121"], "'--seconds <N>'"),
+            (&["--connections", "1025"], "'--connections <N>'"),
+            (&["--quick", "--seconds", "5"], "'--quick'"),
+            (&["--out"], "'--out <FILE>'"),
+            (&["--nope"], "'--nope'"),
+        ] {
+            let error = parse(args).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{args:?} should be a usage error");
+            let message = error.to_string();
+            assert!(message.contains(named), "{args:?}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Settings::command().debug_assert();
+    }
 }

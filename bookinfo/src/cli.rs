@@ -1,183 +1,210 @@
-//! The `bookinfo` command's arguments.
+//! The `bookinfo` command line: what each subcommand takes, its help, and its completions.
+//!
+//! A new subcommand is one more variant of [`Command`] (or of [`MeshCommand`] under `mesh`)
+//! holding its own `#[derive(clap::Args)]` struct; `main.rs` matches on it.
 
 use std::path::PathBuf;
 
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
 use crate::Options;
-use crate::mesh::MeshOptions;
+use crate::mesh::{DEFAULT_MESH_DIR, MeshOptions};
+use crate::traffic::TrafficArgs;
 
-pub const USAGE: &str = "\
-usage: bookinfo [--port PORT] [--pooled]
-       bookinfo mesh [--ingress-port PORT] [--admin-port PORT] [--dir DIR]
-       bookinfo mesh apply [--dir DIR] -f FILE|DIR|- [-f ...]
-       bookinfo mesh delete [--dir DIR] -f FILE|DIR|- [-f ...]
-       bookinfo mesh stats [--dir DIR] [SERVICE]
+/// Runs details, ratings, reviews v1/v2/v3 and productpage on 127.0.0.1 until Ctrl-C.
+#[derive(Debug, Parser)]
+#[command(name = "bookinfo", version)]
+// `bookinfo --port 1 mesh` would silently drop `--port`: the flags belong to the default run only.
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// What the default run (no subcommand) starts.
+    #[command(flatten)]
+    pub run: Options,
+}
 
-Runs details, ratings, reviews v1/v2/v3 and productpage on 127.0.0.1.
-  --port PORT   productpage's port (default 9080)
-  --pooled      reuse connections from productpage to its backends
-                (default: a fresh connection per call, so reviews versions rotate)
-
-bookinfo mesh runs the same services behind a real Envoy (scripts/deps/envoy.sh installs it)
-that takes Istio Gateway, VirtualService and DestinationRule YAML, until Ctrl-C.
-  --ingress-port PORT  the ingress gateway's port (default 8080)
-  --admin-port PORT    Envoy's admin port (default 15000)
-  --dir DIR            Envoy's work dir (default target/mesh)
-bookinfo mesh apply|delete changes the mesh running in DIR, as kubectl apply|delete would;
--f names a file, every .yaml/.yml/.json file of a directory, or - for standard input.
-bookinfo mesh stats prints the requests each version of each service (or of SERVICE) received.
-";
-
-/// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The subcommands; none runs Bookinfo locally with [`Cli::run`].
+#[derive(Debug, Subcommand)]
 pub enum Command {
-    Run(Options),
-    Mesh(MeshOptions),
-    MeshApply {
-        dir: PathBuf,
-        files: Vec<String>,
+    /// Runs the same services behind a real Envoy that takes Istio (Gateway, VirtualService,
+    /// DestinationRule) and Gateway API (Gateway, HTTPRoute, Service) YAML, until Ctrl-C
+    /// (scripts/deps/envoy.sh installs Envoy)
+    Mesh(MeshArgs),
+    /// Loads /productpage like visitors would (anonymous or signed in), at a rate or a
+    /// concurrency, for a bounded time or number of pages; then prints which reviews version
+    /// answered, the errors and the latency
+    Traffic(TrafficArgs),
+    /// Prints the shell completion script for SHELL
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
-    MeshDelete {
-        dir: PathBuf,
-        files: Vec<String>,
-    },
-    MeshStats {
-        dir: PathBuf,
-        service: Option<String>,
-    },
-    Help,
 }
 
-/// Parses the arguments after the program name.
-pub fn parse<I, S>(args: I) -> Result<Command, String>
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
-    let args: Vec<String> = args
-        .into_iter()
-        .map(|arg| arg.as_ref().to_owned())
-        .collect();
-    if args.first().map(String::as_str) == Some("mesh") {
-        return parse_mesh(&args[1..]);
-    }
-    let mut options = Options::default();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(Command::Help),
-            "--pooled" => options.pooled_backend_connections = true,
-            "--port" => options.productpage_port = port("--port", args.next())?,
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(Command::Run(options))
+/// `bookinfo mesh`: run the mesh, or with a subcommand act on the one running.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct MeshArgs {
+    #[command(subcommand)]
+    pub command: Option<MeshCommand>,
+    /// Where the mesh runs, when no subcommand is given.
+    #[command(flatten)]
+    pub run: MeshOptions,
 }
 
-/// `bookinfo mesh ...`: run the mesh, or act on the one running.
-fn parse_mesh(args: &[String]) -> Result<Command, String> {
-    match args.first().map(String::as_str) {
-        Some(action @ ("apply" | "delete")) => {
-            let mut dir = PathBuf::from(crate::mesh::DEFAULT_MESH_DIR);
-            let mut files = Vec::new();
-            let mut rest = args[1..].iter();
-            while let Some(arg) = rest.next() {
-                match arg.as_str() {
-                    "-h" | "--help" => return Ok(Command::Help),
-                    "-f" | "--filename" => files.push(
-                        rest.next()
-                            .ok_or_else(|| format!("{arg} needs a file, a directory or -"))?
-                            .clone(),
-                    ),
-                    "--dir" => dir = directory(rest.next())?,
-                    other => {
-                        return Err(format!("unknown argument {other:?} to mesh {action}"));
-                    }
-                }
-            }
-            if files.is_empty() {
-                return Err(format!("mesh {action} needs at least one -f FILE"));
-            }
-            Ok(if action == "apply" {
-                Command::MeshApply { dir, files }
-            } else {
-                Command::MeshDelete { dir, files }
-            })
-        }
-        Some("stats") => {
-            let mut dir = PathBuf::from(crate::mesh::DEFAULT_MESH_DIR);
-            let mut service = None;
-            let mut rest = args[1..].iter();
-            while let Some(arg) = rest.next() {
-                match arg.as_str() {
-                    "-h" | "--help" => return Ok(Command::Help),
-                    "--dir" => dir = directory(rest.next())?,
-                    flag if flag.starts_with('-') => {
-                        return Err(format!("unknown argument {flag:?} to mesh stats"));
-                    }
-                    name if service.is_none() => service = Some(name.to_owned()),
-                    extra => return Err(format!("mesh stats takes one SERVICE, not {extra:?}")),
-                }
-            }
-            Ok(Command::MeshStats { dir, service })
-        }
-        _ => {
-            let mut options = MeshOptions::default();
-            let mut rest = args.iter();
-            while let Some(arg) = rest.next() {
-                match arg.as_str() {
-                    "-h" | "--help" => return Ok(Command::Help),
-                    "--ingress-port" => options.ingress_port = port(arg, rest.next())?,
-                    "--admin-port" => options.admin_port = port(arg, rest.next())?,
-                    "--dir" => options.dir = directory(rest.next())?,
-                    other => return Err(format!("unknown argument {other:?} to mesh")),
-                }
-            }
-            Ok(Command::Mesh(options))
-        }
-    }
+/// What `bookinfo mesh ...` does to a running mesh, from another shell.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum MeshCommand {
+    /// Applies Istio or Gateway API YAML to the mesh running in DIR, as kubectl apply would
+    Apply(ChangeArgs),
+    /// Deletes Istio or Gateway API YAML from the mesh running in DIR, as kubectl delete would
+    Delete(ChangeArgs),
+    /// Prints the requests each version of each service (or of SERVICE) received
+    Stats(StatsArgs),
+    /// Lists resources of KIND (or the one named NAME) as kubectl get would, with status
+    Get(GetArgs),
 }
 
-fn port(flag: &str, value: Option<&String>) -> Result<u16, String> {
-    let value = value.ok_or_else(|| format!("{flag} needs a value"))?;
-    value
-        .parse()
-        .map_err(|_| format!("{flag} {value:?} is not a port number"))
+/// The running mesh a subcommand talks to.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct MeshDir {
+    /// The work dir of the running `bookinfo mesh`
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_MESH_DIR)]
+    pub dir: PathBuf,
 }
 
-fn directory(value: Option<&String>) -> Result<PathBuf, String> {
-    match value {
-        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
-        _ => Err("--dir needs a directory".to_owned()),
+/// `bookinfo mesh apply|delete`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ChangeArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// A file, every .yaml/.yml/.json file of a directory, or - for standard input; repeatable
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR|-",
+        required = true
+    )]
+    pub files: Vec<String>,
+}
+
+/// `bookinfo mesh stats`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// One service (details, ratings, reviews, productpage); all of them if left out
+    pub service: Option<String>,
+}
+
+/// `bookinfo mesh get`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// gateway (gtw), httproute, virtualservice (vs), destinationrule (dr), service (svc), gw
+    pub kind: String,
+    /// One resource; all of KIND if left out
+    pub name: Option<String>,
+    /// The objects as YAML, with their status, instead of kubectl's columns
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<GetOutput>,
+}
+
+/// `-o` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GetOutput {
+    Yaml,
+}
+
+impl Cli {
+    /// Writes the completion script for `shell` to `out`.
+    pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+        clap_complete::generate(shell, &mut Self::command(), "bookinfo", out);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use clap::error::ErrorKind;
+
     use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("bookinfo").chain(args.iter().copied()))
+    }
+
+    /// The rendered error for `args`, which must be a usage error (exit code 2).
+    fn problem(args: &[&str]) -> String {
+        let error = parse(args).unwrap_err();
+        assert_eq!(error.exit_code(), 2, "{args:?} should be a usage error");
+        error.to_string()
+    }
+
+    fn mesh_command(args: &[&str]) -> MeshCommand {
+        match parse(args).unwrap().command {
+            Some(Command::Mesh(MeshArgs {
+                command: Some(command),
+                ..
+            })) => command,
+            other => panic!("{args:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
 
     #[test]
     fn defaults_to_port_9080_and_fresh_connections() {
-        assert_eq!(parse::<_, &str>([]), Ok(Command::Run(Options::default())));
-        assert_eq!(Options::default().productpage_port, 9080);
+        let cli = parse(&[]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(
+            cli.run,
+            Options {
+                productpage_port: 9080,
+                pooled_backend_connections: false
+            }
+        );
+        assert_eq!(Options::default(), cli.run);
     }
 
     #[test]
     fn reads_port_and_pooling() {
-        let parsed = parse(["--port", "8000", "--pooled"]);
+        let cli = parse(&["--port", "8000", "--pooled"]).unwrap();
         assert_eq!(
-            parsed,
-            Ok(Command::Run(Options {
+            cli.run,
+            Options {
                 productpage_port: 8000,
                 pooled_backend_connections: true
-            }))
+            }
         );
     }
 
     #[test]
-    fn rejects_bad_arguments_with_a_message() {
-        assert!(parse(["--port"]).unwrap_err().contains("needs a value"));
-        assert!(parse(["--port", "x"]).unwrap_err().contains("not a port"));
-        assert!(parse(["--nope"]).unwrap_err().contains("unknown argument"));
+    fn rejects_bad_arguments_naming_them() {
+        assert!(problem(&["--port"]).contains("--port <PORT>"));
+        assert!(problem(&["--port", "x"]).contains("invalid value 'x' for '--port <PORT>'"));
+        assert!(problem(&["--nope"]).contains("unexpected argument '--nope'"));
+        assert!(problem(&["--port", "1", "mesh"]).contains("mesh"));
+    }
+
+    #[test]
+    fn help_is_not_an_error() {
+        for args in [
+            &["--help"][..],
+            &["mesh", "--help"],
+            &["mesh", "apply", "-h"],
+            &["help", "mesh", "stats"],
+        ] {
+            let error = parse(args).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::DisplayHelp, "{args:?}");
+            assert_eq!(error.exit_code(), 0, "{args:?}");
+        }
     }
 
     #[test]
@@ -187,47 +214,73 @@ mod tests {
             admin_port: 15000,
             dir: PathBuf::from("target/mesh"),
         };
-        assert_eq!(parse(["mesh"]), Ok(Command::Mesh(expected.clone())));
+        match parse(&["mesh"]).unwrap().command {
+            Some(Command::Mesh(MeshArgs { command: None, run })) => assert_eq!(run, expected),
+            other => panic!("parsed as {other:?}"),
+        }
         assert_eq!(MeshOptions::default(), expected);
     }
 
     #[test]
     fn mesh_reads_ports_and_dir() {
-        assert_eq!(
-            parse([
-                "mesh",
-                "--ingress-port",
-                "9000",
-                "--admin-port",
-                "0",
-                "--dir",
-                "/tmp/m"
-            ]),
-            Ok(Command::Mesh(MeshOptions {
-                ingress_port: 9000,
-                admin_port: 0,
-                dir: PathBuf::from("/tmp/m"),
-            }))
-        );
-        assert_eq!(parse(["mesh", "--help"]), Ok(Command::Help));
+        let cli = parse(&[
+            "mesh",
+            "--ingress-port",
+            "9000",
+            "--admin-port",
+            "0",
+            "--dir",
+            "/tmp/m",
+        ])
+        .unwrap();
+        match cli.command {
+            Some(Command::Mesh(MeshArgs { command: None, run })) => assert_eq!(
+                run,
+                MeshOptions {
+                    ingress_port: 9000,
+                    admin_port: 0,
+                    dir: PathBuf::from("/tmp/m"),
+                }
+            ),
+            other => panic!("parsed as {other:?}"),
+        }
     }
 
     #[test]
     fn mesh_rejects_bad_ports_dirs_and_unknown_arguments() {
-        let problem = |args: &[&str]| parse(args).unwrap_err();
-        assert!(problem(&["mesh", "--ingress-port"]).contains("needs a value"));
-        assert!(problem(&["mesh", "--ingress-port", "99999"]).contains("not a port"));
-        assert!(problem(&["mesh", "--admin-port", "-1"]).contains("not a port"));
-        assert!(problem(&["mesh", "--dir"]).contains("needs a directory"));
-        assert!(problem(&["mesh", "--dir", ""]).contains("needs a directory"));
-        assert!(problem(&["mesh", "--port", "1"]).contains("unknown argument"));
-        assert!(problem(&["mesh", "-f", "x.yaml"]).contains("unknown argument"));
+        assert!(problem(&["mesh", "--ingress-port"]).contains("--ingress-port <PORT>"));
+        assert!(problem(&["mesh", "--ingress-port", "99999"]).contains("'--ingress-port <PORT>'"));
+        assert!(
+            problem(&["mesh", "--admin-port", "-1"]).contains("'-1' for '--admin-port <PORT>'")
+        );
+        assert!(problem(&["mesh", "--dir"]).contains("--dir <DIR>"));
+        assert!(problem(&["mesh", "--dir", ""]).contains("--dir <DIR>"));
+        assert!(problem(&["mesh", "--port", "1"]).contains("unexpected argument '--port'"));
+        assert!(problem(&["mesh", "-f", "x.yaml"]).contains("unexpected argument '-f'"));
+        assert!(problem(&["mesh", "--dir", "/tmp/m", "stats"]).contains("stats"));
+    }
+
+    #[test]
+    fn mesh_get_takes_a_kind_a_name_and_an_output_format() {
+        assert_eq!(
+            mesh_command(&["mesh", "get", "httproute", "reviews", "-o", "yaml"]),
+            MeshCommand::Get(GetArgs {
+                mesh: MeshDir {
+                    dir: PathBuf::from("target/mesh")
+                },
+                kind: "httproute".into(),
+                name: Some("reviews".into()),
+                output: Some(GetOutput::Yaml),
+            })
+        );
+        assert!(problem(&["mesh", "get"]).contains("<KIND>"));
+        assert!(problem(&["mesh", "get", "gtw", "-o", "json"]).contains("'json'"));
     }
 
     #[test]
     fn mesh_apply_and_delete_take_several_files_kubectl_style() {
         assert_eq!(
-            parse([
+            mesh_command(&[
                 "mesh",
                 "apply",
                 "-f",
@@ -237,15 +290,19 @@ mod tests {
                 "-f",
                 "dir"
             ]),
-            Ok(Command::MeshApply {
-                dir: PathBuf::from("target/mesh"),
+            MeshCommand::Apply(ChangeArgs {
+                mesh: MeshDir {
+                    dir: PathBuf::from("target/mesh")
+                },
                 files: vec!["a.yaml".into(), "-".into(), "dir".into()],
             })
         );
         assert_eq!(
-            parse(["mesh", "delete", "--dir", "/tmp/m", "-f", "a.yaml"]),
-            Ok(Command::MeshDelete {
-                dir: PathBuf::from("/tmp/m"),
+            mesh_command(&["mesh", "delete", "--dir", "/tmp/m", "-f", "a.yaml"]),
+            MeshCommand::Delete(ChangeArgs {
+                mesh: MeshDir {
+                    dir: PathBuf::from("/tmp/m")
+                },
                 files: vec!["a.yaml".into()],
             })
         );
@@ -253,34 +310,79 @@ mod tests {
 
     #[test]
     fn mesh_apply_and_delete_reject_missing_files_and_unknown_arguments() {
-        let problem = |args: &[&str]| parse(args).unwrap_err();
-        assert!(problem(&["mesh", "apply"]).contains("at least one -f"));
-        assert!(problem(&["mesh", "delete"]).contains("at least one -f"));
-        assert!(problem(&["mesh", "apply", "-f"]).contains("needs a file"));
-        assert!(problem(&["mesh", "apply", "a.yaml"]).contains("unknown argument"));
-        assert!(problem(&["mesh", "delete", "-f", "a", "--force"]).contains("unknown argument"));
-        assert!(problem(&["mesh", "apply", "--dir"]).contains("needs a directory"));
+        assert!(problem(&["mesh", "apply"]).contains("--filename <FILE|DIR|->"));
+        assert!(problem(&["mesh", "delete"]).contains("--filename <FILE|DIR|->"));
+        assert!(problem(&["mesh", "apply", "-f"]).contains("-f"));
+        assert!(problem(&["mesh", "apply", "a.yaml"]).contains("unexpected argument 'a.yaml'"));
+        assert!(
+            problem(&["mesh", "delete", "-f", "a", "--force"])
+                .contains("unexpected argument '--force'")
+        );
+        assert!(problem(&["mesh", "apply", "--dir"]).contains("--dir <DIR>"));
     }
 
     #[test]
     fn mesh_stats_takes_an_optional_service() {
-        let dir = PathBuf::from("target/mesh");
+        let mesh = MeshDir {
+            dir: PathBuf::from("target/mesh"),
+        };
         assert_eq!(
-            parse(["mesh", "stats"]),
-            Ok(Command::MeshStats {
-                dir: dir.clone(),
+            mesh_command(&["mesh", "stats"]),
+            MeshCommand::Stats(StatsArgs {
+                mesh: mesh.clone(),
                 service: None
             })
         );
         assert_eq!(
-            parse(["mesh", "stats", "reviews"]),
-            Ok(Command::MeshStats {
-                dir,
+            mesh_command(&["mesh", "stats", "reviews"]),
+            MeshCommand::Stats(StatsArgs {
+                mesh,
                 service: Some("reviews".into())
             })
         );
-        let problem = |args: &[&str]| parse(args).unwrap_err();
-        assert!(problem(&["mesh", "stats", "reviews", "ratings"]).contains("one SERVICE"));
-        assert!(problem(&["mesh", "stats", "--all"]).contains("unknown argument"));
+        assert!(
+            problem(&["mesh", "stats", "reviews", "ratings"])
+                .contains("unexpected argument 'ratings'")
+        );
+        assert!(problem(&["mesh", "stats", "--all"]).contains("unexpected argument '--all'"));
+    }
+
+    #[test]
+    fn traffic_is_a_subcommand_with_its_own_arguments() {
+        let cli = parse(&["traffic", "--rate", "5", "--users", "jason,alice", "--json"]).unwrap();
+        let Some(Command::Traffic(args)) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(args.rate, Some(5));
+        assert_eq!(args.users, ["jason", "alice"]);
+        assert!(args.json);
+        assert!(problem(&["traffic", "--rate", "0"]).contains("'--rate <RATE>'"));
+        assert!(problem(&["traffic", "--port", "1"]).contains("unexpected argument '--port'"));
+    }
+
+    #[test]
+    fn completions_name_every_subcommand_for_each_shell() {
+        for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+            let cli = parse(&["completions", shell]).unwrap();
+            let Some(Command::Completions { shell }) = cli.command else {
+                panic!("{shell} parsed as {:?}", cli.command);
+            };
+            let mut script = Vec::new();
+            Cli::write_completions(shell, &mut script);
+            let script = String::from_utf8(script).unwrap();
+            for word in [
+                "mesh",
+                "apply",
+                "delete",
+                "stats",
+                "ingress-port",
+                "pooled",
+                "traffic",
+                "signed-in-share",
+            ] {
+                assert!(script.contains(word), "{shell} completions lack {word}");
+            }
+        }
+        assert!(problem(&["completions", "tcsh"]).contains("invalid value 'tcsh'"));
     }
 }

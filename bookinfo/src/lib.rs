@@ -6,24 +6,29 @@
 //! - [`balancer`]: the per-connection round robin in front of the three reviews versions.
 //! - [`cli`]: the `bookinfo` command's arguments.
 //! - [`mesh`]: the same services behind a real Envoy that takes Istio YAML.
+//! - [`traffic`]: `bookinfo traffic`, visitors loading pages and a summary of what answered.
 
 pub mod balancer;
 pub mod cli;
 pub mod mesh;
+pub mod traffic;
 
-use std::collections::HashMap;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
-use chassis::config::ConfigErrors;
+use chassis::client::ConnectionReuse;
+use reviews::ReviewsVersion;
 
-/// What to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What to start: the default run's flags (`bookinfo [--port PORT] [--pooled]`).
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct Options {
-    /// productpage's port on 127.0.0.1 (9080 for people, 0 for tests).
+    /// productpage's port on 127.0.0.1 (0 picks a free one, as tests do)
+    #[arg(long = "port", value_name = "PORT", allow_negative_numbers = true, default_value_t = chassis::config::DEFAULT_PORT)]
     pub productpage_port: u16,
-    /// Reuse keep-alive connections from productpage to its backends.
+    /// Reuse keep-alive connections from productpage to its backends (by default a fresh
+    /// connection per call, so that the reviews versions rotate)
+    #[arg(long = "pooled")]
     pub pooled_backend_connections: bool,
 }
 
@@ -39,14 +44,20 @@ impl Default for Options {
 /// One running service.
 #[derive(Debug, Clone)]
 pub struct Workload {
-    /// Kubernetes-style name, e.g. `reviews-v2`.
-    pub name: &'static str,
+    /// The service it serves, e.g. `reviews`.
+    pub service: &'static str,
+    /// Its `version` label, e.g. `v2`.
+    pub version: &'static str,
     pub address: SocketAddr,
     handle: ServerHandle,
 }
 
-/// The reviews versions, in the order the balancer rotates through them.
-pub const REVIEWS_VERSIONS: [&str; 3] = ["v1", "v2", "v3"];
+impl Workload {
+    /// Kubernetes-style name, e.g. `reviews-v2`.
+    pub fn name(&self) -> String {
+        format!("{}-{}", self.service, self.version)
+    }
+}
 
 /// A running Bookinfo.
 pub struct LocalBookinfo {
@@ -113,7 +124,7 @@ impl LocalBookinfo {
 pub(crate) struct Listeners {
     pub(crate) details: TcpListener,
     pub(crate) ratings: TcpListener,
-    /// v1, v2, v3, in [`REVIEWS_VERSIONS`] order.
+    /// v1, v2, v3, in [`ReviewsVersion::ALL`] order, the order the balancer rotates through.
     pub(crate) reviews: [TcpListener; 3],
     pub(crate) productpage: TcpListener,
 }
@@ -159,47 +170,34 @@ pub(crate) fn start_services(
     pooled_backend_connections: bool,
 ) -> io::Result<Launch> {
     let mut launch = Launch::default();
-    launch.start_on("details-v1", listeners.details, |listener| {
-        details::run(listener, load(details::Config::load(&env(&[])))?)
+    launch.start_on("details", "v1", listeners.details, |listener| {
+        details::run(listener, details::Config::local())
     })?;
-    launch.start_on("ratings-v1", listeners.ratings, |listener| {
-        ratings::run(listener, load(ratings::Config::load(&env(&[])))?)
+    launch.start_on("ratings", "v1", listeners.ratings, |listener| {
+        ratings::run(listener, ratings::Config::local())
     })?;
-    for ((version, name), listener) in REVIEWS_VERSIONS
-        .into_iter()
-        .zip(["reviews-v1", "reviews-v2", "reviews-v3"])
-        .zip(listeners.reviews)
-    {
-        let reviews_env = env(&[
-            ("SERVICE_VERSION", version.to_owned()),
-            ("HOSTNAME", format!("{name}-local")),
-            (
-                "RATINGS_HOSTNAME",
-                calls.ratings_from_reviews.ip().to_string(),
-            ),
-            (
-                "RATINGS_SERVICE_PORT",
-                calls.ratings_from_reviews.port().to_string(),
-            ),
-        ]);
-        launch.start_on(name, listener, |listener| {
-            reviews::run(listener, load(reviews::Config::load(&reviews_env))?)
+    for (version, listener) in ReviewsVersion::ALL.into_iter().zip(listeners.reviews) {
+        let config = reviews::Config::local(
+            version,
+            calls.ratings_from_reviews,
+            &format!("reviews-{version}-local"),
+        );
+        launch.start_on("reviews", version.as_str(), listener, |listener| {
+            reviews::run(listener, config)
         })?;
     }
-    let productpage_env = env(&[
-        ("DETAILS_HOSTNAME", calls.details.ip().to_string()),
-        ("DETAILS_SERVICE_PORT", calls.details.port().to_string()),
-        ("REVIEWS_HOSTNAME", calls.reviews.ip().to_string()),
-        ("REVIEWS_SERVICE_PORT", calls.reviews.port().to_string()),
-        ("RATINGS_HOSTNAME", calls.ratings.ip().to_string()),
-        ("RATINGS_SERVICE_PORT", calls.ratings.port().to_string()),
-        (
-            "BACKEND_CONNECTION_POOLING",
-            pooled_backend_connections.to_string(),
-        ),
-    ]);
-    launch.start_on("productpage-v1", listeners.productpage, |listener| {
-        productpage::run(listener, load(productpage::Config::load(&productpage_env))?)
+    let backends = productpage::BackendAddresses {
+        details: calls.details,
+        reviews: calls.reviews,
+        ratings: calls.ratings,
+    };
+    let config = productpage::Config::local(
+        backends,
+        ConnectionReuse::from_flag(pooled_backend_connections),
+    )
+    .map_err(|errors| io::Error::other(errors.to_string()))?;
+    launch.start_on("productpage", "v1", listeners.productpage, |listener| {
+        productpage::run(listener, config)
     })?;
     Ok(launch)
 }
@@ -213,7 +211,9 @@ pub(crate) struct Launch {
 
 impl Launch {
     fn workload(&self, name: &str) -> Option<&Workload> {
-        self.workloads.iter().find(|workload| workload.name == name)
+        self.workloads
+            .iter()
+            .find(|workload| workload.name() == name)
     }
 
     pub(crate) async fn stop(&self, name: &str) -> io::Result<()> {
@@ -262,7 +262,8 @@ impl Launch {
 
     fn start_on<F>(
         &mut self,
-        name: &'static str,
+        service: &'static str,
+        version: &'static str,
         listener: TcpListener,
         run: F,
     ) -> io::Result<SocketAddr>
@@ -270,31 +271,16 @@ impl Launch {
         F: FnOnce(TcpListener) -> io::Result<Server>,
     {
         let address = listener.local_addr()?;
-        // One process runs every service: each server still reports its own service and version
-        // (`reviews-v2` is reviews at v2) in its spans and in `bookinfo_build_info`.
-        let (service, version) = name.rsplit_once('-').unwrap_or((name, "unknown"));
-        let server = chassis::telemetry::with_service(service, version, || run(listener))?;
+        let server = run(listener)?;
         self.workloads.push(Workload {
-            name,
+            service,
+            version,
             address,
             handle: server.handle(),
         });
         self.running.push(actix_web::rt::spawn(server));
         Ok(address)
     }
-}
-
-/// The launcher's services read only what it sets: the caller's environment (a `HOSTNAME`, a
-/// `SERVICE_VERSION`) must not leak into six services at once.
-fn env(pairs: &[(&str, String)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(name, value)| ((*name).to_owned(), value.clone()))
-        .collect()
-}
-
-fn load<T>(config: Result<T, ConfigErrors>) -> io::Result<T> {
-    config.map_err(|errors| io::Error::new(io::ErrorKind::InvalidInput, errors.to_string()))
 }
 
 /// What the command prints once everything is up: where to look.
@@ -306,7 +292,8 @@ pub fn summary(bookinfo: &LocalBookinfo) -> String {
     for workload in bookinfo.workloads() {
         text.push_str(&format!(
             "  {:<15} http://{}\n",
-            workload.name, workload.address
+            workload.name(),
+            workload.address
         ));
     }
     text.push_str(&format!(

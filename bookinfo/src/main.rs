@@ -1,32 +1,41 @@
 //! `bookinfo`: the whole of Bookinfo on loopback in one process, until Ctrl-C; or the same behind
-//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell.
+//! a real Envoy (`bookinfo mesh`), and the commands that change that mesh from another shell;
+//! or visitors' traffic to a running Bookinfo (`bookinfo traffic`).
 
 use std::path::Path;
 use std::process::ExitCode;
 
-use bookinfo::cli::{self, Command};
+use bookinfo::cli::{
+    ChangeArgs, Cli, Command, GetArgs, GetOutput, MeshArgs, MeshCommand, StatsArgs,
+};
 use bookinfo::mesh::{LocalMesh, MeshOptions};
+use chassis::config::{ProcessEnv, exit_usage};
+use chassis::telemetry::TelemetryConfig;
+use clap::Parser;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let command = match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Help) => {
-            print!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
+    // Help and usage errors end here: exit 0 and 2, clap's convention.
+    let cli = Cli::parse();
+    match cli.command {
+        None => run(&cli.run).await,
+        Some(Command::Mesh(MeshArgs { command: None, run })) => run_mesh(&run).await,
+        Some(Command::Mesh(MeshArgs {
+            command: Some(command),
+            ..
+        })) => match command {
+            MeshCommand::Apply(change) => change_mesh(&change, mesh::MeshControl::apply),
+            MeshCommand::Delete(change) => change_mesh(&change, mesh::MeshControl::delete),
+            MeshCommand::Stats(StatsArgs { mesh, service }) => {
+                mesh_stats(&mesh.dir, service.as_deref())
+            }
+            MeshCommand::Get(get) => mesh_get(&get),
+        },
+        Some(Command::Traffic(args)) => bookinfo::traffic::command(&args).await,
+        Some(Command::Completions { shell }) => {
+            Cli::write_completions(shell, &mut std::io::stdout());
+            ExitCode::SUCCESS
         }
-        Ok(command) => command,
-        Err(problem) => {
-            eprintln!("bookinfo: {problem}\n\n{}", cli::USAGE);
-            return ExitCode::from(64);
-        }
-    };
-    match command {
-        Command::Run(options) => run(&options).await,
-        Command::Mesh(options) => run_mesh(&options).await,
-        Command::MeshApply { dir, files } => change_mesh(&dir, &files, mesh::MeshControl::apply),
-        Command::MeshDelete { dir, files } => change_mesh(&dir, &files, mesh::MeshControl::delete),
-        Command::MeshStats { dir, service } => mesh_stats(&dir, service.as_deref()),
-        Command::Help => ExitCode::SUCCESS,
     }
 }
 
@@ -34,7 +43,7 @@ async fn run(options: &bookinfo::Options) -> ExitCode {
     let Some(stop) = stop_on_signal() else {
         return ExitCode::FAILURE;
     };
-    let _telemetry = chassis::telemetry::init("bookinfo");
+    let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let bookinfo = match bookinfo::LocalBookinfo::start(options).await {
         Ok(bookinfo) => bookinfo,
         Err(error) => {
@@ -50,7 +59,7 @@ async fn run_mesh(options: &MeshOptions) -> ExitCode {
     let Some(stop) = stop_on_signal() else {
         return ExitCode::FAILURE;
     };
-    let _telemetry = chassis::telemetry::init("bookinfo");
+    let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let local = match LocalMesh::start(options).await {
         Ok(local) => local,
         Err(error) => {
@@ -78,6 +87,12 @@ fn stop_on_signal() -> Option<impl Future<Output = ()>> {
     }
 }
 
+/// The launcher's telemetry, from the environment as a service reads its own: each of its
+/// servers still reports its own service and version in its spans and `bookinfo_build_info`.
+fn launcher_telemetry() -> TelemetryConfig {
+    TelemetryConfig::load(&ProcessEnv, "bookinfo").unwrap_or_else(|errors| exit_usage(errors))
+}
+
 fn finish(result: std::io::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -90,8 +105,7 @@ fn finish(result: std::io::Result<()>) -> ExitCode {
 
 /// `bookinfo mesh apply|delete`: every `-f` read first, so a missing file changes nothing.
 fn change_mesh(
-    dir: &Path,
-    files: &[String],
+    ChangeArgs { mesh: at, files }: &ChangeArgs,
     change: fn(&mesh::MeshControl, &str) -> Result<mesh::Applied, mesh::MeshError>,
 ) -> ExitCode {
     let mut manifests = Vec::new();
@@ -104,7 +118,7 @@ fn change_mesh(
             }
         }
     }
-    let control = match mesh::MeshControl::open(dir) {
+    let control = match mesh::MeshControl::open(&at.dir) {
         Ok(control) => control,
         Err(error) => {
             eprintln!("bookinfo: {error} (is `bookinfo mesh` running?)");
@@ -127,6 +141,34 @@ fn mesh_stats(dir: &Path, service: Option<&str>) -> ExitCode {
     let report = mesh::MeshControl::open(dir)
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| bookinfo::mesh::stats_report(&control, service));
+    print_report(report)
+}
+
+/// `bookinfo mesh get KIND [NAME] [-o yaml]`.
+fn mesh_get(
+    GetArgs {
+        mesh: at,
+        kind,
+        name,
+        output,
+    }: &GetArgs,
+) -> ExitCode {
+    let format = match output {
+        Some(GetOutput::Yaml) => mesh::OutputFormat::Yaml,
+        None => mesh::OutputFormat::Table,
+    };
+    let listed = mesh::MeshControl::open(&at.dir)
+        .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
+        .and_then(|control| {
+            control
+                .get(kind, name.as_deref(), format)
+                .map_err(|error| error.to_string())
+        });
+    print_report(listed)
+}
+
+/// Prints a subcommand's text, or its problem on stderr with exit code 1.
+fn print_report(report: Result<String, String>) -> ExitCode {
     match report {
         Ok(text) => {
             print!("{text}");

@@ -7,28 +7,38 @@ use std::path::PathBuf;
 
 use ::mesh::{Mesh, MeshError, Topology, Workload as MeshWorkload};
 
-use crate::{Calls, Launch, Listeners, REVIEWS_VERSIONS, Workload};
+use reviews::ReviewsVersion;
 
-/// Where the mesh runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use crate::{Calls, Launch, Listeners, Workload};
+
+/// Where the mesh runs: `bookinfo mesh`'s flags.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
 pub struct MeshOptions {
-    /// Envoy's ingress gateway port on 127.0.0.1 (8080 for people, 0 for tests).
+    /// Envoy's ingress gateway port on 127.0.0.1 (0 picks a free one, as tests do)
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true, default_value_t = DEFAULT_INGRESS_PORT)]
     pub ingress_port: u16,
-    /// Envoy's admin port on 127.0.0.1 (15000 for people, 0 for tests).
+    /// Envoy's admin port on 127.0.0.1 (0 picks a free one, as tests do)
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true, default_value_t = DEFAULT_ADMIN_PORT)]
     pub admin_port: u16,
-    /// Envoy's home: its configuration, log, access log and the state `bookinfo mesh apply`
-    /// reads from another process.
+    /// Envoy's work dir: its configuration, logs, and the state `bookinfo mesh apply` reads
+    /// from another shell
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_MESH_DIR)]
     pub dir: PathBuf,
 }
 
 /// Where `bookinfo mesh` keeps Envoy's files unless told otherwise.
 pub const DEFAULT_MESH_DIR: &str = "target/mesh";
+/// The ingress gateway's port unless told otherwise: the port istio.io's walkthroughs use for
+/// a port-forwarded gateway.
+pub const DEFAULT_INGRESS_PORT: u16 = 8080;
+/// Envoy's admin port unless told otherwise, as in an Istio sidecar.
+pub const DEFAULT_ADMIN_PORT: u16 = 15000;
 
 impl Default for MeshOptions {
     fn default() -> Self {
         Self {
-            ingress_port: 8080,
-            admin_port: 15000,
+            ingress_port: DEFAULT_INGRESS_PORT,
+            admin_port: DEFAULT_ADMIN_PORT,
             dir: PathBuf::from(DEFAULT_MESH_DIR),
         }
     }
@@ -55,8 +65,8 @@ impl LocalMesh {
         let reviews = listeners
             .reviews_addresses()?
             .into_iter()
-            .zip(REVIEWS_VERSIONS)
-            .map(|(address, version)| MeshWorkload::new("reviews", version, address))
+            .zip(ReviewsVersion::ALL)
+            .map(|(address, version)| MeshWorkload::new("reviews", version.as_str(), address))
             .collect();
         let topology = Topology::new()
             .with_service(
@@ -165,7 +175,8 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
     for workload in local.workloads() {
         text.push_str(&format!(
             "  {:<15} http://{}\n",
-            workload.name, workload.address
+            workload.name(),
+            workload.address
         ));
     }
     let dir = if options.dir.as_path() == std::path::Path::new(DEFAULT_MESH_DIR) {
@@ -174,7 +185,7 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         format!(" --dir {}", options.dir.display())
     };
     text.push_str(&format!(
-        "Apply Istio YAML from another shell:\n  bookinfo mesh apply{dir} -f networking/bookinfo-gateway.yaml\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
+        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
     ));
     text
 }

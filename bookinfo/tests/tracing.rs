@@ -23,9 +23,9 @@ fn collector() -> &'static SpanCollector {
                 zipkin_endpoint: Some(collector.zipkin_endpoint()),
                 schedule_delay: Duration::from_millis(25),
                 log_filter: "warn".to_owned(),
-                ..TelemetryConfig::default()
+                ..TelemetryConfig::for_service("bookinfo", "test")
             };
-            let guard = chassis::telemetry::init_with("bookinfo", &config);
+            let guard = chassis::telemetry::init(&config);
             (collector, guard)
         })
         .0

@@ -91,10 +91,6 @@ impl BackendClient {
         }
     }
 
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     /// `GET url` with the forwarded headers; the status and body, or why there was none.
     ///
     /// The call is a client span; when spans are exported, the trace headers carry that span's

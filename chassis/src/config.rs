@@ -162,6 +162,20 @@ where
     }
 }
 
+/// The listening port (the first argument) and the service's configuration (`load` over the
+/// process environment), or every problem with either printed at once and exit [`EX_USAGE`]:
+/// the one place a service's `main` stops over bad configuration.
+pub fn load_or_exit<T>(load: impl FnOnce(&dyn EnvSource) -> Result<T, ConfigErrors>) -> (u16, T) {
+    match (port_from_args(std::env::args()), load(&ProcessEnv)) {
+        (Ok(port), Ok(config)) => (port, config),
+        (port, config) => {
+            let mut problems = port.err().unwrap_or_default().0;
+            problems.extend(config.err().unwrap_or_default().0);
+            exit_usage(ConfigErrors(problems))
+        }
+    }
+}
+
 /// Prints every configuration problem and exits with [`EX_USAGE`]; for `main` only.
 pub fn exit_usage(errors: ConfigErrors) -> ! {
     eprintln!("{errors}");

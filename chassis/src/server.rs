@@ -14,6 +14,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::limits::ServerLimits;
 use crate::metrics::MetricsRegistry;
+use crate::telemetry::ServiceIdentity;
 
 /// How long in-flight requests get to finish after SIGTERM or SIGINT. Kubernetes waits 30 s
 /// (`terminationGracePeriodSeconds`) before it kills the pod; this stays well inside it.
@@ -73,13 +74,18 @@ fn port_in_use(port: u16, error: io::Error) -> io::Error {
 }
 
 /// Serves an app on `listener` with the default [`ServerLimits`] and no metrics of its own; see
-/// [`serve_with`].
-pub fn serve<F>(listener: TcpListener, configure: F) -> io::Result<Server>
+/// [`serve_with`]. Its spans and `bookinfo_build_info` report `service`.
+pub fn serve<F>(
+    listener: TcpListener,
+    service: &ServiceIdentity,
+    configure: F,
+) -> io::Result<Server>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
     serve_with(
         listener,
+        service,
         &ServerLimits::default(),
         MetricsRegistry::new(),
         configure,
@@ -89,13 +95,15 @@ where
 /// Serves an app on `listener`: the routes come from `configure` (called once per worker, so a
 /// per-worker client belongs in there), wrapped in the shared middleware (a server span per
 /// request, request metrics and one log line per request), plus `GET /metrics`, which shows
-/// `metrics`: the shared request metrics and whatever the service registered in it.
+/// `metrics`: the shared request metrics and whatever the service registered in it. Its spans
+/// and `bookinfo_build_info` report `service`.
 ///
 /// Clients get what `limits` allow: requests that take longer to arrive are cut (408 for a
 /// stalled body), connections beyond the maximum wait to be accepted.
 /// The server stops gracefully on SIGTERM and SIGINT (see [`crate::shutdown`]).
 pub fn serve_with<F>(
     listener: TcpListener,
+    service: &ServiceIdentity,
     limits: &ServerLimits,
     metrics: MetricsRegistry,
     configure: F,
@@ -103,9 +111,10 @@ pub fn serve_with<F>(
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
-    let service = crate::telemetry::current_service();
-    metrics.set_build_info(&service);
+    metrics.set_build_info(service);
     let metrics = web::Data::new(metrics);
+    // Read by the server span (`telemetry::ServerSpan`), so each span names this server's service.
+    let service = web::Data::new(service.clone());
     let limits_data = web::Data::new(*limits);
     // actix's connection limit is per worker; workers as many as actix would start by default,
     // but never more than connections allowed.
@@ -114,10 +123,9 @@ where
         .min(limits.max_connections)
         .max(1);
     let server = HttpServer::new(move || {
-        // Runs on each worker thread: the spans it makes belong to this server's service.
-        crate::telemetry::enter_worker(&service);
         App::new()
             .app_data(metrics.clone())
+            .app_data(service.clone())
             .app_data(limits_data.clone())
             .service(crate::metrics::resource())
             .configure(configure.clone())

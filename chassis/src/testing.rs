@@ -260,6 +260,28 @@ pub async fn send(request: awc::ClientRequest, body: Option<String>) -> TestResp
     }
 }
 
+/// `method url` with `headers` added as given and an optional body, answered whole.
+pub async fn request(
+    client: &awc::Client,
+    method: actix_web::http::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> TestResponse {
+    let mut request = client.request(method, url);
+    for (name, value) in headers {
+        request = request.append_header((*name, *value));
+    }
+    send(request, body.map(str::to_owned)).await
+}
+
+/// A loopback port where nothing listens (bound, then released): a backend that is down.
+pub fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local address").port()
+    // Dropped here: connections are refused from now on.
+}
+
 /// One request as a [`RecordingBackend`] saw it.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
@@ -311,6 +333,11 @@ impl StubReply {
         }
     }
 
+    /// A 200 that is not JSON: a proxy's page where the service's JSON should be.
+    pub fn not_json() -> Self {
+        Self::html(200, "<html>upstream connect error</html>")
+    }
+
     /// A 302 to `location`.
     pub fn redirect(location: impl Into<String>) -> Self {
         Self {
@@ -325,7 +352,9 @@ impl StubReply {
     }
 }
 
-type Responder = Arc<dyn Fn(&RecordedRequest) -> StubReply + Send + Sync>;
+/// What a [`RecordingBackend`] answers each request with; kept by test builders that choose
+/// each backend's answers before starting it.
+pub type Responder = Arc<dyn Fn(&RecordedRequest) -> StubReply + Send + Sync>;
 
 /// A loopback HTTP server that records every request and answers what it is told.
 #[derive(Clone)]

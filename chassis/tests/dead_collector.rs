@@ -34,12 +34,12 @@ async fn a_dead_collector_neither_slows_requests_nor_hangs_shutdown() {
         schedule_delay: Duration::from_millis(10),
         max_queue_size: 16,
         log_filter: "warn".to_owned(),
-        ..TelemetryConfig::default()
+        ..TelemetryConfig::for_service("dead-collector-test", "v1")
     };
-    let guard = chassis::telemetry::init_with("dead-collector-test", &config);
+    let guard = chassis::telemetry::init(&config);
     assert!(guard.exports_traces());
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
+        chassis::server::serve(listener, &config.service, |cfg| {
             cfg.route(
                 "/ping",
                 web::get().to(|| async { HttpResponse::Ok().finish() }),

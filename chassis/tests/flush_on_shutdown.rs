@@ -15,9 +15,9 @@ fn dropping_the_guard_sends_the_queued_spans() {
         // Far longer than the test: only the shutdown can send the span.
         schedule_delay: Duration::from_secs(3600),
         log_filter: "warn".to_owned(),
-        ..TelemetryConfig::default()
+        ..TelemetryConfig::for_service("flush-test", "v1")
     };
-    let guard = chassis::telemetry::init_with("flush-test", &config);
+    let guard = chassis::telemetry::init(&config);
     // Ends (and is queued) when dropped, synchronously.
     tracing::info_span!("last words").in_scope(|| {});
 

@@ -18,15 +18,19 @@ async fn credentials_stay_out_and_client_mistakes_are_rate_limited_warnings() {
     ))
     .unwrap();
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
-            cfg.route(
-                "/login",
-                web::post().to(|| async {
-                    tracing::warn!("login refused");
-                    HttpResponse::BadRequest().finish()
-                }),
-            );
-        })
+        chassis::server::serve(
+            listener,
+            &chassis::telemetry::ServiceIdentity::new("logging", "v1"),
+            |cfg| {
+                cfg.route(
+                    "/login",
+                    web::post().to(|| async {
+                        tracing::warn!("login refused");
+                        HttpResponse::BadRequest().finish()
+                    }),
+                );
+            },
+        )
     });
 
     let refused = chassis::testing::raw_exchange(

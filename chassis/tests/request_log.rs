@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{HttpResponse, web};
+use chassis::telemetry::ServiceIdentity;
 
 #[actix_web::test]
 async fn each_request_logs_method_path_status_duration_and_trace_id() {
@@ -16,7 +17,7 @@ async fn each_request_logs_method_path_status_duration_and_trace_id() {
     )
     .unwrap();
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
+        chassis::server::serve(listener, &ServiceIdentity::new("logged", "v1"), |cfg| {
             cfg.route(
                 "/items/{id}",
                 web::get().to(|| async { HttpResponse::Created().finish() }),

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{HttpResponse, web};
+use chassis::telemetry::ServiceIdentity;
 
 #[test]
 fn bind_reports_a_taken_port_clearly() {
@@ -23,10 +24,15 @@ fn bind_listens_on_every_interface() {
     std::net::TcpStream::connect(("127.0.0.1", address.port())).expect("IPv4 connect");
 }
 
+/// The service the test servers report as.
+fn test_service() -> ServiceIdentity {
+    ServiceIdentity::new("items", "v7")
+}
+
 #[actix_web::test]
 async fn serve_answers_with_the_configured_routes() {
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
+        chassis::server::serve(listener, &test_service(), |cfg| {
             cfg.route(
                 "/health",
                 web::get().to(|| async { HttpResponse::Ok().body("fine") }),
@@ -69,7 +75,7 @@ async fn get_text(address: std::net::SocketAddr, path: &str) -> (u16, String, St
 #[actix_web::test]
 async fn metrics_count_a_request_after_it_happens() {
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
+        chassis::server::serve(listener, &test_service(), |cfg| {
             cfg.route(
                 "/items/{id}",
                 web::get().to(|| async { HttpResponse::Ok().body("item") }),
@@ -82,7 +88,10 @@ async fn metrics_count_a_request_after_it_happens() {
     assert_eq!(status, 200);
     assert_eq!(content_type, chassis::metrics::CONTENT_TYPE);
     assert!(!before.contains(r#"route="/items/{id}""#), "{before}");
-    assert!(before.contains("bookinfo_build_info{"), "{before}");
+    assert!(
+        before.contains(r#"bookinfo_build_info{service="items",version="v7"} 1"#),
+        "{before}"
+    );
 
     assert_eq!(get_text(address, "/items/7").await.0, 200);
     assert_eq!(get_text(address, "/no/such/route").await.0, 404);
@@ -114,6 +123,7 @@ async fn metrics_show_what_a_service_registers() {
     let address = chassis::testing::spawn_server(move |listener| {
         chassis::server::serve_with(
             listener,
+            &test_service(),
             &chassis::limits::ServerLimits::default(),
             metrics,
             |_cfg| {},
@@ -137,7 +147,7 @@ async fn metrics_answers_head_and_refuses_other_methods_with_allow() {
     use actix_web::http::Method;
 
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
+        chassis::server::serve(listener, &test_service(), |cfg| {
             cfg.default_service(web::to(HttpResponse::NotFound));
         })
     });
@@ -163,7 +173,7 @@ async fn unknown_methods_share_one_metrics_label() {
     use actix_web::http::Method;
 
     let address = chassis::testing::spawn_server(|listener| {
-        chassis::server::serve(listener, |cfg| {
+        chassis::server::serve(listener, &test_service(), |cfg| {
             cfg.default_service(web::to(HttpResponse::NotFound));
         })
     });
@@ -211,6 +221,7 @@ async fn a_stalled_body_is_cut_with_408_and_the_connection_closed() {
     let address = chassis::testing::spawn_server(move |listener| {
         chassis::server::serve_with(
             listener,
+            &test_service(),
             &limits,
             chassis::metrics::MetricsRegistry::new(),
             |cfg| {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use actix_web::{HttpResponse, web};
 use chassis::client::{BackendClient, ConnectionReuse};
 use chassis::propagation::ForwardedHeaders;
-use chassis::telemetry::{TelemetryConfig, TelemetryGuard};
+use chassis::telemetry::{ServiceIdentity, TelemetryConfig, TelemetryGuard};
 use chassis::testing::{RecordedRequest, RecordingBackend, SpanCollector, StubReply, ZipkinSpan};
 
 const SERVICE: &str = "chassis-test";
@@ -22,15 +22,14 @@ fn collector() -> &'static SpanCollector {
         .get_or_init(|| {
             let collector = SpanCollector::start();
             let config = TelemetryConfig {
-                service_version: "v-test".to_owned(),
                 zipkin_endpoint: Some(collector.zipkin_endpoint()),
                 otlp_traces_endpoint: Some(format!("{}/v1/traces", collector.otlp_endpoint())),
                 schedule_delay: Duration::from_millis(25),
                 // Log lines at warn only: the info spans must be exported all the same.
                 log_filter: "warn".to_owned(),
-                ..TelemetryConfig::default()
+                ..TelemetryConfig::for_service(SERVICE, "v-test")
             };
-            let guard = chassis::telemetry::init_with(SERVICE, &config);
+            let guard = chassis::telemetry::init(&config);
             assert!(guard.exports_traces());
             (collector, guard)
         })
@@ -41,24 +40,31 @@ fn collector() -> &'static SpanCollector {
 async fn spawn_app(downstream: &RecordingBackend) -> std::net::SocketAddr {
     let url = format!("{}/ratings/0", downstream.base_url());
     chassis::testing::spawn_server(move |listener| {
-        chassis::server::serve(listener, move |cfg| {
-            let client = BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall);
-            let url = url.clone();
-            cfg.app_data(web::Data::new(client)).route(
-                "/call",
-                web::get().to(
-                    move |client: web::Data<BackendClient>, headers: ForwardedHeaders| {
-                        let url = url.clone();
-                        async move {
-                            match client.get(&url, &headers).await {
-                                Ok(reply) => HttpResponse::Ok().body(reply.body),
-                                Err(error) => HttpResponse::BadGateway().body(error.to_string()),
+        chassis::server::serve(
+            listener,
+            &ServiceIdentity::new(SERVICE, "v-test"),
+            move |cfg| {
+                let client =
+                    BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall);
+                let url = url.clone();
+                cfg.app_data(web::Data::new(client)).route(
+                    "/call",
+                    web::get().to(
+                        move |client: web::Data<BackendClient>, headers: ForwardedHeaders| {
+                            let url = url.clone();
+                            async move {
+                                match client.get(&url, &headers).await {
+                                    Ok(reply) => HttpResponse::Ok().body(reply.body),
+                                    Err(error) => {
+                                        HttpResponse::BadGateway().body(error.to_string())
+                                    }
+                                }
                             }
-                        }
-                    },
-                ),
-            );
-        })
+                        },
+                    ),
+                );
+            },
+        )
     })
 }
 

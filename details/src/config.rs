@@ -10,6 +10,11 @@ use std::time::Duration;
 use actix_web::http::Uri;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
 use chassis::limits::ServerLimits;
+use chassis::telemetry::TelemetryConfig;
+use chassis::telemetry::config::UNKNOWN_VERSION;
+
+/// The name details reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "details";
 
 /// `true` makes this details v2: books come from Google Books instead of the built-in record.
 pub const ENV_ENABLE_EXTERNAL_BOOK_SERVICE: &str = "ENABLE_EXTERNAL_BOOK_SERVICE";
@@ -45,11 +50,33 @@ pub enum BookSource {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub book_source: BookSource,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
     /// What clients get: time to send a request, connections (`SERVER_*`).
     pub server: ServerLimits,
 }
 
+impl Default for Config {
+    /// details v1, the built-in record: what a pod with no variable set reads.
+    fn default() -> Self {
+        Self {
+            book_source: BookSource::Builtin,
+            telemetry: TelemetryConfig::for_service(SERVICE, UNKNOWN_VERSION),
+            server: ServerLimits::default(),
+        }
+    }
+}
+
 impl Config {
+    /// details v1 with the built-in record, reporting as v1: for the local launcher, whose
+    /// process has its telemetry set up already.
+    pub fn local() -> Self {
+        Self {
+            telemetry: TelemetryConfig::for_service(SERVICE, "v1"),
+            ..Self::default()
+        }
+    }
+
     /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
     /// value is reported at once.
     pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
@@ -78,9 +105,11 @@ impl Config {
         } else {
             BookSource::Builtin
         };
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
         let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
             book_source,
+            telemetry,
             server,
         })
     }
@@ -137,6 +166,7 @@ mod tests {
     #[test]
     fn without_variables_details_is_v1() {
         assert_eq!(load(&[]).unwrap().book_source, BookSource::Builtin);
+        assert_eq!(load(&[]).unwrap(), Config::default());
     }
 
     #[test]

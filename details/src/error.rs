@@ -7,8 +7,6 @@ use actix_web::{HttpResponse, ResponseError};
 use chassis::client::CallError;
 use serde::Serialize;
 
-use crate::routes::ALLOWED_METHODS;
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Upstream's exact message (lower-case "id", unlike ratings' "ID").
@@ -29,8 +27,9 @@ pub enum Error {
     BookFieldMissing(&'static str),
     #[error("not found")]
     NotFound,
-    #[error("method {0} is not allowed")]
-    MethodNotAllowed(Method),
+    /// With the `Allow` header's value: the methods the route serves.
+    #[error("method {method} is not allowed")]
+    MethodNotAllowed { method: Method, allow: &'static str },
 }
 
 impl Error {
@@ -65,7 +64,7 @@ impl ResponseError for Error {
             | Error::BookNotFound(_)
             | Error::BookFieldMissing(_) => StatusCode::BAD_REQUEST,
             Error::NotFound => StatusCode::NOT_FOUND,
-            Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         }
     }
 
@@ -74,8 +73,8 @@ impl ResponseError for Error {
             tracing::warn!(error = %self, "book service gave no usable answer");
         }
         let mut response = HttpResponse::build(self.status_code());
-        if let Error::MethodNotAllowed(_) = self {
-            response.insert_header((ALLOW, ALLOWED_METHODS));
+        if let Error::MethodNotAllowed { allow, .. } = self {
+            response.insert_header((ALLOW, *allow));
         }
         response.json(ErrorBody {
             error: self.to_string(),

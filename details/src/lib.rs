@@ -31,12 +31,19 @@ use books::Books;
 /// Serves details on `listener` until the server is stopped.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     install_crypto_provider();
+    let service = config.telemetry.service.clone();
     let limits = config.server;
-    chassis::server::serve_with(listener, &limits, MetricsRegistry::new(), move |cfg| {
-        // Per worker, never per request: the outbound client is not Send.
-        cfg.app_data(web::Data::new(Books::new(&config.book_source)));
-        routes::configure(cfg);
-    })
+    chassis::server::serve_with(
+        listener,
+        &service,
+        &limits,
+        MetricsRegistry::new(),
+        move |cfg| {
+            // Per worker, never per request: the outbound client is not Send.
+            cfg.app_data(web::Data::new(Books::new(&config.book_source)));
+            routes::configure(cfg);
+        },
+    )
 }
 
 /// awc's rustls comes without a crypto provider and every awc client builds its TLS settings on

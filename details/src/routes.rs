@@ -67,7 +67,10 @@ async fn other_method(request: HttpRequest) -> Result<HttpResponse, Error> {
             .insert_header((ALLOW, ALLOWED_METHODS))
             .finish())
     } else {
-        Err(Error::MethodNotAllowed(request.method().clone()))
+        Err(Error::MethodNotAllowed {
+            method: request.method().clone(),
+            allow: ALLOWED_METHODS,
+        })
     }
 }
 

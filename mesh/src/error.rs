@@ -12,7 +12,8 @@ pub enum ParseError {
     Document { document: usize, message: String },
     #[error(
         "document {document}: kind {kind} ({api_version}) is not supported \
-         (Gateway, VirtualService and DestinationRule of networking.istio.io are)"
+         (Gateway, VirtualService and DestinationRule of networking.istio.io, Gateway and \
+         HTTPRoute of gateway.networking.k8s.io, and v1 Service are)"
     )]
     UnsupportedKind {
         document: usize,
@@ -72,6 +73,8 @@ pub enum MeshError {
         "a mesh already runs in {dir} (Envoy's admin at {admin}); stop it or use another directory"
     )]
     AlreadyRunning { dir: PathBuf, admin: String },
+    #[error(transparent)]
+    Get(#[from] crate::get::GetError),
     #[error("another mesh apply holds {lock}; remove it if none is running")]
     Locked { lock: PathBuf },
 }

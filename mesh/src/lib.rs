@@ -1,5 +1,6 @@
-//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService and DestinationRule YAML
-//! is translated, the way istiod translates it, into Envoy configuration delivered through
+//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService and DestinationRule YAML,
+//! and the Gateway API's Gateway and HTTPRoute with core Services, are translated, the way
+//! istiod translates them (through one routing model), into Envoy configuration delivered through
 //! Envoy's file-based dynamic resources; one Envoy process is the ingress gateway and the
 //! sidecar layer for every service, so the istio.io traffic-management walkthroughs run on one
 //! machine. Envoy does all routing, faults, timeouts and retries; this crate only translates.
@@ -23,30 +24,43 @@
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
 //! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
-//! - `mesh`: [`Mesh`] (runs Envoy) and [`MeshControl`] (apply, delete, stats).
+//! - `envoy`: [`Mesh`], the Envoy process (start, ready, stop).
+//! - `control`: [`MeshControl`] (apply, delete, stats, ports).
+//! - `state`: `state.json` and the apply lock.
+//! - `wait`: bounded polling, shared by every wait.
 //! - `admin`: a small client for Envoy's admin interface.
 //! - `locate`: [`find_envoy`].
 //! - `manifest`: [`read_manifests`] for `-f FILE|DIR|-`.
-//! - `duration`, `error`.
+//! - `get`, `status`: [`get`], kubectl's view of the resources in force, with the status
+//!   Istio writes on Gateway API resources.
+//! - `clock`, `duration`, `error`.
 
 mod admin;
+mod clock;
+mod control;
 mod duration;
+mod envoy;
 mod error;
+mod get;
 pub mod istio;
 mod locate;
 mod manifest;
-mod mesh;
+mod state;
+mod status;
 mod tied;
 pub mod topology;
 pub mod translate;
+mod wait;
 mod xds;
 
 pub use admin::{Admin, Reply};
+pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
+pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
+pub use get::{GetError, GetRequest, OutputFormat, get};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
 pub use manifest::read_manifests;
-pub use mesh::{APPLY_WITHIN, Applied, Mesh, MeshControl, Ports, START_WITHIN, Stat};
 pub use topology::{Service, Topology, Workload};
 pub use translate::{EnvoyConfig, Layout, ListenerPlan, translate};

@@ -40,15 +40,15 @@ if kubectl get crd gateways.gateway.networking.k8s.io >/dev/null 2>&1; then
 fi
 
 echo "Application cleanup may take up to one minute"
-for file in bookinfo-ingress.yaml bookinfo-details-v2.yaml bookinfo-ratings-v2.yaml \
-  bookinfo-ratings-v2-mysql.yaml bookinfo-ratings-v2-mysql-vm.yaml bookinfo-db.yaml \
-  bookinfo-mysql.yaml bookinfo.yaml; do
+for file in bookinfo-traffic.yaml bookinfo-ingress.yaml bookinfo-details-v2.yaml \
+  bookinfo-ratings-v2.yaml bookinfo-ratings-v2-mysql.yaml bookinfo-ratings-v2-mysql-vm.yaml \
+  bookinfo-db.yaml bookinfo-mysql.yaml bookinfo.yaml; do
   kubectl delete --namespace "${NAMESPACE}" --ignore-not-found -f "${here}/${file}"
 done
 
 # Deleting a Deployment returns at once; wait for its pods so that a new install that follows
 # does not meet the old ones still shutting down.
 kubectl wait --namespace "${NAMESPACE}" --for=delete pod --timeout=60s \
-  --selector 'app in (details,ratings,reviews,productpage,mongodb,mysqldb)' || true
+  --selector 'app in (details,ratings,reviews,productpage,mongodb,mysqldb,bookinfo-traffic)' || true
 
 echo "Application cleanup successful"

@@ -2,12 +2,17 @@
 //! our session key and connection-pooling switch, read once at start.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix_web::cookie::Key;
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
 use chassis::limits::ServerLimits;
+use chassis::telemetry::TelemetryConfig;
+
+/// The name productpage reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "productpage";
 
 pub const ENV_SERVICES_DOMAIN: &str = "SERVICES_DOMAIN";
 pub const DEFAULT_SERVICES_DOMAIN: &str = "";
@@ -56,6 +61,8 @@ pub struct Config {
     pub connection_reuse: ConnectionReuse,
     /// Deadline of one backend call, connect to last body byte.
     pub backend_timeout: Duration,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
     /// What clients get: time to send a request, connections (`SERVER_*`).
     pub server: ServerLimits,
 }
@@ -103,6 +110,7 @@ impl Config {
                 SessionKey::placeholder()
             }
         };
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
         let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
             server,
@@ -113,6 +121,39 @@ impl Config {
             session_key,
             connection_reuse,
             backend_timeout: BACKEND_TIMEOUT,
+            telemetry,
+        })
+    }
+}
+
+/// Where productpage's backends listen, for a configuration made without the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackendAddresses {
+    pub details: SocketAddr,
+    pub reviews: SocketAddr,
+    pub ratings: SocketAddr,
+}
+
+impl Config {
+    /// productpage calling `backends` directly, with upstream's defaults otherwise and a random
+    /// session key, reporting as v1: what a pod with only the backends' hosts and ports,
+    /// `BACKEND_CONNECTION_POOLING` and `SERVICE_VERSION=v1` set reads, without the environment.
+    /// For the local launcher, whose process has its telemetry set up already.
+    pub fn local(
+        backends: BackendAddresses,
+        connection_reuse: ConnectionReuse,
+    ) -> Result<Config, ConfigErrors> {
+        let session_key = SessionKey::random().map_err(|problem| ConfigErrors(vec![problem]))?;
+        Ok(Config {
+            details_url: format!("http://{}", backends.details),
+            reviews_url: format!("http://{}", backends.reviews),
+            ratings_url: format!("http://{}", backends.ratings),
+            flood_factor: DEFAULT_FLOOD_FACTOR,
+            session_key,
+            connection_reuse,
+            backend_timeout: BACKEND_TIMEOUT,
+            telemetry: TelemetryConfig::for_service(SERVICE, "v1"),
+            server: ServerLimits::default(),
         })
     }
 }
@@ -202,6 +243,30 @@ mod tests {
         assert_eq!(config.ratings_url, "http://rt.bookinfo.svc:3");
         assert_eq!(config.flood_factor, 100);
         assert_eq!(config.connection_reuse, ConnectionReuse::Pooled);
+    }
+
+    #[test]
+    fn a_local_config_is_what_a_pod_with_the_backends_addresses_reads() {
+        let backends = BackendAddresses {
+            details: "127.0.0.1:1".parse().unwrap(),
+            reviews: "127.0.0.1:2".parse().unwrap(),
+            ratings: "[::1]:3".parse().unwrap(),
+        };
+        let pod = Config::load(&HashMap::from([
+            ("DETAILS_HOSTNAME", "127.0.0.1"),
+            ("DETAILS_SERVICE_PORT", "1"),
+            ("REVIEWS_HOSTNAME", "127.0.0.1"),
+            ("REVIEWS_SERVICE_PORT", "2"),
+            ("RATINGS_HOSTNAME", "[::1]"),
+            ("RATINGS_SERVICE_PORT", "3"),
+            ("BACKEND_CONNECTION_POOLING", "true"),
+            ("SERVICE_VERSION", "v1"),
+        ]))
+        .unwrap();
+        let local = Config::local(backends, ConnectionReuse::Pooled).unwrap();
+        // The session keys are random in both: every other field is the same.
+        assert_eq!(format!("{local:?}"), format!("{pod:?}"));
+        assert_eq!(local.ratings_url, "http://[::1]:3");
     }
 
     #[test]

@@ -29,7 +29,7 @@ use actix_web::dev::Server;
 use actix_web::web;
 use chassis::metrics::MetricsRegistry;
 
-pub use config::Config;
+pub use config::{BackendAddresses, Config};
 pub use error::Error;
 
 use backends::Backends;
@@ -43,7 +43,8 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     // every request.
     let registry = MetricsRegistry::new();
     let metrics = web::Data::from(Arc::new(Metrics::new(&registry)));
-    chassis::server::serve_with(listener, &limits, registry, move |cfg| {
+    let service = config.telemetry.service.clone();
+    chassis::server::serve_with(listener, &service, &limits, registry, move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         let backends = Backends::new(&config, metrics.clone().into_inner());
         cfg.app_data(config.clone())

@@ -86,7 +86,7 @@ impl ObjectFields for BookDetails {
             "language" => &mut self.language,
             _ => return Ok(false),
         };
-        *slot = display(Some(&map.next_value::<Value>()?));
+        *slot = display(&map.next_value::<Value>()?);
         Ok(true)
     }
 }
@@ -115,9 +115,9 @@ impl ObjectFields for ReviewList {
             "reviews" => {
                 self.reviews = map.next_value::<Option<Vec<Review>>>()?.unwrap_or_default()
             }
-            "podname" => self.podname = display(Some(&map.next_value::<Value>()?)),
+            "podname" => self.podname = display(&map.next_value::<Value>()?),
             "clustername" => {
-                let cluster = display(Some(&map.next_value::<Value>()?));
+                let cluster = display(&map.next_value::<Value>()?);
                 self.cluster = (!cluster.is_empty() && cluster != "null").then_some(cluster);
             }
             _ => return Ok(false),
@@ -142,9 +142,9 @@ impl ObjectFields for Review {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "reviewer" => self.reviewer = display(Some(&map.next_value::<Value>()?)),
-            "text" => self.text = display(Some(&map.next_value::<Value>()?)),
-            "rating" => self.rating = Rating::from_json(Some(&map.next_value::<Value>()?)),
+            "reviewer" => self.reviewer = display(&map.next_value::<Value>()?),
+            "text" => self.text = display(&map.next_value::<Value>()?),
+            "rating" => self.rating = Rating::from_json(&map.next_value::<Value>()?),
             _ => return Ok(false),
         }
         Ok(true)
@@ -209,10 +209,7 @@ pub enum Rating {
 }
 
 impl Rating {
-    fn from_json(rating: Option<&Value>) -> Rating {
-        let Some(rating) = rating else {
-            return Rating::Hidden;
-        };
+    fn from_json(rating: &Value) -> Rating {
         let stars = rating.get("stars").and_then(Value::as_u64).unwrap_or(0);
         if stars > 0 {
             let color = rating.get("color").and_then(Value::as_str).unwrap_or("");
@@ -298,12 +295,12 @@ impl askama::filters::Escaper for UpstreamHtml {
     }
 }
 
-/// A JSON value as page text: strings as they are, nothing for null or missing, JSON otherwise.
-fn display(value: Option<&Value>) -> String {
+/// A JSON value as page text: strings as they are, nothing for null, JSON otherwise.
+fn display(value: &Value) -> String {
     match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
+        Value::Null => String::new(),
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -357,7 +354,7 @@ mod tests {
 
     #[test]
     fn ratings_become_stars_errors_or_nothing() {
-        let rating = |value| Rating::from_json(Some(&value));
+        let rating = |value| Rating::from_json(&value);
         assert_eq!(
             rating(json!({"stars": 4, "color": "red"})),
             Rating::Stars(Stars {
@@ -385,7 +382,7 @@ mod tests {
         );
         assert_eq!(rating(json!({"stars": 0, "color": "red"})), Rating::Hidden);
         assert_eq!(rating(json!({"error": ""})), Rating::Hidden);
-        assert_eq!(Rating::from_json(None), Rating::Hidden);
+        assert_eq!(rating(json!(null)), Rating::Hidden);
     }
 
     #[test]

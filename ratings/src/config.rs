@@ -19,10 +19,14 @@ use std::time::Duration;
 
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
 use chassis::limits::ServerLimits;
+use chassis::telemetry::TelemetryConfig;
+use chassis::telemetry::config::UNKNOWN_VERSION;
 
 use crate::persona::{Persona, Share};
 use crate::secret::{Secret, redact_url, url_password};
 
+/// The name ratings reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "ratings";
 pub const ENV_SERVICE_VERSION: &str = "SERVICE_VERSION";
 /// Every version upstream's ratings knows, in the order we list them.
 pub const SERVICE_VERSIONS: [&str; 6] = [
@@ -71,6 +75,8 @@ pub struct Config {
     pub storage: Storage,
     /// POST bodies longer than this are refused with 400 (not a fixed env var: tests may shrink it).
     pub max_body_bytes: usize,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
     /// What clients get: time to send a request, connections (`SERVER_*`).
     pub server: ServerLimits,
 }
@@ -112,15 +118,38 @@ impl std::fmt::Debug for MongoSettings {
     }
 }
 
+impl Default for Config {
+    /// ratings v1, in memory: what a pod with no variable set reads.
+    fn default() -> Self {
+        Self {
+            persona: Persona::Normal,
+            storage: Storage::InMemory {
+                max_bytes: DEFAULT_MAX_STORED_BYTES,
+            },
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            telemetry: TelemetryConfig::for_service(SERVICE, UNKNOWN_VERSION),
+            server: ServerLimits::default(),
+        }
+    }
+}
+
 impl Config {
+    /// ratings v1 in memory, reporting as v1: for the local launcher, whose process has its
+    /// telemetry set up already.
+    pub fn local() -> Self {
+        Self {
+            telemetry: TelemetryConfig::for_service(SERVICE, "v1"),
+            ..Self::default()
+        }
+    }
+
     /// Reads upstream's env vars (names and defaults as upstream) and ours from `env`; every bad
     /// value is reported at once.
     pub fn load(env: &dyn EnvSource) -> Result<Config, ConfigErrors> {
         let mut reader = EnvReader::new(env);
         let version = reader.string(ENV_SERVICE_VERSION, "");
-        let mut storage = Storage::InMemory {
-            max_bytes: DEFAULT_MAX_STORED_BYTES,
-        };
+        let defaults = Config::default();
+        let mut storage = defaults.storage;
         let persona = match version.trim() {
             "" | "v1" => Persona::Normal,
             "v2" => {
@@ -151,12 +180,14 @@ impl Config {
                 Persona::Normal
             }
         };
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
         let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
             server,
             persona,
             storage,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            telemetry,
+            ..defaults
         })
     }
 }
@@ -233,7 +264,7 @@ mod tests {
     }
 
     #[test]
-    fn unset_version_is_v1_in_memory() {
+    fn unset_version_is_v1_in_memory_as_the_default() {
         let config = load(&[]).unwrap();
         assert_eq!(config.persona, Persona::Normal);
         assert_eq!(
@@ -241,6 +272,11 @@ mod tests {
             Storage::InMemory {
                 max_bytes: DEFAULT_MAX_STORED_BYTES
             }
+        );
+        let default = Config::default();
+        assert_eq!(
+            (default.persona, default.storage, default.max_body_bytes),
+            (config.persona, config.storage, config.max_body_bytes)
         );
         assert_eq!(
             load(&[("SERVICE_VERSION", "v1")]).unwrap().persona,

@@ -51,8 +51,10 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
         started: Instant::now(),
         max_body_bytes: config.max_body_bytes,
     });
+    let service = config.telemetry.service.clone();
     chassis::server::serve_with(
         listener,
+        &service,
         &config.server,
         MetricsRegistry::new(),
         move |cfg| {

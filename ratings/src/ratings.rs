@@ -62,11 +62,6 @@ impl Ratings {
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string(&self.0)
     }
-
-    /// The stars `reviewer` gave, if any.
-    pub fn stars(&self, reviewer: &str) -> Option<i64> {
-        self.0.get(reviewer).and_then(Value::as_i64)
-    }
 }
 
 /// The body of every successful ratings answer: `{"id":0,"ratings":{...}}`.

@@ -5,14 +5,18 @@
 //! `SERVICE_VERSION` (v1, v2 or v3); then those of the version compiled in by Cargo features.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
 use chassis::limits::ServerLimits;
+use chassis::telemetry::TelemetryConfig;
 
 use crate::version::ReviewsVersion;
 
+/// The name reviews reports as, unless `OTEL_SERVICE_NAME` says otherwise.
+pub const SERVICE: &str = "reviews";
 /// Picks the version whose defaults apply. Upstream's images set it but its reviews ignores it;
 /// here it lets one binary be any of the three.
 pub const ENV_SERVICE_VERSION: &str = "SERVICE_VERSION";
@@ -58,6 +62,8 @@ pub struct Config {
     pub clustername: String,
     /// How to get and show stars; `None` when ratings are off (v1).
     pub ratings: Option<RatingsSettings>,
+    /// Who it reports as and where its spans go.
+    pub telemetry: TelemetryConfig,
     /// What clients get: time to send a request, connections (`SERVER_*`).
     pub server: ServerLimits,
 }
@@ -85,30 +91,64 @@ impl Config {
             let star_color =
                 StarColor::from_name(&reader.string(ENV_STAR_COLOR, version.star_color()));
             let port = reader.parse(ENV_RATINGS_SERVICE_PORT, DEFAULT_RATINGS_SERVICE_PORT);
-            RatingsSettings {
-                base_url: service_base_url(
+            RatingsSettings::new(
+                service_base_url(
                     &reader.string(ENV_RATINGS_HOSTNAME, DEFAULT_RATINGS_HOSTNAME),
                     &reader.string(ENV_SERVICES_DOMAIN, DEFAULT_SERVICES_DOMAIN),
                     &port.to_string(),
                 ),
-                timeout: star_color.ratings_timeout(),
                 star_color,
-                connection_reuse: ConnectionReuse::from_flag(reader.flag(
+                ConnectionReuse::from_flag(reader.flag(
                     ENV_BACKEND_CONNECTION_POOLING,
                     DEFAULT_BACKEND_CONNECTION_POOLING,
                 )),
-            }
+            )
         });
         let podname = reader.string(ENV_HOSTNAME, UNSET_NAME);
         let clustername = reader.string(ENV_CLUSTER_NAME, UNSET_NAME);
+        let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
         let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
             version,
             podname,
             clustername,
             ratings,
+            telemetry,
             server,
         })
+    }
+
+    /// reviews at `version` with that version's defaults, calling ratings at `ratings` over
+    /// pooled connections, shown as pod `podname`: what a pod with only `SERVICE_VERSION` and
+    /// `HOSTNAME` set reads, without the environment. For one process running several versions
+    /// (the local launcher, whose process has its telemetry set up already).
+    pub fn local(version: ReviewsVersion, ratings: SocketAddr, podname: &str) -> Config {
+        Config {
+            version,
+            podname: podname.to_owned(),
+            clustername: UNSET_NAME.to_owned(),
+            ratings: version.ratings_enabled().then(|| {
+                RatingsSettings::new(
+                    format!("http://{ratings}"),
+                    StarColor::from_name(version.star_color()),
+                    ConnectionReuse::from_flag(DEFAULT_BACKEND_CONNECTION_POOLING),
+                )
+            }),
+            telemetry: TelemetryConfig::for_service(SERVICE, version.as_str()),
+            server: ServerLimits::default(),
+        }
+    }
+}
+
+impl RatingsSettings {
+    /// Ratings at `base_url`, with upstream's timeout for `star_color`.
+    fn new(base_url: String, star_color: StarColor, connection_reuse: ConnectionReuse) -> Self {
+        Self {
+            base_url,
+            timeout: star_color.ratings_timeout(),
+            star_color,
+            connection_reuse,
+        }
     }
 }
 
@@ -318,6 +358,33 @@ mod tests {
         assert!(
             errors.0[1].starts_with("RATINGS_SERVICE_PORT=\"http\""),
             "{errors}"
+        );
+    }
+
+    #[test]
+    fn a_local_config_is_what_a_pod_with_service_version_and_hostname_reads() {
+        let ratings: SocketAddr = "127.0.0.1:9081".parse().unwrap();
+        for version in ReviewsVersion::ALL {
+            let pod = load(&[
+                ("SERVICE_VERSION", version.as_str()),
+                ("HOSTNAME", "reviews-local"),
+                ("RATINGS_HOSTNAME", "127.0.0.1"),
+                ("RATINGS_SERVICE_PORT", "9081"),
+            ]);
+            assert_eq!(
+                Config::local(version, ratings, "reviews-local"),
+                pod,
+                "{version}"
+            );
+        }
+        let v3 = Config::local(ReviewsVersion::V3, ratings, "pod")
+            .ratings
+            .unwrap();
+        assert_eq!(v3.base_url, "http://127.0.0.1:9081");
+        assert_eq!(v3.star_color, StarColor::Red);
+        assert_eq!(
+            Config::local(ReviewsVersion::V1, ratings, "pod").ratings,
+            None
         );
     }
 

@@ -47,10 +47,17 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
             "reviews configured, without ratings"
         ),
     }
+    let service = config.telemetry.service.clone();
     let limits = config.server;
-    chassis::server::serve_with(listener, &limits, MetricsRegistry::new(), move |cfg| {
-        // Per worker, never per request: the outbound client is not Send.
-        cfg.app_data(web::Data::new(AppState::new(&config)));
-        routes::configure(cfg);
-    })
+    chassis::server::serve_with(
+        listener,
+        &service,
+        &limits,
+        MetricsRegistry::new(),
+        move |cfg| {
+            // Per worker, never per request: the outbound client is not Send.
+            cfg.app_data(web::Data::new(AppState::new(&config)));
+            routes::configure(cfg);
+        },
+    )
 }

@@ -1,11 +1,9 @@
 //! `reviews` binary: reads its configuration, starts telemetry, serves until SIGTERM.
 
-use chassis::config::{ProcessEnv, exit_usage, port_from_args};
-
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let port = port_from_args(std::env::args()).unwrap_or_else(|errors| exit_usage(errors));
-    let config = reviews::Config::load(&ProcessEnv).unwrap_or_else(|errors| exit_usage(errors));
-    let _telemetry = chassis::telemetry::init("reviews");
+    // The port, the service's variables and telemetry's, read together: one report, one exit.
+    let (port, config) = chassis::config::load_or_exit(reviews::Config::load);
+    let _telemetry = chassis::telemetry::init(&config.telemetry);
     reviews::run(chassis::server::bind(port)?, config)?.await
 }

@@ -2,7 +2,7 @@
 //! ratings does can fail a reviews request: whatever it could not tell becomes
 //! [`Rating::Unavailable`] for the reviews concerned.
 
-use chassis::client::{BackendClient, BackendReply};
+use chassis::client::{BackendClient, BackendReply, CallError};
 use chassis::propagation::ForwardedHeaders;
 use serde_json::{Map, Value};
 
@@ -35,16 +35,20 @@ impl RatingsClient {
         let url = format!("{}/ratings/{product_id}", self.base_url);
         // Upstream asks for JSON; ratings answers JSON either way.
         let headers = headers.clone().with("accept", "application/json");
-        let stars = match self.http.get(&url, &headers).await {
-            Ok(reply) => stars_by_reviewer(&reply),
-            Err(error) => Err(error.to_string()),
-        };
-        match stars {
-            Ok(stars) => REVIEWS.map(|review| rating_of(&stars, review.reviewer)),
-            Err(reason) => {
-                tracing::warn!(%url, %reason, "ratings unavailable");
-                REVIEWS.map(|_| Rating::Unavailable)
-            }
+        ratings_in(self.http.get(&url, &headers).await, &url)
+    }
+}
+
+/// Each review's rating in ratings' `answer` from `url`; all unavailable when there is none.
+fn ratings_in(answer: Result<BackendReply, CallError>, url: &str) -> [Rating; REVIEWS.len()] {
+    let stars = answer
+        .map_err(|error| error.to_string())
+        .and_then(|reply| stars_by_reviewer(&reply));
+    match stars {
+        Ok(stars) => REVIEWS.map(|review| rating_of(&stars, review.reviewer)),
+        Err(reason) => {
+            tracing::warn!(%url, %reason, "ratings unavailable");
+            REVIEWS.map(|_| Rating::Unavailable)
         }
     }
 }
@@ -99,14 +103,8 @@ mod tests {
         }
     }
 
-    fn ratings_of(status: u16, body: &'static str) -> Vec<Rating> {
-        match stars_by_reviewer(&reply(status, body)) {
-            Ok(stars) => REVIEWS
-                .iter()
-                .map(|review| rating_of(&stars, review.reviewer))
-                .collect(),
-            Err(_) => vec![Rating::Unavailable; 2],
-        }
+    fn ratings_of(status: u16, body: &'static str) -> [Rating; REVIEWS.len()] {
+        ratings_in(Ok(reply(status, body)), "http://ratings/ratings/0")
     }
 
     fn stars(n: i64) -> Rating {
@@ -140,10 +138,16 @@ mod tests {
             (200, r#"{"ratings":[5,4]}"#),
             (200, "[1,2]"),
         ] {
-            assert!(
-                stars_by_reviewer(&reply(status, body)).is_err(),
+            assert_eq!(
+                ratings_of(status, body),
+                [Rating::Unavailable, Rating::Unavailable],
                 "{status} {body}"
             );
         }
+        let timeout = CallError::Timeout(std::time::Duration::from_millis(2500));
+        assert_eq!(
+            ratings_in(Err(timeout), "http://ratings/ratings/0"),
+            [Rating::Unavailable, Rating::Unavailable]
+        );
     }
 }

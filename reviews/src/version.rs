@@ -108,15 +108,23 @@ mod tests {
         assert_eq!(defaults, [(false, "black"), (true, "black"), (true, "red")]);
     }
 
+    // One test per feature set CI builds (none, v1, v2, v3, all), each stating its version, so a
+    // wrong precedence fails whichever set is being tested.
     #[test]
-    fn compiled_default_is_the_highest_feature_enabled() {
-        let expected = if cfg!(feature = "v3") {
-            ReviewsVersion::V3
-        } else if cfg!(feature = "v2") {
-            ReviewsVersion::V2
-        } else {
-            ReviewsVersion::V1
-        };
-        assert_eq!(ReviewsVersion::compiled_default(), expected);
+    #[cfg(not(any(feature = "v2", feature = "v3")))]
+    fn without_v2_or_v3_the_compiled_default_is_v1() {
+        assert_eq!(ReviewsVersion::compiled_default(), ReviewsVersion::V1);
+    }
+
+    #[test]
+    #[cfg(all(feature = "v2", not(feature = "v3")))]
+    fn with_v2_the_compiled_default_is_v2_even_beside_v1() {
+        assert_eq!(ReviewsVersion::compiled_default(), ReviewsVersion::V2);
+    }
+
+    #[test]
+    #[cfg(feature = "v3")]
+    fn with_v3_the_compiled_default_is_v3_whatever_else_is_on() {
+        assert_eq!(ReviewsVersion::compiled_default(), ReviewsVersion::V3);
     }
 }

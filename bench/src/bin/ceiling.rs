@@ -9,6 +9,7 @@
 use std::rc::Rc;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
+use clap::Parser;
 
 /// Each worker's client and the URLs every request calls first.
 struct Calls {
@@ -34,18 +35,25 @@ async fn answer(calls: web::Data<Calls>) -> HttpResponse {
     HttpResponse::Ok().body("ok")
 }
 
+/// A server that answers a fixed string, after calling URLS in turn if given.
+#[derive(Debug, Parser)]
+#[command(name = "ceiling")]
+struct Args {
+    /// The port on 127.0.0.1
+    #[arg(default_value_t = 9999)]
+    port: u16,
+    /// Call the URLs over kept-alive connections instead of a new one per call
+    #[arg(long)]
+    pooled: bool,
+    /// What every request calls (GET) before it is answered
+    #[arg(value_name = "URL")]
+    urls: Vec<String>,
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
-    let mut args = std::env::args().skip(1);
-    let port: u16 = args
-        .next()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or(9999);
-    let mut urls: Vec<String> = args.collect();
-    let pooled = urls.first().is_some_and(|arg| arg == "--pooled");
-    if pooled {
-        urls.remove(0);
-    }
+    // A bad argument ends here with exit code 2, naming it; it no longer falls back to 9999.
+    let Args { port, pooled, urls } = Args::parse();
     HttpServer::new(move || {
         let calls = Calls {
             client: awc::Client::builder()
@@ -62,4 +70,39 @@ async fn main() -> std::io::Result<()> {
     .bind(("127.0.0.1", port))?
     .run()
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn reads_the_port_pooling_and_urls_as_the_bench_passes_them() {
+        let args = Args::try_parse_from(["ceiling", "8000", "--pooled", "http://a/", "http://b/"])
+            .unwrap();
+        assert_eq!(
+            (args.port, args.pooled, args.urls.as_slice()),
+            (
+                8000,
+                true,
+                &["http://a/".to_owned(), "http://b/".to_owned()][..]
+            )
+        );
+        let leaf = Args::try_parse_from(["ceiling", "8001"]).unwrap();
+        assert!(!leaf.pooled && leaf.urls.is_empty());
+        assert_eq!(Args::try_parse_from(["ceiling"]).unwrap().port, 9999);
+    }
+
+    #[test]
+    fn a_bad_port_is_an_error_not_9999() {
+        Args::command().debug_assert();
+        let error = Args::try_parse_from(["ceiling", "http://a/"]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        let message = error.to_string();
+        assert!(message.contains("'http://a/' for '[PORT]'"), "{message}");
+    }
 }

@@ -3,6 +3,8 @@
 //! Screenshots land in `target/artifacts/screenshots/` (or `$BOOKINFO_ARTIFACTS/screenshots/`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/local_bookinfo.rs"]
+mod local_bookinfo;
 mod pages;
 mod session;
 mod webdriver;

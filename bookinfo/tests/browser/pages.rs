@@ -3,22 +3,8 @@
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 
+use crate::local_bookinfo::start_bookinfo;
 use crate::webdriver::{Browser, Viewport, screenshot};
-
-pub async fn start_bookinfo() -> bookinfo::LocalBookinfo {
-    chassis::telemetry::init_for_tests();
-    let options = bookinfo::Options {
-        productpage_port: 0,
-        ..bookinfo::Options::default()
-    };
-    let bookinfo = bookinfo::LocalBookinfo::start(&options)
-        .await
-        .expect("bookinfo starts");
-    chassis::testing::wait_ready(bookinfo.productpage, "/health")
-        .await
-        .expect("productpage ready");
-    bookinfo
-}
 
 pub async fn visible_text(client: &Client) -> String {
     client

@@ -2,7 +2,8 @@
 
 use fantoccini::Locator;
 
-use crate::pages::{start_bookinfo, visible_text};
+use crate::local_bookinfo::start_bookinfo;
+use crate::pages::visible_text;
 use crate::webdriver::{Browser, Viewport, screenshot};
 
 async fn sign_in_and_out(viewport: Viewport) {

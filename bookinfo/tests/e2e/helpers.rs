@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use awc::Client;
-use bookinfo::{LocalBookinfo, Options};
+use bookinfo::LocalBookinfo;
 pub use chassis::testing::TestResponse;
 use chassis::testing::send;
 
@@ -13,19 +13,8 @@ pub struct TestBookinfo {
 }
 
 pub async fn spawn_bookinfo() -> TestBookinfo {
-    chassis::telemetry::init_for_tests();
-    let options = Options {
-        productpage_port: 0,
-        ..Options::default()
-    };
-    let bookinfo = LocalBookinfo::start(&options)
-        .await
-        .expect("bookinfo starts");
-    chassis::testing::wait_ready(bookinfo.productpage, "/health")
-        .await
-        .expect("productpage ready");
     TestBookinfo {
-        bookinfo,
+        bookinfo: crate::local_bookinfo::start_bookinfo().await,
         client: Client::builder().disable_redirects().finish(),
     }
 }

@@ -5,5 +5,7 @@
 mod api;
 mod faults;
 mod helpers;
+#[path = "../support/local_bookinfo.rs"]
+mod local_bookinfo;
 mod session;
 mod versions;

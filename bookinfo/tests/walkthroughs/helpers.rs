@@ -67,7 +67,7 @@ pub async fn spawn_mesh(name: &str) -> TestMesh {
     for workload in local.workloads() {
         chassis::testing::wait_ready(workload.address, "/health")
             .await
-            .unwrap_or_else(|error| panic!("{} ready: {error}", workload.name));
+            .unwrap_or_else(|error| panic!("{} ready: {error}", workload.name()));
     }
     TestMesh {
         local,
@@ -85,14 +85,37 @@ pub async fn spawn_mesh_with_gateway(name: &str) -> TestMesh {
     mesh
 }
 
+/// The Gateway API tab's start of every task (`startup_bookinfo_sample` with `GATEWAY_API=true`):
+/// the Gateway and its route, then the per-version Services.
+pub async fn spawn_mesh_with_gateway_api(name: &str) -> TestMesh {
+    let mesh = spawn_mesh(name).await;
+    mesh.apply_repository_file("gateway-api/bookinfo-gateway.yaml");
+    mesh.apply_repository_file("platform/kube/bookinfo-versions.yaml");
+    mesh
+}
+
+/// `path` (relative to the repository) as a path from here.
+pub fn repository_path(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
+
 impl TestMesh {
     /// `kubectl apply -f networking/<file>`; returns once Envoy has the configuration.
     pub fn apply_file(&self, file: &str) -> String {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../networking")
-            .join(file);
-        let yaml = mesh::read_manifests(&path.to_string_lossy())
-            .unwrap_or_else(|error| panic!("{file}: {error}"));
+        self.apply_repository_file(&format!("networking/{file}"))
+    }
+
+    /// `kubectl apply -f <path>`, the path relative to the repository (upstream's `samples/bookinfo`).
+    pub fn apply_repository_file(&self, path: &str) -> String {
+        let full = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(path);
+        let yaml = mesh::read_manifests(&full.to_string_lossy())
+            .unwrap_or_else(|error| panic!("{path}: {error}"));
         self.apply(&yaml)
     }
 
@@ -103,6 +126,15 @@ impl TestMesh {
             .apply(yaml)
             .unwrap_or_else(|error| panic!("apply: {error}"))
             .to_string()
+    }
+
+    /// `kubectl get KIND NAME -o yaml`, through the same call `bookinfo mesh get` makes.
+    pub fn get_yaml(&self, kind: &str, name: &str) -> String {
+        self.local
+            .mesh()
+            .control()
+            .get(kind, Some(name), mesh::OutputFormat::Yaml)
+            .unwrap_or_else(|error| panic!("get {kind} {name}: {error}"))
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Page {

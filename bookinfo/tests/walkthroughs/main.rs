@@ -4,8 +4,10 @@
 
 mod circuit_breaking;
 mod fault_injection;
+mod gateway_api;
 mod helpers;
 mod request_routing;
 mod request_timeouts;
 mod start_state;
+mod traffic;
 mod traffic_shifting;

@@ -19,7 +19,8 @@ spec:
         subset: v2
 ";
 
-const RATINGS_DELAYED_2S: &str = "
+/// Also the Gateway API tab's ratings step, less the subset (that tab has no DestinationRule).
+pub const RATINGS_DELAYED_2S: &str = "
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:

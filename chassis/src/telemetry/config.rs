@@ -1,5 +1,5 @@
-//! What telemetry does, read once at start from the standard OpenTelemetry variables plus
-//! `SERVICE_VERSION` and `RUST_LOG`.
+//! Who a service reports as and what telemetry does, read once at start (with the service's own
+//! configuration) from the standard OpenTelemetry variables plus `SERVICE_VERSION` and `RUST_LOG`.
 
 use std::time::Duration;
 
@@ -29,13 +29,32 @@ pub const DEFAULT_MAX_EXPORT_BATCH_SIZE: usize = 512;
 /// Log filter when `RUST_LOG` is unset.
 pub const DEFAULT_LOG_FILTER: &str = "info";
 
-/// Telemetry settings, read from the environment by [`TelemetryConfig::load`].
+/// The version reported when `SERVICE_VERSION` is unset.
+pub const UNKNOWN_VERSION: &str = "unknown";
+
+/// The service a server reports as: in its spans and in `bookinfo_build_info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceIdentity {
+    pub name: String,
+    pub version: String,
+}
+
+impl ServiceIdentity {
+    pub fn new(name: &str, version: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            version: version.to_owned(),
+        }
+    }
+}
+
+/// Telemetry settings, read from the environment by [`TelemetryConfig::load`] or
+/// [`TelemetryConfig::read`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TelemetryConfig {
-    /// `OTEL_SERVICE_NAME`: replaces the name the binary passes in.
-    pub service_name: Option<String>,
-    /// `SERVICE_VERSION` (set by every upstream Dockerfile), `unknown` when unset.
-    pub service_version: String,
+    /// `OTEL_SERVICE_NAME` or the service's own name; `SERVICE_VERSION` (set by every upstream
+    /// Dockerfile) or `unknown`.
+    pub service: ServiceIdentity,
     /// `OTEL_EXPORTER_ZIPKIN_ENDPOINT`: where Zipkin v2 JSON is posted.
     pub zipkin_endpoint: Option<String>,
     /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`.
@@ -52,11 +71,11 @@ pub struct TelemetryConfig {
 }
 
 impl Default for TelemetryConfig {
-    /// Logs at `info`, no export.
+    /// Logs at `info`, no export, as `unknown_service` (OpenTelemetry's name for a service that
+    /// has none).
     fn default() -> Self {
         Self {
-            service_name: None,
-            service_version: "unknown".to_owned(),
+            service: ServiceIdentity::new("unknown_service", UNKNOWN_VERSION),
             zipkin_endpoint: None,
             otlp_traces_endpoint: None,
             zipkin_timeout: DEFAULT_EXPORT_TIMEOUT,
@@ -70,13 +89,32 @@ impl Default for TelemetryConfig {
 }
 
 impl TelemetryConfig {
-    /// Reads every telemetry variable from `env`; every bad value is reported at once.
-    pub fn load(env: &dyn EnvSource) -> Result<Self, ConfigErrors> {
-        let defaults = Self::default();
+    /// Logs at `info`, no export, as `service` at `version`: for a server whose process has
+    /// its telemetry set up already (the local launcher runs every service in one process).
+    pub fn for_service(service: &str, version: &str) -> Self {
+        Self {
+            service: ServiceIdentity::new(service, version),
+            ..Self::default()
+        }
+    }
+
+    /// Reads every telemetry variable from `env` for `service` (the name `OTEL_SERVICE_NAME`
+    /// replaces); every bad value is reported at once.
+    pub fn load(env: &dyn EnvSource, service: &str) -> Result<Self, ConfigErrors> {
         let mut reader = EnvReader::new(env);
-        let service_name = non_empty(reader.optional(SERVICE_NAME));
-        let service_version =
-            non_empty(reader.optional(SERVICE_VERSION)).unwrap_or(defaults.service_version);
+        let config = Self::read(&mut reader, service);
+        reader.finish(config)
+    }
+
+    /// [`TelemetryConfig::load`] as part of a service's own configuration: the problems go to
+    /// `reader`, to be reported with the service's.
+    pub fn read(reader: &mut EnvReader<'_>, service: &str) -> Self {
+        let defaults = Self::default();
+        let service = ServiceIdentity {
+            name: non_empty(reader.optional(SERVICE_NAME)).unwrap_or_else(|| service.to_owned()),
+            version: non_empty(reader.optional(SERVICE_VERSION))
+                .unwrap_or(defaults.service.version),
+        };
         let zipkin_endpoint = non_empty(reader.optional(ZIPKIN_ENDPOINT));
         let otlp_traces_endpoint = non_empty(reader.optional(OTLP_TRACES_ENDPOINT)).or_else(|| {
             non_empty(reader.optional(OTLP_ENDPOINT))
@@ -90,9 +128,9 @@ impl TelemetryConfig {
                 reader.problem(format!("{name}: {problem}"));
             }
         }
-        let zipkin_timeout = millis(&mut reader, "OTEL_EXPORTER_ZIPKIN_TIMEOUT", None);
+        let zipkin_timeout = millis(reader, "OTEL_EXPORTER_ZIPKIN_TIMEOUT", None);
         let otlp_timeout = millis(
-            &mut reader,
+            reader,
             "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
             Some("OTEL_EXPORTER_OTLP_TIMEOUT"),
         );
@@ -113,9 +151,8 @@ impl TelemetryConfig {
         if let Err(error) = EnvFilter::try_new(&log_filter) {
             reader.problem(format!("RUST_LOG={log_filter:?}: {error}"));
         }
-        reader.finish(Self {
-            service_name,
-            service_version,
+        Self {
+            service,
             zipkin_endpoint,
             otlp_traces_endpoint,
             zipkin_timeout,
@@ -124,7 +161,7 @@ impl TelemetryConfig {
             schedule_delay,
             max_export_batch_size,
             log_filter,
-        })
+        }
     }
 
     /// Whether any span exporter is configured; without one, no spans are made and the trace
@@ -172,13 +209,19 @@ mod tests {
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> Result<TelemetryConfig, ConfigErrors> {
-        TelemetryConfig::load(&pairs.iter().copied().collect::<HashMap<&str, &str>>())
+        TelemetryConfig::load(
+            &pairs.iter().copied().collect::<HashMap<&str, &str>>(),
+            "productpage",
+        )
     }
 
     #[test]
     fn nothing_set_means_logs_only() {
         let config = load(&[]).unwrap();
-        assert_eq!(config, TelemetryConfig::default());
+        assert_eq!(
+            config,
+            TelemetryConfig::for_service("productpage", "unknown")
+        );
         assert!(!config.exports_traces());
     }
 
@@ -214,8 +257,7 @@ mod tests {
             ("RUST_LOG", "warn,actix_web=debug"),
         ])
         .unwrap();
-        assert_eq!(config.service_name.as_deref(), Some("pp"));
-        assert_eq!(config.service_version, "v2");
+        assert_eq!(config.service, ServiceIdentity::new("pp", "v2"));
         assert_eq!(config.zipkin_timeout, Duration::from_millis(500));
         assert_eq!(config.otlp_timeout, Duration::from_millis(700));
         assert_eq!(config.schedule_delay, Duration::from_millis(50));

@@ -30,17 +30,17 @@ const MAX_ANSWER_BYTES: u64 = 64 * 1024;
 
 /// A provider exporting to every configured collector, or `None` when none is configured.
 pub(crate) fn tracer_provider(
-    service: &str,
     config: &TelemetryConfig,
 ) -> Result<Option<SdkTracerProvider>, String> {
     if !config.exports_traces() {
         return Ok(None);
     }
+    let service = &config.service.name;
     let resource = Resource::builder_empty()
-        .with_service_name(service.to_owned())
+        .with_service_name(service.clone())
         .with_attribute(KeyValue::new(
             "service.version",
-            config.service_version.clone(),
+            config.service.version.clone(),
         ))
         .build();
     let mut builder = SdkTracerProvider::builder()
@@ -48,7 +48,9 @@ pub(crate) fn tracer_provider(
         // Follow the caller's (the sidecar's) sampling decision; sample what starts here.
         .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)))
         // First, so the exporters see the attribute it adds.
-        .with_span_processor(WorkerServiceNames);
+        .with_span_processor(SpanServiceNames {
+            process_service: service.clone(),
+        });
     if let Some(endpoint) = &config.zipkin_endpoint {
         let client = ZipkinServiceNames {
             inner: BlockingHttpClient::new(config.zipkin_timeout),
@@ -95,16 +97,24 @@ fn batch<E: SpanExporter + 'static>(exporter: E, config: &TelemetryConfig) -> Ba
         .build()
 }
 
-/// Names the service on every span started on a worker thread of a server whose service is not
-/// the process's (the local launcher serves all of Bookinfo from one process). Spans are started
-/// on the thread that serves the request: actix workers never move a request between threads.
-#[derive(Debug)]
-struct WorkerServiceNames;
+/// The service whose server a request came in through, in the context its spans start in
+/// (see [`super::ServerSpan`]); the spans below inherit it with the context.
+#[derive(Debug, Clone)]
+pub(crate) struct SpanService(pub(crate) String);
 
-impl SpanProcessor for WorkerServiceNames {
-    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, _parent: &Context) {
-        if let Some(service) = super::worker_span_service() {
-            span.set_attribute(KeyValue::new(SPAN_SERVICE_ATTRIBUTE, service));
+/// Names the service on every span whose service is not the process's (the local launcher serves
+/// all of Bookinfo from one process), from the [`SpanService`] in the context it starts in.
+#[derive(Debug)]
+struct SpanServiceNames {
+    process_service: String,
+}
+
+impl SpanProcessor for SpanServiceNames {
+    fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, parent: &Context) {
+        if let Some(SpanService(service)) = parent.get::<SpanService>()
+            && *service != self.process_service
+        {
+            span.set_attribute(KeyValue::new(SPAN_SERVICE_ATTRIBUTE, service.clone()));
         }
     }
 

@@ -15,13 +15,15 @@ pub mod export;
 pub mod log_output;
 pub mod redact;
 
-use std::cell::RefCell;
 use std::io::IsTerminal;
-use std::sync::{Once, OnceLock};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::web;
+use opentelemetry::Context;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Level;
@@ -31,28 +33,11 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-pub use config::TelemetryConfig;
+pub use config::{ServiceIdentity, TelemetryConfig};
 
 /// How long shutting down may spend sending the spans still queued, per exporter. With both
 /// exporters and the server's 10 s grace it stays inside Kubernetes' 30 s.
 pub const FLUSH_ON_SHUTDOWN: Duration = Duration::from_secs(3);
-
-/// The service a process (or, in the local launcher, a server) reports as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ServiceIdentity {
-    pub name: String,
-    pub version: String,
-}
-
-static PROCESS: OnceLock<ServiceIdentity> = OnceLock::new();
-
-thread_local! {
-    /// Set by [`with_service`] around a service's `run`, read by `serve`.
-    static SCOPED: RefCell<Option<ServiceIdentity>> = const { RefCell::new(None) };
-    /// On a worker thread of a server whose service is not the process's: that service's name,
-    /// put on every span the worker starts (see `export`).
-    static WORKER_SPAN_SERVICE: RefCell<Option<String>> = const { RefCell::new(None) };
-}
 
 /// Keeps telemetry running; dropping it sends the spans still queued (bounded by
 /// [`FLUSH_ON_SHUTDOWN`]), so hold it in `main` until the server has stopped.
@@ -89,33 +74,19 @@ impl Drop for TelemetryGuard {
     }
 }
 
-/// Installs the process-wide subscriber for `service`, configured from the environment
-/// ([`TelemetryConfig::load`]). Call once, early in `main`; a bad variable stops the process with
-/// every problem listed (exit code 64), like the services' own configuration.
-pub fn init(service: &'static str) -> TelemetryGuard {
-    match TelemetryConfig::load(&crate::config::ProcessEnv) {
-        Ok(config) => init_with(service, &config),
-        Err(errors) => crate::config::exit_usage(errors),
-    }
-}
-
-/// [`init`] with a given configuration (tests, the launcher). Only the first call in a process
-/// installs anything; later ones return a guard that exports nothing.
-pub fn init_with(service: &str, config: &TelemetryConfig) -> TelemetryGuard {
-    let identity = ServiceIdentity {
-        name: config
-            .service_name
-            .clone()
-            .unwrap_or_else(|| service.to_owned()),
-        version: config.service_version.clone(),
-    };
-    if PROCESS.set(identity.clone()).is_err() {
-        tracing::debug!(service, "telemetry was already initialised");
+/// Installs the process-wide subscriber, reporting as `config.service`. Call once, early in
+/// `main`, with the configuration the service read with its own; only the first call in a
+/// process installs anything, later ones return a guard that exports nothing.
+pub fn init(config: &TelemetryConfig) -> TelemetryGuard {
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    let identity = &config.service;
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        tracing::debug!(service = %identity.name, "telemetry was already initialised");
         return TelemetryGuard { provider: None };
     }
     // Set even without export: log lines read the incoming trace id through it.
     opentelemetry::global::set_text_map_propagator(context::propagator());
-    let provider = export::tracer_provider(&identity.name, config).unwrap_or_else(|error| {
+    let provider = export::tracer_provider(config).unwrap_or_else(|error| {
         eprintln!("telemetry: no span export: {error}");
         None
     });
@@ -173,44 +144,6 @@ pub fn init_for_tests() {
     });
 }
 
-/// Runs `start` (a service's `run`) as service `name` at `version`: the servers it starts report
-/// that service in their spans and `bookinfo_build_info`, not the process's. For the local
-/// launcher, which serves every service in one process.
-pub fn with_service<R>(name: &str, version: &str, start: impl FnOnce() -> R) -> R {
-    let identity = ServiceIdentity {
-        name: name.to_owned(),
-        version: version.to_owned(),
-    };
-    let previous = SCOPED.with(|scoped| scoped.replace(Some(identity)));
-    let result = start();
-    SCOPED.with(|scoped| *scoped.borrow_mut() = previous);
-    result
-}
-
-/// The service a server started now reports as: the one [`with_service`] names, else the
-/// process's, else `unknown_service` (telemetry not initialised).
-pub fn current_service() -> ServiceIdentity {
-    SCOPED
-        .with(|scoped| scoped.borrow().clone())
-        .or_else(|| PROCESS.get().cloned())
-        .unwrap_or_else(|| ServiceIdentity {
-            name: "unknown_service".to_owned(),
-            version: "unknown".to_owned(),
-        })
-}
-
-/// Marks the calling worker thread as serving `identity`; called once per worker by `serve`.
-pub(crate) fn enter_worker(identity: &ServiceIdentity) {
-    let process = PROCESS.get().map(|process| process.name.as_str());
-    let span_service = (process != Some(identity.name.as_str())).then(|| identity.name.clone());
-    WORKER_SPAN_SERVICE.with(|service| *service.borrow_mut() = span_service);
-}
-
-/// This worker thread's service, when it is not the process's.
-pub(crate) fn worker_span_service() -> Option<String> {
-    WORKER_SPAN_SERVICE.with(|service| service.borrow().clone())
-}
-
 /// The middleware every app is wrapped in: a server span per request, joined to the caller's
 /// trace (B3 or W3C headers).
 pub fn request_tracing() -> TracingLogger<ServerSpan> {
@@ -229,6 +162,14 @@ impl RootSpanBuilder for ServerSpan {
     fn on_request_start(request: &ServiceRequest) -> tracing::Span {
         // The target and level of the span `DefaultRootSpanBuilder` makes, so filters agree.
         if tracing::span_enabled!(target: "tracing_actix_web::root_span_builder", Level::INFO) {
+            // The span's parent context is extracted from the request's headers on top of the
+            // current context: with the server's service in it, every span of this request
+            // (the server span and those below it) carries that service to the exporters.
+            let _service = request
+                .app_data::<web::Data<ServiceIdentity>>()
+                .map(|service| {
+                    Context::current_with_value(export::SpanService(service.name.clone())).attach()
+                });
             DefaultRootSpanBuilder::on_request_start(request)
         } else {
             tracing::Span::none()

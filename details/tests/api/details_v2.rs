@@ -46,10 +46,6 @@ const VOLUMES: &str = r#"{
 /// What details v2 answers for book 0 with [`VOLUMES`].
 const BOOK_0_FROM_GOOGLE: &str = r#"{"id":0,"author":"William Shakespeare","year":"2002-09-19","type":"paperback","pages":53,"publisher":"Courier Corporation","language":"English","ISBN-10":"0486424618","ISBN-13":"9780486424613"}"#;
 
-fn not_json() -> StubReply {
-    StubReply::html(200, "<html>upstream connect error</html>")
-}
-
 #[actix_web::test]
 async fn details_v2_returns_200_with_google_books_mapped_as_upstream_maps_it() {
     let google = RecordingBackend::start(StubReply::json(200, VOLUMES));
@@ -158,7 +154,7 @@ async fn details_v2_returns_400_with_a_message_when_the_book_service_fails() {
             "rate limited",
         ),
         (
-            not_json(),
+            StubReply::not_json(),
             "the book service's answer is not the JSON expected",
             "an HTML page",
         ),

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 pub use chassis::testing::TestResponse;
-use chassis::testing::{send, spawn_server, wait_ready};
+pub use chassis::testing::closed_port;
+use chassis::testing::{request, spawn_server, wait_ready};
 use details::config::{BookSource, Config};
 
 /// details v1's answer for book 0, byte for byte (compact Ruby JSON).
@@ -35,7 +36,7 @@ pub async fn spawn_v2(base_url: &str, timeout: Duration) -> TestApp {
             base_url: base_url.to_owned(),
             timeout,
         },
-        server: chassis::limits::ServerLimits::default(),
+        ..Config::default()
     })
     .await
 }
@@ -51,13 +52,6 @@ pub async fn spawn_with_config(config: Config) -> TestApp {
             .timeout(Duration::from_secs(30))
             .finish(),
     }
-}
-
-/// An address where nothing listens: a book service that is down.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-    // Dropped here: connections are refused from now on.
 }
 
 /// A running details.
@@ -100,12 +94,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> TestResponse {
-        let mut request = self
-            .client
-            .request(method, format!("http://{}{path}", self.address));
-        for (name, value) in headers {
-            request = request.append_header((*name, *value));
-        }
-        send(request, body.map(str::to_owned)).await
+        let url = format!("http://{}{path}", self.address);
+        request(&self.client, method, &url, headers, body).await
     }
 }

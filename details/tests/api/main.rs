@@ -1,3 +1,4 @@
+mod bad_configuration;
 mod details;
 mod details_v2;
 mod health;

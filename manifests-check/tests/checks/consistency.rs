@@ -213,7 +213,7 @@ fn every_bookinfo_image_follows_the_naming_scheme() {
 fn database_images_are_official_and_pinned() {
     let mut images = Vec::new();
     for deployment in manifests_of_kind("apps/v1", "Deployment") {
-        if crate::support::SERVICES.contains(&crate::support::app_label(deployment)) {
+        if !crate::support::DATABASES.contains(&crate::support::app_label(deployment)) {
             continue;
         }
         for container in containers(deployment) {

@@ -40,6 +40,7 @@ fn docker_cargo_commands_lists_the_build_of_every_image() {
             "cargo build --release --locked -p productpage",
             "cargo build --release --locked -p details",
             "cargo build --release --locked -p ratings",
+            "cargo build --release --locked -p bookinfo",
             "cargo build --release --locked -p reviews --features v1",
             "cargo build --release --locked -p reviews --features v2",
             "cargo build --release --locked -p reviews --features v3",

@@ -14,3 +14,4 @@ mod pod_security;
 mod seeds;
 mod strictness;
 mod support;
+mod traffic;

@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Manifest, SERVICES, app_label, containers, manifests_of_kind, pod_spec};
+use crate::support::{
+    DATABASES, Manifest, SERVICES, app_label, containers, manifests_of_kind, pod_spec,
+};
 
 fn deployments() -> Vec<&'static Manifest> {
     manifests_of_kind("apps/v1", "Deployment").collect()
@@ -56,7 +58,7 @@ fn every_bookinfo_container_has_readiness_and_liveness_probes_on_health() {
 fn every_database_container_has_startup_readiness_and_liveness_probes() {
     let databases: Vec<&Manifest> = deployments()
         .into_iter()
-        .filter(|d| !is_bookinfo(d))
+        .filter(|d| DATABASES.contains(&app_label(d)))
         .collect();
     assert_eq!(databases.len(), 2);
     for deployment in databases {

@@ -457,8 +457,11 @@ pub fn containers(deployment: &Manifest) -> Vec<&Value> {
         .collect()
 }
 
-/// The Bookinfo services, as opposed to the databases some files add.
+/// The Bookinfo services, as opposed to the databases and the traffic generator some files add.
 pub const SERVICES: [&str; 4] = ["details", "ratings", "reviews", "productpage"];
+
+/// The databases ratings v2 can use (bookinfo-db.yaml, bookinfo-mysql.yaml).
+pub const DATABASES: [&str; 2] = ["mongodb", "mysqldb"];
 
 pub fn app_label(deployment: &Manifest) -> &str {
     deployment.str_at("/spec/template/metadata/labels/app")

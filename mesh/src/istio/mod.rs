@@ -1,33 +1,51 @@
-//! Istio resources as `kubectl apply -f` takes them: multi-document YAML of Gateways,
-//! VirtualServices and DestinationRules, parsed strictly, checked the way Istio's validation
-//! webhook checks them, and kept in a [`ResourceSet`] keyed by kind, namespace and name.
+//! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
+//! VirtualServices and DestinationRules, and of the Kubernetes kinds the Gateway API
+//! walkthroughs apply (Service, Gateway, HTTPRoute), parsed strictly, checked the way the API
+//! server and Istio's webhook check them, and kept in a [`ResourceSet`] keyed by kind,
+//! namespace and name.
 
+pub mod gateway_api;
+mod gateway_api_checks;
+mod parse;
 mod spec;
 mod validate;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value;
 
+pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
+pub use parse::{parse, parse_keys};
 pub use spec::*;
 
+use parse::parse_resource;
+
+use crate::clock;
 use crate::error::ParseError;
 use crate::topology::NAMESPACE;
 
-/// The API group all three kinds belong to.
+/// The API group of Istio's networking kinds.
 pub const API_GROUP: &str = "networking.istio.io";
 
 /// The versions of that group Istio serves (all the same schema for these kinds).
 pub const API_VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha3"];
 
+/// The versions of the Gateway API group served for Gateway and HTTPRoute.
+pub const GATEWAY_API_VERSIONS: [&str; 2] = ["v1", "v1beta1"];
+
 /// The kinds this mesh translates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// Istio's `networking.istio.io` Gateway.
     Gateway,
     VirtualService,
     DestinationRule,
+    /// A core `v1` Service: a name for the workloads its selector picks.
+    Service,
+    /// The Gateway API's `gateway.networking.k8s.io` Gateway.
+    KubernetesGateway,
+    HttpRoute,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -43,7 +61,13 @@ pub struct ResourceKey {
 pub struct Resource {
     pub key: ResourceKey,
     pub spec: Spec,
-    /// The `spec` as written, to tell "configured" from "unchanged" and to persist the set.
+    /// `metadata.annotations`, as written.
+    pub annotations: BTreeMap<String, String>,
+    /// `metadata.creationTimestamp` when reading saved state back; ignored on apply, as the
+    /// API server ignores it.
+    created_at: Option<u64>,
+    /// The `spec` as written, to tell "configured" from "unchanged" (with the annotations) and
+    /// to persist the set.
     pub document: Value,
 }
 
@@ -52,6 +76,9 @@ pub enum Spec {
     Gateway(GatewaySpec),
     VirtualService(VirtualServiceSpec),
     DestinationRule(DestinationRuleSpec),
+    Service(ServiceSpec),
+    KubernetesGateway(KubernetesGatewaySpec),
+    HttpRoute(HttpRouteSpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -81,28 +108,73 @@ pub struct ResourceSet {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    /// Stands in for `metadata.creationTimestamp`: kept when a resource is re-applied.
+    /// Creation order (a tie-free stand-in for `creationTimestamp`): kept when a resource is
+    /// re-applied.
     created: u64,
+    /// `metadata.creationTimestamp`, in seconds since the Unix epoch.
+    created_at: u64,
     resource: Resource,
 }
 
 // === impl Kind ===
 
 impl Kind {
-    fn from_name(kind: &str) -> Option<Self> {
-        match kind {
-            "Gateway" => Some(Self::Gateway),
-            "VirtualService" => Some(Self::VirtualService),
-            "DestinationRule" => Some(Self::DestinationRule),
+    /// The kind `kind` of API group `group` (`""` for the core group).
+    fn from_group_and_name(group: &str, kind: &str) -> Option<Self> {
+        match (group, kind) {
+            (API_GROUP, "Gateway") => Some(Self::Gateway),
+            (API_GROUP, "VirtualService") => Some(Self::VirtualService),
+            (API_GROUP, "DestinationRule") => Some(Self::DestinationRule),
+            ("", "Service") => Some(Self::Service),
+            (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
+            (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
             _ => None,
         }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Self::Gateway => "Gateway",
+            Self::Gateway | Self::KubernetesGateway => "Gateway",
             Self::VirtualService => "VirtualService",
             Self::DestinationRule => "DestinationRule",
+            Self::Service => "Service",
+            Self::HttpRoute => "HTTPRoute",
+        }
+    }
+
+    /// The API group (`""` for core).
+    pub fn group(self) -> &'static str {
+        match self {
+            Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
+            Self::Service => "",
+            Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
+        }
+    }
+
+    /// The versions of the group served for this kind.
+    fn versions(self) -> &'static [&'static str] {
+        match self.group() {
+            API_GROUP => &API_VERSIONS,
+            GATEWAY_API_GROUP => &GATEWAY_API_VERSIONS,
+            _ => &["v1"],
+        }
+    }
+
+    /// `apiVersion` as written back: `networking.istio.io/v1`, `v1` for core.
+    pub fn api_version(self) -> String {
+        match self.group() {
+            "" => "v1".to_owned(),
+            group => format!("{group}/v1"),
+        }
+    }
+
+    /// The resource name `kubectl` prints: `virtualservice.networking.istio.io`, `service`,
+    /// `httproute.gateway.networking.k8s.io`.
+    pub fn resource_name(self) -> String {
+        let kind = self.name().to_ascii_lowercase();
+        match self.group() {
+            "" => kind,
+            group => format!("{kind}.{group}"),
         }
     }
 }
@@ -140,164 +212,11 @@ impl fmt::Display for Change {
         };
         write!(
             f,
-            "{}.{API_GROUP}/{} {action}",
-            self.key.kind.name().to_ascii_lowercase(),
+            "{}/{} {action}",
+            self.key.kind.resource_name(),
             self.key.name
         )
     }
-}
-
-// === parsing ===
-
-/// Parses every document in `text` (YAML, `---`-separated; empty documents skipped) into
-/// validated resources. The first problem found refuses the whole text.
-pub fn parse(text: &str) -> Result<Vec<Resource>, ParseError> {
-    documents(text)?
-        .into_iter()
-        .map(|(index, document)| parse_resource(index, document))
-        .collect()
-}
-
-/// Reads only kind, namespace and name of every document: what `delete -f` needs.
-pub fn parse_keys(text: &str) -> Result<Vec<ResourceKey>, ParseError> {
-    documents(text)?
-        .into_iter()
-        .map(|(index, document)| header(index, &document).map(|(key, _)| key))
-        .collect()
-}
-
-/// The non-empty documents in `text`, numbered from 1 as a reader counts them.
-fn documents(text: &str) -> Result<Vec<(usize, Value)>, ParseError> {
-    let mut out = Vec::new();
-    for (index, document) in serde_yaml_ng::Deserializer::from_str(text).enumerate() {
-        let index = index + 1;
-        let value = Value::deserialize(document).map_err(|error| ParseError::Yaml {
-            document: index,
-            message: error.to_string(),
-        })?;
-        if !value.is_null() {
-            out.push((index, value));
-        }
-    }
-    Ok(out)
-}
-
-/// Checks `apiVersion` and `kind`, reads `metadata`, and returns the key and the `spec`.
-fn header(index: usize, document: &Value) -> Result<(ResourceKey, Value), ParseError> {
-    let problem = |message: String| ParseError::Document {
-        document: index,
-        message,
-    };
-    let object = document
-        .as_object()
-        .ok_or_else(|| problem("is not a mapping".into()))?;
-    let text_field = |name: &str| object.get(name).and_then(Value::as_str);
-    let api_version =
-        text_field("apiVersion").ok_or_else(|| problem("has no apiVersion".into()))?;
-    let kind_name = text_field("kind").ok_or_else(|| problem("has no kind".into()))?;
-    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-    let kind = Kind::from_name(kind_name)
-        .filter(|_| group == API_GROUP)
-        .ok_or_else(|| ParseError::UnsupportedKind {
-            document: index,
-            api_version: api_version.to_owned(),
-            kind: kind_name.to_owned(),
-        })?;
-    if !API_VERSIONS.contains(&version) {
-        return Err(problem(format!(
-            "{kind}: apiVersion {api_version} is not served (use {API_GROUP}/v1, v1beta1 or v1alpha3)"
-        )));
-    }
-    for field in object.keys() {
-        if !matches!(
-            field.as_str(),
-            "apiVersion" | "kind" | "metadata" | "spec" | "status"
-        ) {
-            return Err(problem(format!("{kind}: {field} is not supported")));
-        }
-    }
-    let metadata = object.get("metadata").and_then(Value::as_object);
-    let name = metadata
-        .and_then(|metadata| metadata.get("name"))
-        .and_then(Value::as_str)
-        .filter(|name| !name.is_empty())
-        .ok_or_else(|| problem(format!("{kind}: metadata.name is required")))?;
-    let namespace = metadata
-        .and_then(|metadata| metadata.get("namespace"))
-        .and_then(Value::as_str)
-        .unwrap_or(NAMESPACE);
-    let key = ResourceKey {
-        kind,
-        namespace: namespace.to_owned(),
-        name: name.to_owned(),
-    };
-    let spec = object
-        .get("spec")
-        .cloned()
-        .unwrap_or_else(|| Value::Object(Default::default()));
-    Ok((key, spec))
-}
-
-fn parse_resource(index: usize, document: Value) -> Result<Resource, ParseError> {
-    let (key, document) = header(index, &document)?;
-    let spec = match key.kind {
-        Kind::Gateway => Spec::Gateway(typed(&key, &document)?),
-        Kind::VirtualService => Spec::VirtualService(typed(&key, &document)?),
-        Kind::DestinationRule => Spec::DestinationRule(typed(&key, &document)?),
-    };
-    validate::check(&spec).map_err(|(path, message)| ParseError::Field {
-        resource: key.to_string(),
-        path,
-        message,
-    })?;
-    Ok(Resource {
-        key,
-        spec,
-        document,
-    })
-}
-
-/// Deserializes a spec, turning serde's complaints into refusals that name the field.
-fn typed<T: serde::de::DeserializeOwned>(key: &ResourceKey, spec: &Value) -> Result<T, ParseError> {
-    serde_path_to_error::deserialize(spec).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.inner().to_string();
-        let (path, message) = explain(&path, &inner);
-        ParseError::Field {
-            resource: key.to_string(),
-            path,
-            message,
-        }
-    })
-}
-
-/// Rewords serde's messages: an unknown field becomes "is not supported" with the fields that
-/// are, an unknown enum value names the value.
-fn explain(path: &str, inner: &str) -> (String, String) {
-    let supported = |rest: &str| {
-        let list: Vec<&str> = rest.split('`').skip(1).step_by(2).collect::<Vec<_>>();
-        if list.is_empty() {
-            String::new()
-        } else {
-            format!(" (supported here: {})", list.join(", "))
-        }
-    };
-    if let Some(rest) = inner.strip_prefix("unknown field `") {
-        let (_, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        return (
-            path.to_owned(),
-            format!("is not supported{}", supported(expected)),
-        );
-    }
-    if let Some(rest) = inner.strip_prefix("unknown variant `") {
-        let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        return (
-            path.to_owned(),
-            format!("value {value} is not supported{}", supported(expected)),
-        );
-    }
-    let path = if path == "." { "spec" } else { path };
-    (path.to_owned(), inner.to_owned())
 }
 
 // === impl ResourceSet ===
@@ -315,7 +234,10 @@ impl ResourceSet {
             .map(|resource| {
                 let key = resource.key.clone();
                 let action = match self.entries.get_mut(&key) {
-                    Some(entry) if entry.resource.document == resource.document => {
+                    Some(entry)
+                        if entry.resource.document == resource.document
+                            && entry.resource.annotations == resource.annotations =>
+                    {
                         Action::Unchanged
                     }
                     Some(entry) => {
@@ -325,8 +247,15 @@ impl ResourceSet {
                     None => {
                         let created = self.next_created;
                         self.next_created += 1;
-                        self.entries
-                            .insert(key.clone(), Entry { created, resource });
+                        let created_at = resource.created_at.unwrap_or_else(clock::now);
+                        self.entries.insert(
+                            key.clone(),
+                            Entry {
+                                created,
+                                created_at,
+                                resource,
+                            },
+                        );
                         Action::Created
                     }
                 };
@@ -359,6 +288,11 @@ impl ResourceSet {
 
     pub fn get(&self, key: &ResourceKey) -> Option<&Resource> {
         self.entries.get(key).map(|entry| &entry.resource)
+    }
+
+    /// When `key` was created, in seconds since the Unix epoch.
+    pub fn created_at(&self, key: &ResourceKey) -> Option<u64> {
+        self.entries.get(key).map(|entry| entry.created_at)
     }
 
     /// Every resource, oldest first (ties by kind, namespace, name).
@@ -408,9 +342,14 @@ impl ResourceSet {
             .into_iter()
             .map(|resource| {
                 serde_json::json!({
-                    "apiVersion": format!("{API_GROUP}/v1"),
+                    "apiVersion": resource.key.kind.api_version(),
                     "kind": resource.key.kind.name(),
-                    "metadata": {"name": resource.key.name, "namespace": resource.key.namespace},
+                    "metadata": {
+                        "name": resource.key.name,
+                        "namespace": resource.key.namespace,
+                        "annotations": resource.annotations,
+                        "creationTimestamp": self.created_at(&resource.key).map(clock::rfc3339),
+                    },
                     "spec": resource.document,
                 })
             })
@@ -429,7 +368,11 @@ impl ResourceSet {
             })?;
         let mut set = Self::new();
         for (index, item) in items.iter().enumerate() {
-            let resource = parse_resource(index + 1, item.clone())?;
+            let mut resource = parse_resource(index + 1, item.clone())?;
+            resource.created_at = item
+                .pointer("/metadata/creationTimestamp")
+                .and_then(Value::as_str)
+                .and_then(clock::parse_rfc3339);
             set.apply(vec![resource]);
         }
         Ok(set)
@@ -477,9 +420,14 @@ spec:
             "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\n";
         let error = parse(service_entry).unwrap_err().to_string();
         assert!(error.contains("ServiceEntry"), "{error}");
-        let http_route =
-            "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x}\n";
-        assert!(parse(http_route).is_err());
+        let grpc_route =
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: x}\n";
+        assert!(
+            parse(grpc_route)
+                .unwrap_err()
+                .to_string()
+                .contains("GRPCRoute")
+        );
     }
 
     #[test]

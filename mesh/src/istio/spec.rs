@@ -1,6 +1,11 @@
 //! The `spec` of each supported Istio kind, field by field. A field Istio has but this mesh does
 //! not simulate is simply absent here: serde's `deny_unknown_fields` turns it into a refusal that
 //! names the field's path, so nothing is silently ignored.
+//!
+//! These structs are also the one routing model both APIs translate through (as istiod turns
+//! Gateway API resources into its internal Gateways and VirtualServices). The fields marked
+//! `serde(skip)` exist only for what the Gateway API expresses: YAML cannot set them, so a
+//! VirtualService that tries is refused by name as before.
 
 use std::collections::BTreeMap;
 
@@ -48,6 +53,10 @@ pub struct VirtualServiceSpec {
     pub gateways: Vec<String>,
     #[serde(default)]
     pub http: Vec<HttpRoute>,
+    /// Converted from an HTTPRoute: path prefixes match whole segments, as the Gateway API
+    /// defines `PathPrefix` (istiod's `UseGatewaySemantics`).
+    #[serde(skip)]
+    pub gateway_semantics: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -65,6 +74,50 @@ pub struct HttpRoute {
     pub rewrite: Option<Rewrite>,
     pub mirror: Option<Destination>,
     pub mirror_percentage: Option<Percent>,
+    /// Headers to set, add and remove (RequestHeaderModifier, ResponseHeaderModifier).
+    #[serde(skip)]
+    pub headers: HeaderOperations,
+    /// Answer with a redirect instead of routing (RequestRedirect).
+    #[serde(skip)]
+    pub redirect: Option<Redirect>,
+    /// Answer with this status instead of routing: 500 for a route whose backends name no
+    /// Service, as the Gateway API requires.
+    #[serde(skip)]
+    pub direct_response: Option<u16>,
+}
+
+/// Header edits on the way to the backend and on the way back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderOperations {
+    pub request: HeaderEdits,
+    pub response: HeaderEdits,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderEdits {
+    /// (name, value): replaces any header of that name.
+    pub set: Vec<(String, String)>,
+    /// (name, value): appended to any header of that name.
+    pub add: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+/// Where a redirect sends the client; unset parts keep the request's own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    pub scheme: Option<String>,
+    pub authority: Option<String>,
+    pub port: Option<u16>,
+    pub path: Option<PathRewrite>,
+    /// 301 or 302.
+    pub status: u16,
+}
+
+/// A new path: all of it, or the part the route's prefix matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathRewrite {
+    Full(String),
+    Prefix(String),
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -162,6 +215,9 @@ pub struct Retries {
 pub struct Rewrite {
     pub uri: Option<String>,
     pub authority: Option<String>,
+    /// Replaces the whole path (URLRewrite `ReplaceFullPath`); `uri` replaces the matched prefix.
+    #[serde(skip)]
+    pub full_path: Option<String>,
 }
 
 // === DestinationRule ===

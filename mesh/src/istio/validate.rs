@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::Spec;
 use super::spec::*;
+use super::{Spec, gateway_api_checks};
 use crate::duration::IstioDuration;
 use crate::topology::{INGRESS_GATEWAY_PORTS, INGRESS_GATEWAY_SELECTOR};
 
@@ -19,10 +19,13 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         Spec::Gateway(gateway) => check_gateway(gateway),
         Spec::VirtualService(virtual_service) => check_virtual_service(virtual_service),
         Spec::DestinationRule(rule) => check_destination_rule(rule),
+        Spec::Service(service) => gateway_api_checks::check_service(service),
+        Spec::KubernetesGateway(gateway) => gateway_api_checks::check_gateway(gateway),
+        Spec::HttpRoute(route) => gateway_api_checks::check_http_route(route),
     }
 }
 
-fn problem(path: impl Into<String>, message: impl Into<String>) -> Result<(), Problem> {
+pub(super) fn problem(path: impl Into<String>, message: impl Into<String>) -> Result<(), Problem> {
     Err((path.into(), message.into()))
 }
 

@@ -10,8 +10,12 @@
 //! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
 
 mod clusters;
+mod filters;
 pub mod hosts;
 pub(crate) mod listeners;
+pub mod model;
+mod policies;
+mod route_matches;
 mod routes;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,7 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 pub use listeners::Layout;
-pub use routes::{DEFAULT_RETRIES, DEFAULT_RETRY_ON, DEFAULT_ROUTE_NAME};
+pub use policies::{DEFAULT_RETRIES, DEFAULT_RETRY_ON};
+pub use routes::DEFAULT_ROUTE_NAME;
 
 use crate::error::TranslateError;
 use crate::istio::{
@@ -27,6 +32,7 @@ use crate::istio::{
 };
 use crate::topology::{Service, Topology};
 use hosts::MESH_GATEWAY;
+use model::RoutingModel;
 use routes::RouteContext;
 
 /// The name of the fault filter, and the key of its per-route configuration.
@@ -89,9 +95,10 @@ pub struct ListenerPlan {
     pub ingress: bool,
 }
 
-/// State shared while translating: the topology, the clusters that will exist, and warnings.
+/// State shared while translating: the routing model, the clusters that will exist, and
+/// warnings.
 pub(crate) struct Translation<'a> {
-    topology: &'a Topology,
+    model: &'a RoutingModel,
     clusters: BTreeSet<String>,
     warnings: Vec<String>,
 }
@@ -102,10 +109,12 @@ pub fn translate(
     topology: &Topology,
     resources: &ResourceSet,
 ) -> Result<EnvoyConfig, TranslateError> {
+    let model = RoutingModel::build(topology, resources);
+    let resources = &model;
     let mut translation = Translation {
-        topology,
+        model: &model,
         clusters: BTreeSet::new(),
-        warnings: Vec::new(),
+        warnings: model.warnings.clone(),
     };
     let clusters = translation.clusters(resources);
     let mut route_configs = Vec::new();
@@ -146,10 +155,10 @@ pub fn translate(
 impl Translation<'_> {
     /// A service's cluster of all workloads, and one per subset of the DestinationRule that
     /// applies to it.
-    fn clusters(&mut self, resources: &ResourceSet) -> Vec<Value> {
+    fn clusters(&mut self, resources: &RoutingModel) -> Vec<Value> {
         let rules = resources.destination_rules();
         let mut out = Vec::new();
-        for service in &self.topology.services {
+        for service in &self.model.services {
             let rule = self.rule_for(service, &rules);
             let policy = rule.and_then(|(_, spec)| spec.traffic_policy.as_ref());
             out.push(clusters::cluster(service, None, policy));
@@ -162,7 +171,7 @@ impl Translation<'_> {
         for (key, spec) in &rules {
             let host = hosts::resolve(&spec.host, &key.namespace);
             if !self
-                .topology
+                .model
                 .services
                 .iter()
                 .any(|service| hosts::covers(&host, &service.fqdn()))
@@ -214,7 +223,7 @@ impl Translation<'_> {
         &mut self,
         service: &Service,
         route_name: &str,
-        resources: &ResourceSet,
+        resources: &RoutingModel,
     ) -> Value {
         let fqdn = service.fqdn();
         let mesh: BTreeSet<String> = BTreeSet::from([MESH_GATEWAY.to_owned()]);
@@ -254,7 +263,7 @@ impl Translation<'_> {
     fn virtual_service_for<'r>(
         &mut self,
         fqdn: &str,
-        resources: &'r ResourceSet,
+        resources: &'r RoutingModel,
     ) -> Option<(&'r ResourceKey, &'r VirtualServiceSpec)> {
         let mut matching: Vec<(usize, &'r ResourceKey, &'r VirtualServiceSpec, String)> =
             Vec::new();
@@ -292,7 +301,7 @@ impl Translation<'_> {
     /// VirtualService bound to that Gateway have in common, with the routes of every such
     /// VirtualService (oldest first, catch-alls last). No Gateway or no binding: no virtual
     /// hosts, so Envoy answers 404.
-    fn ingress_routes(&mut self, resources: &ResourceSet) -> Value {
+    fn ingress_routes(&mut self, resources: &RoutingModel) -> Value {
         let gateways = resources.gateways();
         // Host -> (the port of the server that first admitted it, the merged routes).
         let mut virtual_hosts: BTreeMap<String, (u32, Vec<Value>)> = BTreeMap::new();
@@ -384,7 +393,7 @@ impl Translation<'_> {
         listen_port: u16,
     ) -> String {
         let host = hosts::resolve(&destination.host, &key.namespace);
-        let service = self.topology.service_by_fqdn(&host);
+        let service = self.model.service_by_fqdn(&host);
         let port = service.map_or(listen_port, |service| service.port);
         let name = routes::cluster_name(destination, &key.namespace, port);
         if !self.clusters.contains(&name) {
@@ -409,7 +418,7 @@ impl Translation<'_> {
     }
 
     /// VirtualServices that reach no listener here.
-    fn warn_about_unbound(&mut self, resources: &ResourceSet) {
+    fn warn_about_unbound(&mut self, resources: &RoutingModel) {
         let gateway_names: BTreeSet<String> = resources
             .gateways()
             .iter()
@@ -427,7 +436,7 @@ impl Translation<'_> {
                 for host in &spec.hosts {
                     let host = hosts::resolve(host, &key.namespace);
                     let reaches_a_service = self
-                        .topology
+                        .model
                         .services
                         .iter()
                         .any(|service| hosts::covers(&host, &service.fqdn()));

@@ -7,27 +7,16 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::hosts::{self, MESH_GATEWAY};
+use super::policies::{fault_config, mirror_fraction, retry_policy};
 use super::{ROUTER_FAULT_FILTER, Translation};
 use crate::duration::IstioDuration;
 use crate::istio::{
-    Destination, Fault, HttpRoute, MatchRequest, Percent, ResourceKey, Retries, StringMatch,
-    VirtualServiceSpec,
+    Destination, HeaderOperations, HttpRoute, MatchRequest, PathRewrite, Redirect, ResourceKey,
+    StringMatch, VirtualServiceSpec,
 };
 
 /// Istio's name for the route it generates for a service without a VirtualService.
 pub const DEFAULT_ROUTE_NAME: &str = "default";
-
-/// Istio's default retry conditions (`retry.DefaultPolicy`); 503 is left out by default since
-/// Istio 1.2x (`EXCLUDE_UNSAFE_503_FROM_DEFAULT_RETRY=true`).
-pub const DEFAULT_RETRY_ON: &str =
-    "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
-
-/// Istio's default number of retries.
-pub const DEFAULT_RETRIES: i64 = 2;
-
-const FAULT_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault";
-const PREVIOUS_HOSTS_TYPE: &str =
-    "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate";
 
 /// Where the routes are for: which listener port and which gateways (`mesh` for sidecars).
 pub struct RouteContext<'a> {
@@ -61,14 +50,30 @@ pub fn virtual_service_routes(
     for (index, rule) in spec.http.iter().enumerate() {
         let mut catch_all = false;
         if rule.matches.is_empty() {
-            out.push(route(key, index, rule, None, context, translation));
+            out.push(route(
+                key,
+                index,
+                rule,
+                None,
+                context,
+                translation,
+                spec.gateway_semantics,
+            ));
             catch_all = true;
         } else {
             for block in &rule.matches {
                 if !block_applies(block, &key.namespace, context) {
                     continue;
                 }
-                let built = route(key, index, rule, Some(block), context, translation);
+                let built = route(
+                    key,
+                    index,
+                    rule,
+                    Some(block),
+                    context,
+                    translation,
+                    spec.gateway_semantics,
+                );
                 // Routes are matched in order: nothing after a catch-all could ever be reached.
                 catch_all = is_catch_all(&built);
                 out.push(built);
@@ -124,13 +129,50 @@ fn route(
     block: Option<&MatchRequest>,
     context: &RouteContext<'_>,
     translation: &mut Translation<'_>,
+    gateway_semantics: bool,
 ) -> Value {
     let mut name = rule.name.clone().unwrap_or_default();
     if let Some(match_name) = block.and_then(|block| block.name.as_deref()) {
         name = format!("{name}.{match_name}");
     }
-    let mut action = serde_json::Map::new();
     let rule_path = format!("http[{index}]");
+    let (action_name, action) = match (&rule.redirect, rule.direct_response) {
+        (Some(redirect), _) => ("redirect", redirect_action(redirect)),
+        (None, Some(status)) => ("direct_response", json!({ "status": status })),
+        (None, None) => (
+            "route",
+            Value::Object(route_action(key, &rule_path, rule, context, translation)),
+        ),
+    };
+
+    let mut out = serde_json::Map::new();
+    out.insert("name".into(), json!(name));
+    out.insert("match".into(), route_match(block, gateway_semantics));
+    out.insert(action_name.into(), action);
+    add_header_edits(&mut out, &rule.headers);
+    out.insert(
+        "decorator".into(),
+        json!({"operation": operation(&out, &key.name, context.listen_port)}),
+    );
+    if let Some(fault) = rule.fault.as_ref().and_then(fault_config) {
+        out.insert(
+            "typed_per_filter_config".into(),
+            json!({ ROUTER_FAULT_FILTER: fault }),
+        );
+    }
+    Value::Object(out)
+}
+
+/// Where a rule sends a request: its destinations (weighted when several), timeout, rewrites,
+/// mirror and retries.
+fn route_action(
+    key: &ResourceKey,
+    rule_path: &str,
+    rule: &HttpRoute,
+    context: &RouteContext<'_>,
+    translation: &mut Translation<'_>,
+) -> serde_json::Map<String, Value> {
+    let mut action = serde_json::Map::new();
     if let [only] = rule.route.as_slice() {
         let cluster = translation.destination_cluster(
             key,
@@ -170,6 +212,12 @@ fn route(
         if let Some(authority) = &rewrite.authority {
             action.insert("host_rewrite_literal".into(), json!(authority));
         }
+        if let Some(full_path) = &rewrite.full_path {
+            action.insert(
+                "regex_rewrite".into(),
+                json!({"pattern": {"regex": "^/.*$"}, "substitution": full_path}),
+            );
+        }
     }
     if let Some(mirror) = &rule.mirror
         && let Some(fraction) = mirror_fraction(rule.mirror_percentage)
@@ -193,26 +241,13 @@ fn route(
         action.insert("retry_policy".into(), policy);
     }
 
-    let mut out = serde_json::Map::new();
-    out.insert("name".into(), json!(name));
-    out.insert("match".into(), route_match(block));
-    out.insert("route".into(), Value::Object(action));
-    out.insert(
-        "decorator".into(),
-        json!({"operation": operation(&out, &key.name, context.listen_port)}),
-    );
-    if let Some(fault) = rule.fault.as_ref().and_then(fault_config) {
-        out.insert(
-            "typed_per_filter_config".into(),
-            json!({ ROUTER_FAULT_FILTER: fault }),
-        );
-    }
-    Value::Object(out)
+    action
 }
 
 /// A match block as an Envoy `RouteMatch`: path by `uri`, everything else as header and query
-/// matchers, all of which must hold.
-fn route_match(block: Option<&MatchRequest>) -> Value {
+/// matchers, all of which must hold. With the Gateway API's semantics a prefix matches whole
+/// path segments (`/static` matches `/static/x`, not `/staticx`).
+fn route_match(block: Option<&MatchRequest>, gateway_semantics: bool) -> Value {
     let mut out = serde_json::Map::new();
     let Some(block) = block else {
         out.insert("prefix".into(), json!("/"));
@@ -222,6 +257,13 @@ fn route_match(block: Option<&MatchRequest>) -> Value {
         Some(StringMatch {
             exact: Some(path), ..
         }) => out.insert("path".into(), json!(path)),
+        Some(StringMatch {
+            prefix: Some(prefix),
+            ..
+        }) if gateway_semantics && !prefix.trim_end_matches('/').is_empty() => out.insert(
+            "path_separated_prefix".into(),
+            json!(prefix.trim_end_matches('/')),
+        ),
         Some(StringMatch {
             prefix: Some(prefix),
             ..
@@ -309,6 +351,8 @@ fn operation(route: &serde_json::Map<String, Value>, virtual_service: &str, port
     let matcher = &route["match"];
     let path = if let Some(prefix) = matcher.get("prefix").and_then(Value::as_str) {
         format!("{prefix}*")
+    } else if let Some(prefix) = matcher.get("path_separated_prefix").and_then(Value::as_str) {
+        format!("{prefix}*")
     } else if let Some(path) = matcher.get("path").and_then(Value::as_str) {
         path.to_owned()
     } else if let Some(regex) = matcher.pointer("/safe_regex/regex").and_then(Value::as_str) {
@@ -331,122 +375,6 @@ fn operation(route: &serde_json::Map<String, Value>, virtual_service: &str, port
     }
 }
 
-/// Istio's `retry.ConvertPolicy`: the default when no `retries` is given, none with
-/// `attempts: 0`, otherwise the default with the given fields laid over it.
-pub fn retry_policy(retries: Option<&Retries>) -> Option<Value> {
-    let mut retry_on = DEFAULT_RETRY_ON.to_owned();
-    let mut status_codes: Vec<u32> = Vec::new();
-    let mut attempts = DEFAULT_RETRIES;
-    let mut per_try_timeout = None;
-    let mut previous_hosts = true;
-    let mut backoff = None;
-    if let Some(retries) = retries {
-        attempts = retries.attempts.unwrap_or(0);
-        if attempts <= 0 {
-            // Explicitly disables retries.
-            return None;
-        }
-        if let Some(conditions) = retries.retry_on.as_deref().filter(|text| !text.is_empty()) {
-            let mut names = Vec::new();
-            for part in conditions
-                .split(',')
-                .map(str::trim)
-                .filter(|part| !part.is_empty())
-            {
-                match part.parse::<u32>() {
-                    Ok(code) if (100..=599).contains(&code) => status_codes.push(code),
-                    _ => names.push(part),
-                }
-            }
-            retry_on = names.join(",");
-            if !status_codes.is_empty() && !retry_on.contains("retriable-status-codes") {
-                if !retry_on.is_empty() {
-                    retry_on.push(',');
-                }
-                retry_on.push_str("retriable-status-codes");
-            }
-        }
-        per_try_timeout = retries.per_try_timeout;
-        if let Some(ignore) = retries.retry_ignore_previous_hosts {
-            previous_hosts = ignore;
-        }
-        backoff = retries.backoff;
-    }
-    let mut policy = serde_json::Map::new();
-    policy.insert("retry_on".into(), json!(retry_on));
-    policy.insert("num_retries".into(), json!(attempts));
-    if !status_codes.is_empty() {
-        policy.insert("retriable_status_codes".into(), json!(status_codes));
-    }
-    if let Some(per_try_timeout) = per_try_timeout {
-        policy.insert("per_try_timeout".into(), json!(per_try_timeout.envoy()));
-    }
-    if previous_hosts {
-        policy.insert(
-            "retry_host_predicate".into(),
-            json!([{
-                "name": "envoy.retry_host_predicates.previous_hosts",
-                "typed_config": {"@type": PREVIOUS_HOSTS_TYPE},
-            }]),
-        );
-    }
-    policy.insert("host_selection_retry_max_attempts".into(), json!(5));
-    if let Some(backoff) = backoff {
-        policy.insert(
-            "retry_back_off".into(),
-            json!({ "base_interval": backoff.envoy() }),
-        );
-    }
-    Some(Value::Object(policy))
-}
-
-/// Istio's `TranslateFault`. A delay without a percentage is applied to no request, as Istio
-/// documents; an abort without one is left to Envoy's default, as istiod leaves it.
-fn fault_config(fault: &Fault) -> Option<Value> {
-    let mut out = serde_json::Map::new();
-    out.insert("@type".into(), json!(FAULT_TYPE));
-    if let Some(delay) = &fault.delay {
-        let percentage = match (delay.percentage, delay.percent) {
-            (Some(percentage), _) => fraction_of_million(percentage),
-            (None, Some(percent)) => json!({"numerator": percent, "denominator": "HUNDRED"}),
-            (None, None) => json!({"numerator": 0, "denominator": "HUNDRED"}),
-        };
-        if let Some(fixed) = delay.fixed_delay {
-            out.insert(
-                "delay".into(),
-                json!({"fixed_delay": fixed.envoy(), "percentage": percentage}),
-            );
-        }
-    }
-    if let Some(abort) = &fault.abort
-        && let Some(status) = abort.http_status
-    {
-        let mut fields = serde_json::Map::new();
-        fields.insert("http_status".into(), json!(status));
-        if let Some(percentage) = abort.percentage {
-            fields.insert("percentage".into(), fraction_of_million(percentage));
-        }
-        out.insert("abort".into(), Value::Object(fields));
-    }
-    (out.len() > 1).then_some(Value::Object(out))
-}
-
-/// A percentage (0–100, fractional) as Envoy's fraction of a million, truncated as istiod does.
-fn fraction_of_million(percent: Percent) -> Value {
-    // In range: validation keeps the value within 0..=100, so this is at most 1,000,000.
-    let numerator = (percent.value * 10_000.0) as u32;
-    json!({"numerator": numerator, "denominator": "MILLION"})
-}
-
-/// Istio mirrors 100% when no percentage is given, and nothing at 0%.
-fn mirror_fraction(percentage: Option<Percent>) -> Option<Value> {
-    match percentage {
-        Some(percent) if percent.value > 0.0 => Some(fraction_of_million(percent)),
-        Some(_) => None,
-        None => Some(json!({"numerator": 100, "denominator": "HUNDRED"})),
-    }
-}
-
 /// Whether a VirtualService's `gateways` put it on the sidecars.
 pub fn applies_to_mesh(spec: &VirtualServiceSpec) -> bool {
     spec.gateways.is_empty() || spec.gateways.iter().any(|gateway| gateway == MESH_GATEWAY)
@@ -461,4 +389,63 @@ pub fn cluster_name(destination: &Destination, namespace: &str, default_port: u1
         .map_or(u32::from(default_port), |port| port.number);
     let subset = destination.subset.as_deref().unwrap_or("");
     format!("outbound|{port}|{subset}|{host}")
+}
+
+/// A redirect as Envoy's `RedirectAction`.
+fn redirect_action(redirect: &Redirect) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Some(scheme) = &redirect.scheme {
+        out.insert("scheme_redirect".into(), json!(scheme));
+    }
+    if let Some(authority) = &redirect.authority {
+        out.insert("host_redirect".into(), json!(authority));
+    }
+    if let Some(port) = redirect.port {
+        out.insert("port_redirect".into(), json!(port));
+    }
+    match &redirect.path {
+        Some(PathRewrite::Full(path)) => out.insert("path_redirect".into(), json!(path)),
+        Some(PathRewrite::Prefix(prefix)) => out.insert("prefix_rewrite".into(), json!(prefix)),
+        None => None,
+    };
+    let code = if redirect.status == 301 {
+        "MOVED_PERMANENTLY"
+    } else {
+        "FOUND"
+    };
+    out.insert("response_code".into(), json!(code));
+    Value::Object(out)
+}
+
+/// Header edits as the route's `request_headers_to_add/remove` and
+/// `response_headers_to_add/remove`.
+fn add_header_edits(route: &mut serde_json::Map<String, Value>, headers: &HeaderOperations) {
+    for (direction, edits) in [
+        ("request", &headers.request),
+        ("response", &headers.response),
+    ] {
+        let set = edits
+            .set
+            .iter()
+            .map(|pair| (pair, "OVERWRITE_IF_EXISTS_OR_ADD"));
+        let add = edits
+            .add
+            .iter()
+            .map(|pair| (pair, "APPEND_IF_EXISTS_OR_ADD"));
+        let to_add: Vec<Value> = set
+            .chain(add)
+            .map(|((name, value), append_action)| {
+                json!({"header": {"key": name, "value": value}, "append_action": append_action})
+            })
+            .collect();
+        if !to_add.is_empty() {
+            route.insert(format!("{direction}_headers_to_add"), json!(to_add));
+        }
+        if !edits.remove.is_empty() {
+            route.insert(
+                format!("{direction}_headers_to_remove"),
+                json!(edits.remove),
+            );
+        }
+    }
 }

@@ -74,7 +74,11 @@ pub fn spawn_mesh_replying(reply: impl Fn(&str, &str) -> StubReply) -> TestMesh 
     let dir = ScratchDir::new();
     let envoy = mesh::find_envoy().expect("Envoy is installed (scripts/deps/envoy.sh)");
     let mesh = Mesh::start(&topology, &dir.0, &envoy).expect("mesh starts");
-    let client = awc::Client::builder().timeout(CLIENT_TIMEOUT).finish();
+    // Redirects are answers to check, never followed (they could lead off loopback).
+    let client = awc::Client::builder()
+        .disable_redirects()
+        .timeout(CLIENT_TIMEOUT)
+        .finish();
     TestMesh {
         mesh,
         backends,

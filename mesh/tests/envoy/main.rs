@@ -3,9 +3,12 @@
 
 #[path = "../fixtures.rs"]
 mod fixtures;
+#[path = "../gateway_api_fixtures.rs"]
+mod gateway_api_fixtures;
 
 mod faults;
 mod features;
+mod gateway_api;
 mod helpers;
 mod lifecycle;
 mod observability;

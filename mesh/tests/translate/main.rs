@@ -3,9 +3,13 @@
 
 #[path = "../fixtures.rs"]
 mod fixtures;
+#[path = "../gateway_api_fixtures.rs"]
+mod gateway_api_fixtures;
 
 mod clusters;
 mod gateway;
+mod gateway_api;
+mod get;
 mod helpers;
 mod networking;
 mod refusals;

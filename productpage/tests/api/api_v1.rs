@@ -5,7 +5,7 @@ use std::time::Duration;
 use chassis::testing::StubReply;
 
 use crate::helpers::{
-    DETAILS_JSON, REVIEW_1, REVIEW_2, TestApp, in_turn, not_json, reviews_with_stars, spawn_app,
+    DETAILS_JSON, REVIEW_1, REVIEW_2, TestApp, in_turn, reviews_with_stars, spawn_app,
 };
 
 const PRODUCTS_BODY: &str = r#"[{"id": 0, "title": "The Comedy of Errors", "descriptionHtml": "<a href=\"https://en.wikipedia.org/wiki/The_Comedy_of_Errors\">Wikipedia Summary</a>: The Comedy of Errors is one of <b>William Shakespeare's</b> early plays. It is his shortest and one of his most farcical comedies, with a major part of the humour coming from slapstick and mistaken identity, in addition to puns and word play."}]"#;
@@ -212,9 +212,9 @@ async fn product_details_returns_500_within_the_timeout_when_details_is_slow() {
 async fn product_api_returns_502_with_the_error_body_when_a_backend_answers_200_with_a_non_json_body()
  {
     let app = TestApp::builder()
-        .details(not_json())
-        .reviews(not_json())
-        .ratings(not_json())
+        .details(StubReply::not_json())
+        .reviews(StubReply::not_json())
+        .ratings(StubReply::not_json())
         .spawn()
         .await;
 

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 pub use chassis::testing::TestResponse;
+pub use chassis::testing::closed_port;
 use chassis::testing::{
-    RecordedRequest, RecordingBackend, StubReply, send, spawn_server, wait_ready,
+    RecordedRequest, RecordingBackend, Responder, StubReply, request, spawn_server, wait_ready,
 };
 
 /// Details v1's answer, byte for byte (compact Ruby JSON).
@@ -63,11 +63,6 @@ pub fn reviews_without_ratings() -> String {
     reviews_json("reviews-v2-stub", Some((error, error)))
 }
 
-/// A 200 that is not JSON.
-pub fn not_json() -> StubReply {
-    StubReply::html(200, "<html>upstream proxy says hello</html>")
-}
-
 /// Answers `replies` in turn, then the last one for ever.
 pub fn in_turn(replies: Vec<StubReply>) -> impl Fn(&RecordedRequest) -> StubReply + Send + Sync {
     let calls = AtomicUsize::new(0);
@@ -76,15 +71,6 @@ pub fn in_turn(replies: Vec<StubReply>) -> impl Fn(&RecordedRequest) -> StubRepl
         replies[call.min(replies.len() - 1)].clone()
     }
 }
-
-/// An address where nothing listens: a backend that is down.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-    // Dropped here: connections are refused from now on.
-}
-
-type Responder = Arc<dyn Fn(&RecordedRequest) -> StubReply + Send + Sync>;
 
 /// How to start productpage for one test.
 pub struct AppBuilder {
@@ -229,14 +215,7 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> TestResponse {
-        let mut request = self.client.request(method, self.url(path));
-        for (name, value) in headers {
-            request = request.append_header((
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            ));
-        }
-        send(request, body.map(str::to_owned)).await
+        request(&self.client, method, &self.url(path), headers, body).await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chassis::testing::StubReply;
 
 use crate::helpers::{
-    DETAILS_JSON, FILLED_STAR, REVIEW_1, REVIEW_2, TestApp, not_json, reviews_json, reviews_v1,
+    DETAILS_JSON, FILLED_STAR, REVIEW_1, REVIEW_2, TestApp, reviews_json, reviews_v1,
     reviews_with_stars, reviews_without_ratings, spawn_app,
 };
 
@@ -208,8 +208,8 @@ async fn productpage_returns_200_with_both_errors_when_the_backends_are_down() {
 #[actix_web::test]
 async fn productpage_returns_200_with_the_error_blocks_when_backends_answer_200_with_non_json() {
     let app = TestApp::builder()
-        .details(not_json())
-        .reviews(not_json())
+        .details(StubReply::not_json())
+        .reviews(StubReply::not_json())
         .spawn()
         .await;
 

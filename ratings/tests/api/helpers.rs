@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::Method;
 pub use chassis::testing::TestResponse;
-use chassis::testing::{send, spawn_server, wait_ready};
+pub use chassis::testing::closed_port;
+use chassis::testing::{request, spawn_server, wait_ready};
 
 /// v1's answer for product 0.
 pub const DEFAULT_RATINGS_0: &str = r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#;
@@ -71,19 +72,10 @@ impl TestApp {
 
     /// Any method on any path, with an optional body.
     pub async fn request(&self, method: Method, path: &str, body: Option<&str>) -> TestResponse {
-        let mut request = self.client.request(method, self.url(path));
-        if body.is_some() {
-            request = request.content_type("application/json");
-        }
-        send(request, body.map(str::to_owned)).await
+        let json = [("content-type", "application/json")];
+        let headers: &[(&str, &str)] = if body.is_some() { &json } else { &[] };
+        request(&self.client, method, &self.url(path), headers, body).await
     }
-}
-
-/// A port where nothing listens: a database that is down.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-    // Dropped here: connections are refused from now on.
 }
 
 /// Calls `probe` every few milliseconds until `done` holds for what it has seen so far, for at

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::Method;
-use actix_web::http::header::{HeaderName, HeaderValue};
 pub use chassis::testing::TestResponse;
 use chassis::testing::{
-    RecordedRequest, RecordingBackend, StubReply, send, spawn_server, wait_ready,
+    RecordedRequest, RecordingBackend, Responder, StubReply, closed_port, request, spawn_server,
+    wait_ready,
 };
 
 /// Ratings v1's answer for product 0.
@@ -46,20 +46,6 @@ pub fn reviews_json(
 pub fn stars(stars: u8, color: &str) -> String {
     format!(r#"{{"stars": {stars}, "color": "{color}"}}"#)
 }
-
-/// A 200 that is not JSON.
-pub fn not_json() -> StubReply {
-    StubReply::html(200, "<html>a proxy says hello</html>")
-}
-
-/// A port where nothing listens: ratings is down.
-pub fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-    // Dropped here: connections are refused from now on.
-}
-
-type Responder = Arc<dyn Fn(&RecordedRequest) -> StubReply + Send + Sync>;
 
 /// How to start reviews for one test.
 pub struct AppBuilder {
@@ -143,16 +129,8 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> TestResponse {
-        let mut request = self
-            .client
-            .request(method, format!("http://{}{path}", self.address));
-        for (name, value) in headers {
-            request = request.append_header((
-                HeaderName::from_bytes(name.as_bytes()).unwrap(),
-                HeaderValue::from_str(value).unwrap(),
-            ));
-        }
-        send(request, body.map(str::to_owned)).await
+        let url = format!("http://{}{path}", self.address);
+        request(&self.client, method, &url, headers, body).await
     }
 
     pub async fn get(&self, path: &str) -> TestResponse {

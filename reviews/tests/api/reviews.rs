@@ -4,7 +4,7 @@
 use chassis::testing::StubReply;
 use reviews::ReviewsVersion;
 
-use crate::helpers::{RATING_ERROR, TestApp, not_json, reviews_json, spawn_version, stars};
+use crate::helpers::{RATING_ERROR, TestApp, reviews_json, spawn_version, stars};
 
 /// Upstream's v2 answer for product 0 (podname substituted), written out in full.
 const UPSTREAM_V2_BODY: &str = r#"{"id": "0","podname": "reviews-v2-test","clustername": "null","reviews": [{  "reviewer": "Reviewer1",  "text": "An extremely entertaining play by Shakespeare. The slapstick humour is refreshing!", "rating": {"stars": 5, "color": "black"}},{  "reviewer": "Reviewer2",  "text": "Absolutely fun and entertaining. The play lacks thematic depth when compared to other plays by Shakespeare.", "rating": {"stars": 4, "color": "black"}}]}"#;
@@ -188,7 +188,10 @@ async fn reviews_returns_200_with_the_error_for_both_reviewers_when_ratings_fail
             Some(StubReply::json(503, r#"{"error":"Service unavailable"}"#)),
         ),
         ("ratings is down", None),
-        ("ratings answers a 200 that is not JSON", Some(not_json())),
+        (
+            "ratings answers a 200 that is not JSON",
+            Some(StubReply::not_json()),
+        ),
         (
             "ratings answers a 200 with an error object",
             Some(StubReply::json(

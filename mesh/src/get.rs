@@ -1,0 +1,317 @@
+//! `kubectl get` for the local mesh: the resources in force listed with kubectl's columns
+//! (`get gateway` shows NAME CLASS ADDRESS PROGRAMMED AGE), or as YAML with the status Istio
+//! writes (`-o yaml`), so each `kubectl get` step of the guides has a one-line equivalent.
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+
+use crate::clock;
+use crate::istio::{Kind, Resource, ResourceSet, Spec};
+use crate::status;
+use crate::topology::{NAMESPACE, Topology};
+use crate::translate::model::RoutingModel;
+
+/// How to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// kubectl's default columns.
+    Table,
+    /// `-o yaml`: the objects with their status.
+    Yaml,
+}
+
+/// What `get` could not do, in kubectl's words.
+#[derive(Debug, thiserror::Error)]
+pub enum GetError {
+    #[error("the server doesn't have a resource type \"{0}\"")]
+    UnknownType(String),
+    #[error("{resource} \"{name}\" not found")]
+    NotFound { resource: String, name: String },
+}
+
+/// What to list, and where the mesh stands.
+pub struct GetRequest<'a> {
+    /// As typed: `gateway`, `gtw`, `httproutes`, `vs`, `service.v1`...
+    pub kind: &'a str,
+    pub name: Option<&'a str>,
+    pub format: OutputFormat,
+    /// The ingress's address: a Gateway's ADDRESS.
+    pub ingress: IpAddr,
+    /// Seconds since the Unix epoch, for AGE.
+    pub now: u64,
+}
+
+/// One listed object: its name, its age and what kubectl would show of it.
+struct Object {
+    name: String,
+    created_at: Option<u64>,
+    columns: Vec<String>,
+    yaml: Value,
+}
+
+/// The text `kubectl get KIND [NAME] [-o yaml]` would print for the resources in force.
+pub fn get(
+    topology: &Topology,
+    resources: &ResourceSet,
+    request: &GetRequest<'_>,
+) -> Result<String, GetError> {
+    let kind = resolve_kind(request.kind, resources)
+        .ok_or_else(|| GetError::UnknownType(request.kind.to_owned()))?;
+    let model = RoutingModel::build(topology, resources);
+    let mut objects: Vec<Object> = resources
+        .in_creation_order()
+        .into_iter()
+        .filter(|resource| resource.key.kind == kind && resource.key.namespace == NAMESPACE)
+        .map(|resource| object(resource, resources, &model, request.ingress))
+        .collect();
+    if kind == Kind::Service {
+        objects.extend(mesh_services(topology, &objects));
+    }
+    objects.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(name) = request.name {
+        objects.retain(|object| object.name == name);
+        if objects.is_empty() {
+            return Err(GetError::NotFound {
+                resource: plural_resource(kind),
+                name: name.to_owned(),
+            });
+        }
+    }
+    Ok(match request.format {
+        OutputFormat::Table => table(kind, &objects, request.now),
+        OutputFormat::Yaml => yaml(&objects, request.name.is_some()),
+    })
+}
+
+/// kubectl's names for a kind: singular, plural, short, and with the group. A bare
+/// `gateway` means the Gateway API's, unless only Istio Gateways are in force (as on a
+/// cluster with one of the two CRDs).
+fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
+    let typed = typed.to_ascii_lowercase();
+    let (name, group) = typed.split_once('.').unwrap_or((&typed, ""));
+    let singular = name.strip_suffix('s').unwrap_or(name);
+    let kind = match (singular, group) {
+        ("gateway", "") => {
+            let only_istio = resources
+                .in_creation_order()
+                .iter()
+                .all(|resource| resource.key.kind != Kind::KubernetesGateway)
+                && resources
+                    .in_creation_order()
+                    .iter()
+                    .any(|resource| resource.key.kind == Kind::Gateway);
+            if only_istio {
+                Kind::Gateway
+            } else {
+                Kind::KubernetesGateway
+            }
+        }
+        ("gtw", "") | ("gateway", "gateway.networking.k8s.io") => Kind::KubernetesGateway,
+        ("gw", "") | ("gateway", "networking.istio.io") => Kind::Gateway,
+        ("httproute", "" | "gateway.networking.k8s.io") => Kind::HttpRoute,
+        ("virtualservice", "" | "networking.istio.io") | ("v", "") => Kind::VirtualService,
+        ("destinationrule", "" | "networking.istio.io") | ("dr", "") => Kind::DestinationRule,
+        ("service", "" | "v1") | ("svc", "") => Kind::Service,
+        _ => return None,
+    };
+    Some(kind)
+}
+
+/// `httproutes.gateway.networking.k8s.io`, `services`: how kubectl names a kind in errors.
+fn plural_resource(kind: Kind) -> String {
+    let name = format!("{}s", kind.name().to_ascii_lowercase());
+    match kind.group() {
+        "" => name,
+        group => format!("{name}.{group}"),
+    }
+}
+
+fn object(
+    resource: &Resource,
+    resources: &ResourceSet,
+    model: &RoutingModel,
+    ingress: IpAddr,
+) -> Object {
+    let key = &resource.key;
+    let created_at = resources.created_at(key);
+    let since = created_at.unwrap_or_default();
+    let (columns, status) = match &resource.spec {
+        Spec::KubernetesGateway(spec) => {
+            let address = status::gateway_address(resource, ingress);
+            (
+                vec![
+                    spec.gateway_class_name.clone(),
+                    address.1.clone(),
+                    "True".to_owned(),
+                ],
+                Some(status::gateway(key, spec, model, address, since)),
+            )
+        }
+        Spec::HttpRoute(spec) => (
+            vec![if spec.hostnames.is_empty() {
+                String::new()
+            } else {
+                json!(spec.hostnames).to_string()
+            }],
+            Some(status::http_route(model.route_status.get(key), since)),
+        ),
+        Spec::VirtualService(spec) => (
+            vec![
+                json!(spec.gateways).to_string(),
+                json!(spec.hosts).to_string(),
+            ],
+            None,
+        ),
+        Spec::DestinationRule(spec) => (vec![spec.host.clone()], None),
+        Spec::Service(spec) => (
+            service_columns(
+                spec.service_type.as_deref().unwrap_or("ClusterIP"),
+                "<none>",
+                spec.ports.iter().map(|port| port.port),
+            ),
+            Some(json!({"loadBalancer": {}})),
+        ),
+        Spec::Gateway(_) => (Vec::new(), None),
+    };
+    let mut metadata = serde_json::Map::new();
+    if !resource.annotations.is_empty() {
+        metadata.insert("annotations".into(), json!(resource.annotations));
+    }
+    if let Some(created_at) = created_at {
+        metadata.insert(
+            "creationTimestamp".into(),
+            json!(clock::rfc3339(created_at)),
+        );
+    }
+    metadata.insert("generation".into(), json!(1));
+    metadata.insert("name".into(), json!(key.name));
+    metadata.insert("namespace".into(), json!(key.namespace));
+    let mut yaml = serde_json::Map::new();
+    yaml.insert("apiVersion".into(), json!(key.kind.api_version()));
+    yaml.insert("kind".into(), json!(key.kind.name()));
+    yaml.insert("metadata".into(), Value::Object(metadata));
+    yaml.insert("spec".into(), resource.document.clone());
+    if let Some(status) = status {
+        yaml.insert("status".into(), status);
+    }
+    Object {
+        name: key.name.clone(),
+        created_at,
+        columns,
+        yaml: Value::Object(yaml),
+    }
+}
+
+/// The mesh's own Services (`productpage`, `reviews`, ...), there from the start: their
+/// address is their outbound listener's.
+fn mesh_services(topology: &Topology, applied: &[Object]) -> Vec<Object> {
+    topology
+        .services
+        .iter()
+        .filter(|service| !applied.iter().any(|object| object.name == service.name))
+        .map(|service| Object {
+            name: service.name.clone(),
+            created_at: None,
+            columns: service_columns("ClusterIP", "127.0.0.1", [service.port]),
+            yaml: json!({
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": service.name, "namespace": NAMESPACE},
+                "spec": {
+                    "ports": [{"name": "http", "port": service.port, "targetPort": service.port}],
+                    "selector": {"app": service.name},
+                    "type": "ClusterIP",
+                },
+                "status": {"loadBalancer": {}},
+            }),
+        })
+        .collect()
+}
+
+fn service_columns(
+    service_type: &str,
+    cluster_ip: &str,
+    ports: impl IntoIterator<Item = u16>,
+) -> Vec<String> {
+    let ports: Vec<String> = ports
+        .into_iter()
+        .map(|port| format!("{port}/TCP"))
+        .collect();
+    vec![
+        service_type.to_owned(),
+        cluster_ip.to_owned(),
+        "<none>".to_owned(),
+        ports.join(","),
+    ]
+}
+
+/// kubectl's columns, each as wide as its widest cell, three spaces apart.
+fn table(kind: Kind, objects: &[Object], now: u64) -> String {
+    if objects.is_empty() {
+        return format!("No resources found in {NAMESPACE} namespace.\n");
+    }
+    let middle: &[&str] = match kind {
+        Kind::KubernetesGateway => &["CLASS", "ADDRESS", "PROGRAMMED"],
+        Kind::HttpRoute => &["HOSTNAMES"],
+        Kind::VirtualService => &["GATEWAYS", "HOSTS"],
+        Kind::DestinationRule => &["HOST"],
+        Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
+        Kind::Gateway => &[],
+    };
+    let header: Vec<String> = std::iter::once("NAME")
+        .chain(middle.iter().copied())
+        .chain(std::iter::once("AGE"))
+        .map(str::to_owned)
+        .collect();
+    let rows: Vec<Vec<String>> = objects
+        .iter()
+        .map(|object| {
+            let age = object.created_at.map_or_else(
+                || "<unknown>".to_owned(),
+                |created| clock::age(now.saturating_sub(created)),
+            );
+            std::iter::once(object.name.clone())
+                .chain(object.columns.iter().cloned())
+                .chain(std::iter::once(age))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|column| {
+            std::iter::once(&header)
+                .chain(&rows)
+                .map(|row| row[column].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = String::new();
+        for (column, cell) in row.iter().enumerate() {
+            if column + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}   ", width = widths[column]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// One object as YAML, or several as kubectl's `List`.
+fn yaml(objects: &[Object], single: bool) -> String {
+    let value = match objects {
+        [only] if single => only.yaml.clone(),
+        _ => json!({
+            "apiVersion": "v1",
+            "items": objects.iter().map(|object| object.yaml.clone()).collect::<Vec<_>>(),
+            "kind": "List",
+            "metadata": {"resourceVersion": ""},
+        }),
+    };
+    serde_yaml_ng::to_string(&value).unwrap_or_default()
+}
