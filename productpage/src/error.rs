@@ -20,7 +20,7 @@ pub enum Error {
     UserNameTooLong(usize),
     #[error("the user name contains a control character (such as CR, LF, NUL or DEL)")]
     UserNameControlCharacter,
-    #[error("the sign-in form is larger than {limit} bytes")]
+    #[error("the sign-in form is {limit} bytes or more")]
     FormTooLarge { limit: usize },
     #[error("no such page")]
     NotFound,

@@ -15,9 +15,17 @@ use crate::session::{MAX_USER_NAME_BYTES, sign_in_cookie, sign_out_cookie};
 /// Where to go after signing in or out when the Referer does not name a page on this site.
 const FALLBACK_TARGET: &str = "/productpage";
 
+/// The sign-in form's size at which it is refused: 16 KiB or more. actix-web's own limit lets a
+/// body of exactly its limit through, hence the one byte below.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(only("/login", ALLOW_POST).route(web::post().to(login)))
-        .service(read_only("/logout").route(get_or_head().to(logout)));
+    cfg.service(
+        only("/login", ALLOW_POST)
+            .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES - 1))
+            .route(web::post().to(login)),
+    )
+    .service(read_only("/logout").route(get_or_head().to(logout)));
 }
 
 /// The sign-in form's fields; `passwd` is accepted and never looked at, as upstream.
@@ -40,8 +48,10 @@ async fn login(
     let form = match form {
         Ok(form) => Some(form.into_inner()),
         Err(error) => match error.as_error::<UrlencodedError>() {
-            Some(UrlencodedError::Overflow { limit, .. }) => {
-                return Err(Error::FormTooLarge { limit: *limit });
+            Some(UrlencodedError::Overflow { .. }) => {
+                return Err(Error::FormTooLarge {
+                    limit: MAX_FORM_BYTES,
+                });
             }
             // Not a form at all (no body, another content type): no user, as upstream reads it.
             _ => None,

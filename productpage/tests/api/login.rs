@@ -132,13 +132,15 @@ async fn login_returns_400_when_the_username_is_too_long() {
 async fn login_returns_413_and_keeps_the_session_when_the_form_is_16_kib_or_more() {
     let app = spawn_app().await;
     let cookie = app.sign_in("jason").await;
-    let form = format!("username=mallory&passwd={}", "x".repeat(16 * 1024));
+    // Exactly 16 KiB: the smallest form refused.
+    let form = format!("username=mallory&passwd={}", "x".repeat(16 * 1024 - 24));
+    assert_eq!(form.len(), 16 * 1024);
 
     let response = app.login(&form, &[("cookie", &cookie)]).await;
 
     assert_eq!(response.status.as_u16(), 413);
     assert!(
-        response.body.contains("larger than 16384 bytes"),
+        response.body.contains("16384 bytes or more"),
         "{}",
         response.body
     );
@@ -148,6 +150,22 @@ async fn login_returns_413_and_keeps_the_session_when_the_form_is_16_kib_or_more
     );
     let page = app.product_page_as(&cookie).await;
     assert!(page.body.contains(">jason</p>"));
+}
+
+#[actix_web::test]
+async fn login_signs_in_when_the_form_is_just_under_16_kib() {
+    let app = spawn_app().await;
+    let form = format!("username=alice&passwd={}", "x".repeat(16 * 1024 - 23));
+    assert_eq!(form.len(), 16 * 1024 - 1);
+
+    let response = app.login(&form, &[]).await;
+
+    assert_eq!(response.status.as_u16(), 302);
+    let cookie = response.header("set-cookie");
+    assert!(
+        cookie.starts_with("session=") && !cookie.contains("Max-Age"),
+        "signed in: {cookie}"
+    );
 }
 
 #[actix_web::test]
