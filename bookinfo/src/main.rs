@@ -47,6 +47,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: &bookinfo::Options) -> ExitCode {
+    let Some(stop) = stop_on_signal() else {
+        return ExitCode::FAILURE;
+    };
     let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let bookinfo = match bookinfo::LocalBookinfo::start(options).await {
         Ok(bookinfo) => bookinfo,
@@ -56,10 +59,13 @@ async fn run(options: &bookinfo::Options) -> ExitCode {
         }
     };
     println!("{}", bookinfo::summary(&bookinfo));
-    finish(bookinfo.wait().await)
+    finish(bookinfo.run_until(stop).await)
 }
 
 async fn run_mesh(options: &MeshOptions) -> ExitCode {
+    let Some(stop) = stop_on_signal() else {
+        return ExitCode::FAILURE;
+    };
     let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let local = match LocalMesh::start(options).await {
         Ok(local) => local,
@@ -70,7 +76,22 @@ async fn run_mesh(options: &MeshOptions) -> ExitCode {
     };
     println!("{}", bookinfo::mesh::summary(&local, options));
     // Ctrl-C stops the services; dropping the mesh then stops Envoy.
-    finish(local.wait().await)
+    finish(local.run_until(stop).await)
+}
+
+/// SIGINT and SIGTERM handled from here on, before the first line is printed: one that comes
+/// while Envoy or the servers start stops them once they are up, instead of killing the
+/// launcher (and leaving Envoy behind) or being lost.
+fn stop_on_signal() -> Option<impl Future<Output = ()>> {
+    match chassis::shutdown::on_signal() {
+        Ok(signal) => Some(async {
+            signal.await;
+        }),
+        Err(error) => {
+            eprintln!("bookinfo: cannot handle signals: {error}");
+            None
+        }
+    }
 }
 
 /// The launcher's telemetry, from the environment as a service reads its own: each of its

@@ -150,10 +150,11 @@ impl LocalMesh {
         self.services.stop_all().await;
     }
 
-    /// Waits until every server has stopped (Ctrl-C or SIGTERM stops them all), then stops Envoy.
-    pub async fn wait(self) -> io::Result<()> {
+    /// Runs until every server has stopped (Ctrl-C or SIGTERM stops them all), or until `stop`
+    /// completes (then every server is stopped gracefully first); then stops Envoy.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
         let Self { services, mesh, .. } = self;
-        let result = services.wait().await;
+        let result = services.run_until(stop).await;
         drop(mesh);
         result
     }
