@@ -252,6 +252,7 @@ mod tests {
     fn mesh_defaults_to_ingress_8080_admin_15000_in_target_mesh() {
         let expected = MeshOptions {
             ingress_port: 8080,
+            ingress_https_port: 8443,
             admin_port: 15000,
             dir: PathBuf::from("target/mesh"),
         };
@@ -268,6 +269,8 @@ mod tests {
             "mesh",
             "--ingress-port",
             "9000",
+            "--ingress-https-port",
+            "9443",
             "--admin-port",
             "0",
             "--dir",
@@ -279,6 +282,7 @@ mod tests {
                 run,
                 MeshOptions {
                     ingress_port: 9000,
+                    ingress_https_port: 9443,
                     admin_port: 0,
                     dir: PathBuf::from("/tmp/m"),
                 }

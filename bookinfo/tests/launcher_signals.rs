@@ -135,6 +135,8 @@ fn envoy_does_not_outlive_a_sigkilled_mesh_launcher() {
         "mesh",
         "--ingress-port",
         "0",
+        "--ingress-https-port",
+        "0",
         "--admin-port",
         "0",
         "--dir",

@@ -144,7 +144,7 @@ mod tests {
         let layout = Layout::in_dir(&dir);
         let config = translate(&Topology::new(), &ResourceSet::new()).unwrap();
         let first = write(&layout, &config, 1, false).unwrap();
-        assert!(first.clusters && first.listeners && first.routes == ["http.8080"]);
+        assert!(first.clusters && first.listeners && first.routes == ["http.8080", "https.443"]);
         let second = write(&layout, &config, 2, false).unwrap();
         assert!(second.is_empty(), "{second:?}");
         let on_disk: Value =
