@@ -14,7 +14,7 @@ use crate::istio::gateway_api::{
 use crate::istio::{
     Destination, DestinationRuleSpec, GatewaySpec, HttpRoute, HttpRouteSpec, Kind,
     KubernetesGatewaySpec, PortSelector, ResourceKey, ResourceSet, Retries, RouteDestination,
-    SecretSpec, Server, ServerPort, Spec, VirtualServiceSpec,
+    SecretSpec, Server, ServerPort, ServerTls, ServerTlsMode, Spec, VirtualServiceSpec,
 };
 use crate::topology::{INGRESS_GATEWAY_SELECTOR, NAMESPACE, Service, Topology};
 use crate::translate::DEFAULT_RETRIES;
@@ -444,7 +444,15 @@ fn gateway_for_listener(key: &ResourceKey, listener: &Listener) -> (ResourceKey,
             },
             hosts: vec![format!("{namespaces}/{hostname}")],
             name: None,
-            tls: None,
+            // Terminate: the Istio server's SIMPLE with the referenced Secret.
+            tls: listener.tls.as_ref().map(|tls| ServerTls {
+                https_redirect: false,
+                mode: Some(ServerTlsMode::Simple),
+                credential_name: tls
+                    .certificate_refs
+                    .first()
+                    .map(|reference| reference.name.clone()),
+            }),
         }],
     };
     let generated = ResourceKey {

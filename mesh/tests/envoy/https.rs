@@ -122,6 +122,18 @@ fn make_certificates(dir: &Path, names: &[&str]) {
     }
 }
 
+/// `kubectl -n NAMESPACE create secret tls bookinfo-credential --key bookinfo.example.com.key
+/// --cert bookinfo.example.com.crt`, as a manifest.
+fn bookinfo_credential(dir: &Path, namespace: &str) -> String {
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    SecretSpec::tls_manifest(
+        namespace,
+        "bookinfo-credential",
+        &read("bookinfo.example.com.crt"),
+        &read("bookinfo.example.com.key"),
+    )
+}
+
 /// `curl -s --cacert example.com.crt --resolve HOST:PORT:127.0.0.1 https://HOST:PORT/PATH`,
 /// off the test's runtime (the backends answer on it).
 async fn curl(dir: &Path, url: &str, extra: &[&str]) -> Output {
@@ -152,12 +164,7 @@ async fn simple_and_mutual_tls_at_the_ingress_as_the_secure_gateways_task_checks
     let resolve = format!("bookinfo.example.com:{port}:127.0.0.1");
     let url = format!("https://bookinfo.example.com:{port}/productpage");
 
-    let secret = SecretSpec::tls_manifest(
-        "istio-system",
-        "bookinfo-credential",
-        &read("bookinfo.example.com.crt"),
-        &read("bookinfo.example.com.key"),
-    );
+    let secret = bookinfo_credential(&certs.0, "istio-system");
     let applied = mesh.apply(&format!(
         "{secret}\n---\n{}\n---\n{VIRTUAL_SERVICE}",
         gateway("SIMPLE", "bookinfo-credential")
@@ -244,4 +251,53 @@ async fn simple_and_mutual_tls_at_the_ingress_as_the_secure_gateways_task_checks
         "200",
         "{with_client_certificate:?}"
     );
+}
+
+#[actix_web::test]
+async fn a_gateway_api_https_listener_terminates_tls_with_its_certificate_ref() {
+    let mesh = spawn_mesh();
+    let certs = ScratchDir::new();
+    std::fs::create_dir_all(&certs.0).unwrap();
+    make_certificates(&certs.0, &["bookinfo"]);
+    let port = mesh.mesh.ports().ingress_https.port();
+    let secret = bookinfo_credential(&certs.0, "default");
+    mesh.apply(&format!(
+        "{secret}\n---\n{}",
+        r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    hostname: bookinfo.example.com
+    port: 443
+    protocol: HTTPS
+    tls:
+      mode: Terminate
+      certificateRefs: [{name: bookinfo-credential}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: bookinfo}
+spec:
+  parentRefs: [{name: bookinfo-gateway}]
+  rules:
+  - matches: [{path: {type: Exact, value: /productpage}}]
+    backendRefs: [{name: productpage, port: 9080}]
+"#
+    ));
+
+    let resolve = format!("bookinfo.example.com:{port}:127.0.0.1");
+    let url = format!("https://bookinfo.example.com:{port}/productpage");
+    let served = curl(&certs.0, &url, &["--resolve", &resolve]).await;
+    assert_eq!(status(&served), "200", "{served:?}");
+    let elsewhere = curl(
+        &certs.0,
+        &url.replace("/productpage", "/reviews/0"),
+        &["--resolve", &resolve],
+    )
+    .await;
+    assert_eq!(status(&elsewhere), "404");
 }
