@@ -1,8 +1,8 @@
 //! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
-//! VirtualServices and DestinationRules, and of the Kubernetes kinds the Gateway API
-//! walkthroughs apply (Service, Gateway, HTTPRoute), and the Secrets Gateways name, parsed strictly, checked the way the API
-//! server and Istio's webhook check them, and kept in a [`ResourceSet`] keyed by kind,
-//! namespace and name.
+//! VirtualServices and DestinationRules, of the Kubernetes kinds the Gateway API walkthroughs
+//! apply (Service, Gateway, HTTPRoute), and of the Secrets Gateways name, parsed strictly,
+//! checked the way the API server and Istio's webhook check them, and kept in a
+//! [`ResourceSet`] keyed by kind, namespace and name.
 
 pub mod gateway_api;
 mod gateway_api_checks;
