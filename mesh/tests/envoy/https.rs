@@ -23,6 +23,13 @@ spec:
     - uri: {exact: /productpage}
     route:
     - destination: {host: productpage, port: {number: 9080}}
+  - match:
+    - uri: {exact: /bookinfo}
+    rewrite: {uri: /productpage}
+    timeout: 15s
+    retries: {attempts: 3, perTryTimeout: 5s}
+    route:
+    - destination: {host: productpage, port: {number: 9080}}
 "#;
 
 fn gateway(mode: &str, credential: &str) -> String {
@@ -179,6 +186,33 @@ async fn simple_and_mutual_tls_at_the_ingress_as_the_secure_gateways_task_checks
     let served = curl(&certs.0, &url, &["--resolve", &resolve]).await;
     assert_eq!(status(&served), "200", "{served:?}");
     assert_eq!(mesh.received("productpage", "v1"), 1);
+    let rewritten = curl(
+        &certs.0,
+        &url.replace("/productpage", "/bookinfo"),
+        &["--resolve", &resolve],
+    )
+    .await;
+    assert_eq!(status(&rewritten), "200", "{rewritten:?}");
+    let seen = mesh.backend("productpage", "v1").requests();
+    assert_eq!(seen.last().unwrap().path, "/productpage");
+    // The timeout and retries are Envoy's route settings on the HTTPS route configuration.
+    let dump = mesh.mesh.control().config_dump().unwrap();
+    let https_routes = dump["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|config| {
+            config["dynamic_route_configs"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|route| route["route_config"]["name"] == "https.443")
+        .unwrap();
+    let route = &https_routes["route_config"]["virtual_hosts"][0]["routes"][1]["route"];
+    assert_eq!(route["timeout"], "15s", "{route}");
+    assert_eq!(route["retry_policy"]["num_retries"], 3, "{route}");
+    assert_eq!(route["retry_policy"]["per_try_timeout"], "5s", "{route}");
     let other_path = curl(
         &certs.0,
         &url.replace("/productpage", "/login"),
