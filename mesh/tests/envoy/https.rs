@@ -335,3 +335,29 @@ spec:
     .await;
     assert_eq!(status(&elsewhere), "404");
 }
+
+#[actix_web::test]
+async fn a_key_envoy_cannot_load_is_refused_without_showing_it() {
+    let mesh = spawn_mesh();
+    let junk = SecretSpec::tls_manifest(
+        "istio-system",
+        "bookinfo-credential",
+        b"-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n",
+        b"-----BEGIN PRIVATE KEY-----\nTOP-SECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n",
+    );
+
+    let refused = mesh
+        .mesh
+        .apply(&format!(
+            "{junk}\n---\n{}",
+            gateway("SIMPLE", "bookinfo-credential")
+        ))
+        .unwrap_err()
+        .to_string();
+
+    assert!(!refused.contains("TOP-SECRET"), "{refused}");
+    let log = std::fs::read_to_string(mesh.mesh.control().work_dir().join("envoy.log")).unwrap();
+    assert!(!log.contains("TOP-SECRET"), "{log}");
+    // Nothing of it stays in force: the HTTPS listener still closes every connection.
+    assert!(mesh.mesh.control().resources().unwrap().is_empty());
+}
