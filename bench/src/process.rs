@@ -387,6 +387,15 @@ impl Stack {
         peaks
     }
 
+    /// Resident memory of `service`'s process now, in KiB (the kernel's VmRSS).
+    pub fn rss_kib(&self, service: Service) -> Option<u64> {
+        let (_, running) = self
+            .processes
+            .iter()
+            .find(|(candidate, _)| *candidate == service)?;
+        status_kib(running.pid(), "VmRSS:")
+    }
+
     pub fn stop(self) {
         drop(self);
     }
@@ -402,8 +411,13 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A memory figure of /proc/PID/status (`VmHWM:`, `VmRSS:`, …), in KiB.
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use crate::full_store::{FullStore, MANIFEST_LIMIT_KIB};
 use crate::load::Measured;
 use crate::process::{Allocator, BinaryFile, Libc};
 
@@ -56,6 +57,8 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub paced_productpage: Option<Measured>,
     pub peak_rss: Vec<(&'static str, u64)>,
+    /// ratings once its in-memory store refused new products.
+    pub ratings_full_store: Option<FullStore>,
     pub startup: Vec<(&'static str, Duration)>,
     pub binaries: Vec<BinaryFile>,
 }
@@ -78,6 +81,7 @@ impl Report {
             rows: Vec::new(),
             paced_productpage: None,
             peak_rss: Vec::new(),
+            ratings_full_store: None,
             startup: Vec::new(),
             binaries: Vec::new(),
         }
@@ -195,6 +199,17 @@ impl Report {
                     Allocator::Mimalloc => "mimalloc",
                     Allocator::LibcMalloc => "libc malloc",
                 },
+            );
+        }
+        if let Some(full) = &self.ratings_full_store {
+            let _ = writeln!(
+                out,
+                "\nratings with its in-memory store full ({} products of 545 reviewers, 4 KiB each): \
+                 RSS {:.1} MiB (manifest limit {} MiB: {})",
+                full.products,
+                full.rss_kib as f64 / 1024.0,
+                MANIFEST_LIMIT_KIB / 1024,
+                verdict(full.rss_kib < MANIFEST_LIMIT_KIB),
             );
         }
         out

@@ -10,3 +10,4 @@ mod metrics;
 mod productpage;
 mod propagation;
 mod routing;
+mod shutdown;
