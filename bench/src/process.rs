@@ -335,6 +335,14 @@ impl Stack {
         peaks
     }
 
+    /// Resident memory of each process now, in KiB (the kernel's VmRSS), by row label.
+    pub fn rss(&self) -> Vec<(Service, u64)> {
+        self.processes
+            .iter()
+            .filter_map(|(service, running)| Some((*service, status_kib(running.pid(), "VmRSS:")?)))
+            .collect()
+    }
+
     pub fn stop(self) {
         drop(self);
     }
@@ -350,8 +358,13 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+/// A `/proc/PID/status` line's value in KiB (`VmRSS:`, `VmHWM:`).
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
