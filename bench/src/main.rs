@@ -3,6 +3,7 @@
 //! figures on the same machine (the ceiling) and beside the same call graph made of trivial
 //! servers (the empty graph). A measurement, not a test: it asserts nothing.
 
+mod full_store;
 mod load;
 mod process;
 mod report;
@@ -216,6 +217,13 @@ async fn run(settings: &Settings) -> Result<Report, String> {
         .await?,
     );
     report.peak_rss = stack.peak_rss();
+    // Last on this stack: a full store changes what ratings holds, not how fast it answers.
+    report.ratings_full_store = Some(
+        full_store::fill(&stack.url(Service::Ratings, ""), || {
+            stack.rss_kib(Service::Ratings)
+        })
+        .await?,
+    );
     stack.stop();
 
     let pooled = Stack::start(&settings.binaries, true).await?;

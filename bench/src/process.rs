@@ -335,12 +335,13 @@ impl Stack {
         peaks
     }
 
-    /// Resident memory of each process now, in KiB (the kernel's VmRSS), by row label.
-    pub fn rss(&self) -> Vec<(Service, u64)> {
-        self.processes
+    /// Resident memory of `service`'s process now, in KiB (the kernel's VmRSS).
+    pub fn rss_kib(&self, service: Service) -> Option<u64> {
+        let (_, running) = self
+            .processes
             .iter()
-            .filter_map(|(service, running)| Some((*service, status_kib(running.pid(), "VmRSS:")?)))
-            .collect()
+            .find(|(candidate, _)| *candidate == service)?;
+        status_kib(running.pid(), "VmRSS:")
     }
 
     pub fn stop(self) {
@@ -361,7 +362,7 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
     status_kib(pid, "VmHWM:")
 }
 
-/// A `/proc/PID/status` line's value in KiB (`VmRSS:`, `VmHWM:`).
+/// A memory figure of /proc/PID/status (`VmHWM:`, `VmRSS:`, …), in KiB.
 fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with(field))?;

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
+use crate::full_store::{FullStore, MANIFEST_LIMIT_KIB};
 use crate::load::Measured;
 
 /// Targets on a 2-core machine with the load generator on the same machine.
@@ -55,6 +56,8 @@ pub struct Report {
     pub rows: Vec<Row>,
     pub paced_productpage: Option<Measured>,
     pub peak_rss: Vec<(&'static str, u64)>,
+    /// ratings once its in-memory store refused new products.
+    pub ratings_full_store: Option<FullStore>,
     pub startup: Vec<(&'static str, Duration)>,
     pub binary_sizes: Vec<(&'static str, u64)>,
 }
@@ -77,6 +80,7 @@ impl Report {
             rows: Vec::new(),
             paced_productpage: None,
             peak_rss: Vec::new(),
+            ratings_full_store: None,
             startup: Vec::new(),
             binary_sizes: Vec::new(),
         }
@@ -185,6 +189,17 @@ impl Report {
                     .unwrap_or_else(|| "-".into()),
                 *size as f64 / (1024.0 * 1024.0),
                 verdict(*size < BINARY_TARGET_BYTES),
+            );
+        }
+        if let Some(full) = &self.ratings_full_store {
+            let _ = writeln!(
+                out,
+                "\nratings with its in-memory store full ({} products of 545 reviewers, 4 KiB each): \
+                 RSS {:.1} MiB (manifest limit {} MiB: {})",
+                full.products,
+                full.rss_kib as f64 / 1024.0,
+                MANIFEST_LIMIT_KIB / 1024,
+                verdict(full.rss_kib < MANIFEST_LIMIT_KIB),
             );
         }
         out

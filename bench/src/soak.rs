@@ -34,26 +34,33 @@ pub async fn run(settings: &Settings, soak: Duration) -> Result<SoakReport, Stri
     let saturation_rps = load::wrk(&url, settings).await?.requests_per_second;
     let rate = saturation_rps * SHARE_OF_SATURATION;
     load::paced(&url, rate, warm_up(soak)).await?;
-    let start = stack.rss();
+    let start = rss(&stack);
     let paced = load::paced(&url, rate, soak).await?;
-    let end = stack.rss();
-    stack.stop();
     let rss = start
         .into_iter()
-        .map(|(service, before)| {
-            let after = end
-                .iter()
-                .find(|(candidate, _)| *candidate == service)
-                .map_or(0, |(_, after)| *after);
-            (service, before, after)
-        })
+        .map(|(service, before)| (service, before, stack.rss_kib(service).unwrap_or(0)))
         .collect();
+    stack.stop();
     Ok(SoakReport {
         saturation_rps,
         paced,
         soak,
         rss,
     })
+}
+
+/// Every process of the stack with its RSS now, in KiB.
+fn rss(stack: &Stack) -> Vec<(Service, u64)> {
+    [
+        Service::Productpage,
+        Service::Details,
+        Service::Reviews,
+        Service::ReviewsV1,
+        Service::Ratings,
+    ]
+    .into_iter()
+    .filter_map(|service| Some((service, stack.rss_kib(service)?)))
+    .collect()
 }
 
 impl SoakReport {

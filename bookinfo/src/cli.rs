@@ -64,6 +64,46 @@ pub enum MeshCommand {
     Stats(StatsArgs),
     /// Lists resources of KIND (or the one named NAME) as kubectl get would, with status
     Get(GetArgs),
+    /// Creates a resource from files, as kubectl create would (secret tls)
+    Create {
+        #[command(subcommand)]
+        what: CreateCommand,
+    },
+}
+
+/// `bookinfo mesh create ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum CreateCommand {
+    /// Creates a Secret
+    Secret {
+        #[command(subcommand)]
+        secret: SecretCommand,
+    },
+}
+
+/// `bookinfo mesh create secret ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum SecretCommand {
+    /// Creates a kubernetes.io/tls Secret from a PEM certificate and its PEM key
+    Tls(TlsSecretArgs),
+}
+
+/// `bookinfo mesh create secret tls NAME --key K --cert C [-n NAMESPACE]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct TlsSecretArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// The Secret's name (a Gateway's credentialName)
+    pub name: String,
+    /// The PEM private key file
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The PEM certificate (chain) file
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// The Secret's namespace (istio-system for the ingress gateway, as on a cluster)
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
 }
 
 /// The running mesh a subcommand talks to.
@@ -103,7 +143,8 @@ pub struct StatsArgs {
 pub struct GetArgs {
     #[command(flatten)]
     pub mesh: MeshDir,
-    /// gateway (gtw), httproute, virtualservice (vs), destinationrule (dr), service (svc), gw
+    /// gateway (gtw), httproute, virtualservice (vs), destinationrule (dr), service (svc), gw,
+    /// secret (names and types only)
     pub kind: String,
     /// One resource; all of KIND if left out
     pub name: Option<String>,
@@ -211,6 +252,7 @@ mod tests {
     fn mesh_defaults_to_ingress_8080_admin_15000_in_target_mesh() {
         let expected = MeshOptions {
             ingress_port: 8080,
+            ingress_https_port: 8443,
             admin_port: 15000,
             dir: PathBuf::from("target/mesh"),
         };
@@ -227,6 +269,8 @@ mod tests {
             "mesh",
             "--ingress-port",
             "9000",
+            "--ingress-https-port",
+            "9443",
             "--admin-port",
             "0",
             "--dir",
@@ -238,6 +282,7 @@ mod tests {
                 run,
                 MeshOptions {
                     ingress_port: 9000,
+                    ingress_https_port: 9443,
                     admin_port: 0,
                     dir: PathBuf::from("/tmp/m"),
                 }
@@ -275,6 +320,41 @@ mod tests {
         );
         assert!(problem(&["mesh", "get"]).contains("<KIND>"));
         assert!(problem(&["mesh", "get", "gtw", "-o", "json"]).contains("'json'"));
+    }
+
+    #[test]
+    fn mesh_create_secret_tls_reads_as_kubectl_create_secret_tls() {
+        assert_eq!(
+            mesh_command(&[
+                "mesh",
+                "create",
+                "secret",
+                "tls",
+                "bookinfo-credential",
+                "--key",
+                "k.key",
+                "--cert",
+                "c.crt",
+                "-n",
+                "istio-system",
+            ]),
+            MeshCommand::Create {
+                what: CreateCommand::Secret {
+                    secret: SecretCommand::Tls(TlsSecretArgs {
+                        mesh: MeshDir {
+                            dir: PathBuf::from("target/mesh")
+                        },
+                        name: "bookinfo-credential".into(),
+                        key: "k.key".into(),
+                        cert: "c.crt".into(),
+                        namespace: "istio-system".into(),
+                    })
+                }
+            }
+        );
+        assert!(
+            problem(&["mesh", "create", "secret", "tls", "x", "--key", "k"]).contains("--cert")
+        );
     }
 
     #[test]

@@ -112,9 +112,10 @@ impl LocalBookinfo {
         self.services.stop_all().await;
     }
 
-    /// Waits until every server has stopped (Ctrl-C or SIGTERM stops them all).
-    pub async fn wait(self) -> io::Result<()> {
-        self.services.wait().await
+    /// Runs until every server has stopped (Ctrl-C or SIGTERM stops them all), or until `stop`
+    /// completes: then every server is stopped gracefully first.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
+        self.services.run_until(stop).await
     }
 }
 
@@ -229,11 +230,28 @@ impl Launch {
         }
     }
 
-    pub(crate) async fn wait(self) -> io::Result<()> {
-        for running in self.running {
-            running.await.map_err(io::Error::other)??;
+    /// Waits for every server to stop; if `stop` completes first, stops them all and waits.
+    pub(crate) async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
+        let handles: Vec<ServerHandle> = self
+            .workloads
+            .iter()
+            .map(|workload| workload.handle.clone())
+            .collect();
+        let all_stopped = async move {
+            for running in self.running {
+                running.await.map_err(io::Error::other)??;
+            }
+            Ok(())
+        };
+        tokio::pin!(all_stopped);
+        tokio::select! {
+            result = &mut all_stopped => return result,
+            () = stop => {}
         }
-        Ok(())
+        for handle in &handles {
+            handle.stop(true).await;
+        }
+        all_stopped.await
     }
 
     pub(crate) fn address_of(&self, name: &str) -> io::Result<SocketAddr> {

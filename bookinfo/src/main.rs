@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bookinfo::cli::{
-    ChangeArgs, Cli, Command, GetArgs, GetOutput, MeshArgs, MeshCommand, StatsArgs,
+    ChangeArgs, Cli, Command, CreateCommand, GetArgs, GetOutput, MeshArgs, MeshCommand,
+    SecretCommand, StatsArgs, TlsSecretArgs,
 };
 use bookinfo::mesh::{LocalMesh, MeshOptions};
 use chassis::config::{ProcessEnv, exit_usage};
@@ -30,6 +31,12 @@ async fn main() -> ExitCode {
                 mesh_stats(&mesh.dir, service.as_deref())
             }
             MeshCommand::Get(get) => mesh_get(&get),
+            MeshCommand::Create {
+                what:
+                    CreateCommand::Secret {
+                        secret: SecretCommand::Tls(tls),
+                    },
+            } => create_tls_secret(&tls),
         },
         Some(Command::Traffic(args)) => bookinfo::traffic::command(&args).await,
         Some(Command::Completions { shell }) => {
@@ -40,6 +47,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(options: &bookinfo::Options) -> ExitCode {
+    let Some(stop) = stop_on_signal() else {
+        return ExitCode::FAILURE;
+    };
     let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let bookinfo = match bookinfo::LocalBookinfo::start(options).await {
         Ok(bookinfo) => bookinfo,
@@ -49,10 +59,13 @@ async fn run(options: &bookinfo::Options) -> ExitCode {
         }
     };
     println!("{}", bookinfo::summary(&bookinfo));
-    finish(bookinfo.wait().await)
+    finish(bookinfo.run_until(stop).await)
 }
 
 async fn run_mesh(options: &MeshOptions) -> ExitCode {
+    let Some(stop) = stop_on_signal() else {
+        return ExitCode::FAILURE;
+    };
     let _telemetry = chassis::telemetry::init(&launcher_telemetry());
     let local = match LocalMesh::start(options).await {
         Ok(local) => local,
@@ -63,7 +76,22 @@ async fn run_mesh(options: &MeshOptions) -> ExitCode {
     };
     println!("{}", bookinfo::mesh::summary(&local, options));
     // Ctrl-C stops the services; dropping the mesh then stops Envoy.
-    finish(local.wait().await)
+    finish(local.run_until(stop).await)
+}
+
+/// SIGINT and SIGTERM handled from here on, before the first line is printed: one that comes
+/// while Envoy or the servers start stops them once they are up, instead of killing the
+/// launcher (and leaving Envoy behind) or being lost.
+fn stop_on_signal() -> Option<impl Future<Output = ()>> {
+    match chassis::shutdown::on_signal() {
+        Ok(signal) => Some(async {
+            signal.await;
+        }),
+        Err(error) => {
+            eprintln!("bookinfo: cannot handle signals: {error}");
+            None
+        }
+    }
 }
 
 /// The launcher's telemetry, from the environment as a service reads its own: each of its
@@ -121,6 +149,25 @@ fn mesh_stats(dir: &Path, service: Option<&str>) -> ExitCode {
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| bookinfo::mesh::stats_report(&control, service));
     print_report(report)
+}
+
+/// `bookinfo mesh create secret tls`: the Secret `kubectl create secret tls` would create,
+/// applied. The files' contents appear nowhere but in the mesh's owner-only files.
+fn create_tls_secret(args: &TlsSecretArgs) -> ExitCode {
+    let read =
+        |path: &Path| std::fs::read(path).map_err(|error| format!("{}: {error}", path.display()));
+    let applied = read(&args.cert)
+        .and_then(|cert| read(&args.key).map(|key| (cert, key)))
+        .and_then(|(cert, key)| {
+            let manifest =
+                mesh::istio::SecretSpec::tls_manifest(&args.namespace, &args.name, &cert, &key);
+            mesh::MeshControl::open(&args.mesh.dir)
+                .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))?
+                .apply(&manifest)
+                .map(|applied| applied.to_string())
+                .map_err(|error| error.to_string())
+        });
+    print_report(applied)
 }
 
 /// `bookinfo mesh get KIND [NAME] [-o yaml]`.

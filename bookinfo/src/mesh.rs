@@ -17,6 +17,10 @@ pub struct MeshOptions {
     /// Envoy's ingress gateway port on 127.0.0.1 (0 picks a free one, as tests do)
     #[arg(long, value_name = "PORT", allow_negative_numbers = true, default_value_t = DEFAULT_INGRESS_PORT)]
     pub ingress_port: u16,
+    /// Envoy's HTTPS ingress port on 127.0.0.1, standing for the gateway's 443 (0 picks a free
+    /// one)
+    #[arg(long, value_name = "PORT", allow_negative_numbers = true, default_value_t = DEFAULT_INGRESS_HTTPS_PORT)]
+    pub ingress_https_port: u16,
     /// Envoy's admin port on 127.0.0.1 (0 picks a free one, as tests do)
     #[arg(long, value_name = "PORT", allow_negative_numbers = true, default_value_t = DEFAULT_ADMIN_PORT)]
     pub admin_port: u16,
@@ -31,6 +35,8 @@ pub const DEFAULT_MESH_DIR: &str = "target/mesh";
 /// The ingress gateway's port unless told otherwise: the port istio.io's walkthroughs use for
 /// a port-forwarded gateway.
 pub const DEFAULT_INGRESS_PORT: u16 = 8080;
+/// The HTTPS ingress port unless told otherwise: the ingress gateway pod's own HTTPS port.
+pub const DEFAULT_INGRESS_HTTPS_PORT: u16 = 8443;
 /// Envoy's admin port unless told otherwise, as in an Istio sidecar.
 pub const DEFAULT_ADMIN_PORT: u16 = 15000;
 
@@ -38,6 +44,7 @@ impl Default for MeshOptions {
     fn default() -> Self {
         Self {
             ingress_port: DEFAULT_INGRESS_PORT,
+            ingress_https_port: DEFAULT_INGRESS_HTTPS_PORT,
             admin_port: DEFAULT_ADMIN_PORT,
             dir: PathBuf::from(DEFAULT_MESH_DIR),
         }
@@ -95,6 +102,7 @@ impl LocalMesh {
                 )],
             )
             .with_ingress_port(options.ingress_port)
+            .with_ingress_https_port(options.ingress_https_port)
             .with_admin_port(options.admin_port);
         let envoy = ::mesh::find_envoy().map_err(to_io)?;
         let mesh = Mesh::start(&topology, &options.dir, &envoy).map_err(to_io)?;
@@ -150,10 +158,11 @@ impl LocalMesh {
         self.services.stop_all().await;
     }
 
-    /// Waits until every server has stopped (Ctrl-C or SIGTERM stops them all), then stops Envoy.
-    pub async fn wait(self) -> io::Result<()> {
+    /// Runs until every server has stopped (Ctrl-C or SIGTERM stops them all), or until `stop`
+    /// completes (then every server is stopped gracefully first); then stops Envoy.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
         let Self { services, mesh, .. } = self;
-        let result = services.wait().await;
+        let result = services.run_until(stop).await;
         drop(mesh);
         result
     }
@@ -166,8 +175,9 @@ fn to_io(error: MeshError) -> io::Error {
 /// What `bookinfo mesh` prints once everything is up: where to go and what to do next.
 pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
     let mut text = format!(
-        "Bookinfo is running behind Envoy.\n  ingress   {}/productpage  (404 until a Gateway is applied)\n  admin     http://{}\n  work dir  {}\n",
+        "Bookinfo is running behind Envoy.\n  ingress   {}/productpage  (404 until a Gateway is applied)\n  https     https://127.0.0.1:{}  (the gateway's 443: HTTPS servers)\n  admin     http://{}\n  work dir  {}\n",
         local.ingress_url(),
+        local.mesh.ports().ingress_https.port(),
         local.mesh.ports().admin,
         local.mesh.control().work_dir().display(),
     );

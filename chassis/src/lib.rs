@@ -7,18 +7,22 @@
 //!   that collects them from an incoming request.
 //! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call by default).
 //! - [`routes`]: GET-and-HEAD routes and the shared answer for a resource's other methods.
+//! - [`limits`]: what a server grants its clients (time to send a request, connections).
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
 //!   with the shared middleware, `/metrics` and graceful shutdown.
+//! - [`shutdown`]: stopping on SIGTERM or SIGINT, the handlers in place as the server is made.
 //! - [`telemetry`]: logs, spans exported to Zipkin or OTLP, trace context in and out.
 //! - [`metrics`]: the Prometheus registry behind every service's `/metrics`.
 //! - [`testing`] (feature `testing`): servers on loopback for tests and a recording backend.
 
 pub mod client;
 pub mod config;
+pub mod limits;
 pub mod metrics;
 pub mod propagation;
 pub mod routes;
 pub mod server;
+pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -33,6 +33,11 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 /// series without limit.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
+/// The `method` label of a request whose method is not one of HTTP's own (RFC 9110 and PATCH),
+/// OpenTelemetry's name for it: any token is a valid method, so taking it as received would let a
+/// client create series, and memory, without limit.
+pub const OTHER_METHOD: &str = "_OTHER";
+
 /// Latency buckets in seconds: from a cached in-memory answer to the 10 s ratings timeout.
 const LATENCY_BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -40,7 +45,8 @@ const LATENCY_BUCKETS: [f64; 14] = [
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
+    /// One of HTTP's registered methods, or [`OTHER_METHOD`].
+    method: &'static str,
     /// The route pattern (`/details/{id}`), not the path.
     route: String,
     status: u16,
@@ -105,9 +111,9 @@ impl MetricsRegistry {
     }
 
     /// Counts one answered request.
-    pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+    pub fn observe_request(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
         let labels = RequestLabels {
-            method: method.to_owned(),
+            method: method_label(method),
             route: route.to_owned(),
             status,
         };
@@ -135,6 +141,22 @@ impl MetricsRegistry {
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
         // A panic while registering leaves a usable registry; keep serving it.
         self.registry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A known method's name, or [`OTHER_METHOD`] for any other.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::CONNECT => "CONNECT",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::PATCH => "PATCH",
+        _ => OTHER_METHOD,
     }
 }
 
@@ -197,7 +219,7 @@ pub(crate) async fn observe(
     };
     if let Some(metrics) = metrics {
         let route = route.as_deref().unwrap_or(UNMATCHED_ROUTE);
-        metrics.observe_request(method.as_str(), route, status.as_u16(), elapsed);
+        metrics.observe_request(&method, route, status.as_u16(), elapsed);
     }
     if let Some(path) = path {
         let trace_id = outcome
@@ -205,7 +227,8 @@ pub(crate) async fn observe(
             .ok()
             .and_then(|response| request_trace_id(response.request()));
         tracing::info!(
-            method = method.as_str(),
+            // The label, not the method as received: an unknown one can be 100 KB long.
+            method = method_label(&method),
             path,
             status = status.as_u16(),
             duration_ms = %format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
@@ -229,8 +252,13 @@ mod tests {
     #[test]
     fn requests_are_counted_and_timed_by_route_and_status() {
         let metrics = MetricsRegistry::new();
-        metrics.observe_request("GET", "/details/{id}", 200, Duration::from_millis(3));
-        metrics.observe_request("GET", "/details/{id}", 200, Duration::from_millis(30));
+        metrics.observe_request(&Method::GET, "/details/{id}", 200, Duration::from_millis(3));
+        metrics.observe_request(
+            &Method::GET,
+            "/details/{id}",
+            200,
+            Duration::from_millis(30),
+        );
         metrics.set_build_info(&ServiceIdentity {
             name: "details".into(),
             version: "v1".into(),

@@ -12,6 +12,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::limits::ServerLimits;
 use crate::metrics::MetricsRegistry;
 use crate::telemetry::ServiceIdentity;
 
@@ -72,11 +73,8 @@ fn port_in_use(port: u16, error: io::Error) -> io::Error {
     }
 }
 
-/// Serves an app on `listener`: the routes come from `configure` (called once per worker, so a
-/// per-worker client belongs in there), wrapped in the shared middleware (a server span per
-/// request, request metrics and one log line per request), plus `GET /metrics`.
-/// The server stops gracefully on SIGTERM and SIGINT.
-/// Its spans and `bookinfo_build_info` report `service`.
+/// Serves an app on `listener` with the default [`ServerLimits`] and no metrics of its own; see
+/// [`serve_with`]. Its spans and `bookinfo_build_info` report `service`.
 pub fn serve<F>(
     listener: TcpListener,
     service: &ServiceIdentity,
@@ -85,14 +83,28 @@ pub fn serve<F>(
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
-    serve_with_metrics(listener, service, MetricsRegistry::new(), configure)
+    serve_with(
+        listener,
+        service,
+        &ServerLimits::default(),
+        MetricsRegistry::new(),
+        configure,
+    )
 }
 
-/// [`serve`] with a registry the service has added its own metrics to; `/metrics` shows them
-/// beside the shared ones.
-pub fn serve_with_metrics<F>(
+/// Serves an app on `listener`: the routes come from `configure` (called once per worker, so a
+/// per-worker client belongs in there), wrapped in the shared middleware (a server span per
+/// request, request metrics and one log line per request), plus `GET /metrics`, which shows
+/// `metrics`: the shared request metrics and whatever the service registered in it. Its spans
+/// and `bookinfo_build_info` report `service`.
+///
+/// Clients get what `limits` allow: requests that take longer to arrive are cut (408 for a
+/// stalled body), connections beyond the maximum wait to be accepted.
+/// The server stops gracefully on SIGTERM and SIGINT (see [`crate::shutdown`]).
+pub fn serve_with<F>(
     listener: TcpListener,
     service: &ServiceIdentity,
+    limits: &ServerLimits,
     metrics: MetricsRegistry,
     configure: F,
 ) -> io::Result<Server>
@@ -103,18 +115,34 @@ where
     let metrics = web::Data::new(metrics);
     // Read by the server span (`telemetry::ServerSpan`), so each span names this server's service.
     let service = web::Data::new(service.clone());
+    let limits_data = web::Data::new(*limits);
+    // actix's connection limit is per worker; workers as many as actix would start by default,
+    // but never more than connections allowed.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(limits.max_connections)
+        .max(1);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(metrics.clone())
             .app_data(service.clone())
+            .app_data(limits_data.clone())
             .service(crate::metrics::resource())
             .configure(configure.clone())
-            // The last wrap runs first: metrics and the request's log line around the server span.
+            // The last wrap runs first: metrics and the request's log line around the server span,
+            // around the body's deadline (so a cut body is counted and logged as the 408 it gets).
+            .wrap(from_fn(crate::limits::bound_body))
             .wrap(crate::telemetry::request_tracing())
             .wrap(from_fn(crate::metrics::observe))
     })
+    .workers(workers)
+    .max_connections(limits.max_connections.div_ceil(workers))
+    .client_request_timeout(limits.request_timeout)
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+    // Signals are ours (crate::shutdown): actix listens for its own only once it is polled.
+    .disable_signals()
     .listen(listener)?
     .run();
+    crate::shutdown::stop_on_signal(server.handle())?;
     Ok(server)
 }

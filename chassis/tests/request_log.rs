@@ -2,29 +2,12 @@
 //! binary, with a subscriber that writes into memory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use actix_web::{HttpResponse, web};
 use chassis::telemetry::ServiceIdentity;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[actix_web::test]
 async fn each_request_logs_method_path_status_duration_and_trace_id() {
-    let captured = Captured::default();
+    let captured = chassis::testing::CapturedLog::default();
     let writer = captured.clone();
     tracing::subscriber::set_global_default(
         tracing_subscriber::fmt()
@@ -53,7 +36,7 @@ async fn each_request_logs_method_path_status_duration_and_trace_id() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let line = logs
         .lines()
         .find(|line| line.contains(r#"path="/items/42""#))

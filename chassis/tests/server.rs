@@ -121,7 +121,13 @@ async fn metrics_show_what_a_service_registers() {
     metrics.register("pages_rendered", "Pages rendered", pages.clone());
     pages.inc();
     let address = chassis::testing::spawn_server(move |listener| {
-        chassis::server::serve_with_metrics(listener, &test_service(), metrics, |_cfg| {})
+        chassis::server::serve_with(
+            listener,
+            &test_service(),
+            &chassis::limits::ServerLimits::default(),
+            metrics,
+            |_cfg| {},
+        )
     });
 
     get_text(address, "/metrics").await;
@@ -160,4 +166,89 @@ async fn metrics_answers_head_and_refuses_other_methods_with_allow() {
         options.headers().get("allow").unwrap(),
         "GET, HEAD, OPTIONS"
     );
+}
+
+#[actix_web::test]
+async fn unknown_methods_share_one_metrics_label() {
+    use actix_web::http::Method;
+
+    let address = chassis::testing::spawn_server(|listener| {
+        chassis::server::serve(listener, &test_service(), |cfg| {
+            cfg.default_service(web::to(HttpResponse::NotFound));
+        })
+    });
+    let client = awc::Client::default();
+    let made_up = |i: usize| format!("M{i}{}", "A".repeat(1000));
+
+    for i in 0..3 {
+        let method = Method::from_bytes(made_up(i).as_bytes()).unwrap();
+        let response = client
+            .request(method, format!("http://{address}/x"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+    }
+    client
+        .request(Method::PATCH, format!("http://{address}/x"))
+        .send()
+        .await
+        .unwrap();
+    let (_, _, text) = get_text(address, "/metrics").await;
+
+    assert!(
+        text.contains(
+            r#"http_server_requests_total{method="_OTHER",route="unmatched",status="404"} 3"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"http_server_requests_total{method="PATCH",route="unmatched",status="404"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("AAAA"), "a made-up method became a label");
+}
+
+#[actix_web::test]
+async fn a_stalled_body_is_cut_with_408_and_the_connection_closed() {
+    let limits = chassis::limits::ServerLimits {
+        // Long enough for a whole request to arrive on a busy machine, short for a test.
+        request_timeout: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
+    let address = chassis::testing::spawn_server(move |listener| {
+        chassis::server::serve_with(
+            listener,
+            &test_service(),
+            &limits,
+            chassis::metrics::MetricsRegistry::new(),
+            |cfg| {
+                cfg.route(
+                    "/echo",
+                    web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body) }),
+                );
+            },
+        )
+    });
+
+    let stalled = chassis::testing::raw_exchange(
+        address,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab",
+    )
+    .await;
+    let whole = chassis::testing::raw_exchange(
+        address,
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab",
+    )
+    .await;
+
+    assert!(stalled.starts_with("HTTP/1.1 408"), "{stalled}");
+    assert!(
+        stalled.contains("did not arrive within 1000 ms"),
+        "{stalled}"
+    );
+    assert!(whole.starts_with("HTTP/1.1 200"), "{whole}");
+    assert!(whole.ends_with("ab"), "{whole}");
 }

@@ -100,6 +100,42 @@ fn only_request(backend: &RecordingBackend) -> RecordedRequest {
 }
 
 #[actix_web::test]
+async fn credentials_in_the_query_never_reach_the_collector() {
+    let collector = collector();
+    let downstream = RecordingBackend::start(StubReply::json(200, "{}"));
+    let app = spawn_app(&downstream).await;
+    let trace_id = "5ac35c9f6413ad48485a3953bb612463";
+
+    let response = awc::Client::default()
+        .get(format!(
+            "http://{app}/call?user=jason&passwd=SECRET&token=SECRET"
+        ))
+        .insert_header(("x-b3-traceid", trace_id))
+        .insert_header(("x-b3-spanid", "b2fb4a1d1a96d312"))
+        .insert_header(("x-b3-sampled", "1"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status().as_u16(), 200);
+
+    let (server, _) = server_and_client(trace_id).await;
+    assert_eq!(
+        server.tag("http.target"),
+        Some("/call?user=jason&passwd=[redacted]&token=[redacted]"),
+        "{server:#?}"
+    );
+    let sent: String = collector
+        .requests()
+        .iter()
+        .map(|request| request.body.clone())
+        .collect();
+    assert!(
+        !sent.contains("SECRET"),
+        "a collector received a credential"
+    );
+}
+
+#[actix_web::test]
 async fn b3_request_yields_joined_spans_named_after_the_service() {
     let collector = collector();
     let downstream = RecordingBackend::start(StubReply::json(200, "{}"));

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use actix_web::http::Uri;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
+use chassis::limits::ServerLimits;
 use chassis::telemetry::TelemetryConfig;
 use chassis::telemetry::config::UNKNOWN_VERSION;
 
@@ -51,6 +52,8 @@ pub struct Config {
     pub book_source: BookSource,
     /// Who it reports as and where its spans go.
     pub telemetry: TelemetryConfig,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 impl Default for Config {
@@ -59,6 +62,7 @@ impl Default for Config {
         Self {
             book_source: BookSource::Builtin,
             telemetry: TelemetryConfig::for_service(SERVICE, UNKNOWN_VERSION),
+            server: ServerLimits::default(),
         }
     }
 }
@@ -102,9 +106,11 @@ impl Config {
             BookSource::Builtin
         };
         let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
+        let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
             book_source,
             telemetry,
+            server,
         })
     }
 }

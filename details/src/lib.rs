@@ -21,6 +21,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::web;
+use chassis::metrics::MetricsRegistry;
 
 pub use config::Config;
 pub use error::Error;
@@ -31,11 +32,18 @@ use books::Books;
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     install_crypto_provider();
     let service = config.telemetry.service.clone();
-    chassis::server::serve(listener, &service, move |cfg| {
-        // Per worker, never per request: the outbound client is not Send.
-        cfg.app_data(web::Data::new(Books::new(&config.book_source)));
-        routes::configure(cfg);
-    })
+    let limits = config.server;
+    chassis::server::serve_with(
+        listener,
+        &service,
+        &limits,
+        MetricsRegistry::new(),
+        move |cfg| {
+            // Per worker, never per request: the outbound client is not Send.
+            cfg.app_data(web::Data::new(Books::new(&config.book_source)));
+            routes::configure(cfg);
+        },
+    )
 }
 
 /// awc's rustls comes without a crypto provider and every awc client builds its TLS settings on

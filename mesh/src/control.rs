@@ -32,6 +32,8 @@ pub const APPLY_WITHIN: Duration = Duration::from_secs(10);
 pub struct Ports {
     /// The ingress gateway (`http://{ingress}/productpage`).
     pub ingress: SocketAddr,
+    /// The ingress gateway's HTTPS listener (port 443 on a cluster).
+    pub ingress_https: SocketAddr,
     /// The admin interface.
     pub admin: SocketAddr,
     /// Each service's outbound listener, by service name: what callers use instead of the
@@ -311,6 +313,7 @@ impl MeshControl {
         }
         let config = translate(&self.topology, &ResourceSet::new())?;
         let mut ingress = None;
+        let mut ingress_https = None;
         let mut outbound = BTreeMap::new();
         for plan in &config.listeners {
             let Some(address) = by_name.get(&plan.name) else {
@@ -319,7 +322,9 @@ impl MeshControl {
                     message: format!("listener {} is not running", plan.name),
                 });
             };
-            if plan.ingress {
+            if plan.ingress && plan.tls.is_some() {
+                ingress_https = Some(*address);
+            } else if plan.ingress {
                 ingress = Some(*address);
             } else if let Some(service) = self
                 .topology
@@ -334,6 +339,10 @@ impl MeshControl {
             ingress: ingress.ok_or_else(|| MeshError::Admin {
                 address: self.admin.address.to_string(),
                 message: "no ingress listener".into(),
+            })?,
+            ingress_https: ingress_https.ok_or_else(|| MeshError::Admin {
+                address: self.admin.address.to_string(),
+                message: "no HTTPS ingress listener".into(),
             })?,
             admin: self.admin.address,
             outbound,

@@ -6,7 +6,7 @@ use std::fmt;
 use std::fs;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::admin::Admin;
@@ -14,6 +14,7 @@ use crate::control::{Applied, MeshControl, Ports, Stat};
 use crate::error::MeshError;
 use crate::istio::ResourceSet;
 use crate::state::{State, write_json};
+use crate::tied::{self, TiedChild};
 use crate::topology::Topology;
 use crate::translate::{Layout, translate};
 use crate::wait::{Check, wait_until};
@@ -28,7 +29,7 @@ const ENVOY_CONCURRENCY: &str = "2";
 /// A running Envoy configured as the mesh's ingress and sidecar layer. Dropping it stops Envoy.
 pub struct Mesh {
     control: MeshControl,
-    child: Child,
+    envoy: TiedChild,
     ports: Ports,
 }
 
@@ -85,20 +86,24 @@ impl Mesh {
         let log_for_stderr = log
             .try_clone()
             .map_err(|error| MeshError::io(&log_path, error))?;
-        let child = Command::new(envoy_binary)
-            .current_dir(&dir)
-            .args(["-c", "bootstrap.json"])
-            .args(["--admin-address-path", "admin.address"])
-            // Several meshes (tests, a second launcher) may run at once: no shared memory.
-            .arg("--disable-hot-restart")
-            .args(["--concurrency", ENVOY_CONCURRENCY])
-            .args(["--log-level", "warn"])
-            .args(["--drain-time-s", "2"])
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_for_stderr)
-            .spawn()
-            .map_err(|error| MeshError::io(envoy_binary, error))?;
+        let envoy_dir = dir.clone();
+        // Envoy never outlives this process, even a SIGKILLed one: a lone Envoy would hold the
+        // ports and the work directory of the next run.
+        let child = tied::spawn(envoy_binary, move |command| {
+            command
+                .current_dir(&envoy_dir)
+                .args(["-c", "bootstrap.json"])
+                .args(["--admin-address-path", "admin.address"])
+                // Several meshes (tests, a second launcher) may run at once: no shared memory.
+                .arg("--disable-hot-restart")
+                .args(["--concurrency", ENVOY_CONCURRENCY])
+                .args(["--log-level", "warn"])
+                .args(["--drain-time-s", "2"])
+                .stdin(Stdio::null())
+                .stdout(log)
+                .stderr(log_for_stderr);
+        })
+        .map_err(|error| MeshError::io(envoy_binary, error))?;
         let mut mesh = StartingMesh { child: Some(child) };
 
         let admin = mesh.wait_for_admin(&dir)?;
@@ -120,7 +125,7 @@ impl Mesh {
         })?;
         Ok(Self {
             control,
-            child,
+            envoy: child,
             ports,
         })
     }
@@ -146,12 +151,12 @@ impl Mesh {
 
     /// Envoy's process id: the same for the mesh's whole life, whatever is applied.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.envoy.child.id()
     }
 
     /// `Some(status)` once Envoy has exited.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
+        self.envoy.child.try_wait().ok().flatten()
     }
 
     /// See [`MeshControl::apply`].
@@ -182,7 +187,7 @@ impl Mesh {
 
 impl Drop for Mesh {
     fn drop(&mut self) {
-        stop(&mut self.child);
+        stop(&mut self.envoy);
         // A later `MeshControl::open` then says "no mesh" instead of timing out on a dead port.
         let _ = fs::remove_file(self.control.dir.join("admin.address"));
     }
@@ -192,25 +197,25 @@ impl fmt::Debug for Mesh {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Mesh")
             .field("dir", &self.control.dir)
-            .field("pid", &self.child.id())
+            .field("pid", &self.envoy.child.id())
             .field("ports", &self.ports)
             .finish()
     }
 }
 
-fn stop(child: &mut Child) {
-    let _ = child.kill();
-    let _ = child.wait();
+fn stop(envoy: &mut TiedChild) {
+    let _ = envoy.child.kill();
+    let _ = envoy.child.wait();
 }
 
 /// Envoy while it starts: killed if starting fails.
 struct StartingMesh {
-    child: Option<Child>,
+    child: Option<TiedChild>,
 }
 
 impl StartingMesh {
     fn exited(&mut self, dir: &Path) -> Option<MeshError> {
-        let status = self.child.as_mut()?.try_wait().ok().flatten()?;
+        let status = self.child.as_mut()?.child.try_wait().ok().flatten()?;
         Some(MeshError::EnvoyFailed {
             status: status.to_string(),
             log_tail: log_tail(&dir.join("envoy.log")),

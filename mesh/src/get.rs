@@ -113,6 +113,7 @@ fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
         ("virtualservice", "" | "networking.istio.io") | ("v", "") => Kind::VirtualService,
         ("destinationrule", "" | "networking.istio.io") | ("dr", "") => Kind::DestinationRule,
         ("service", "" | "v1") | ("svc", "") => Kind::Service,
+        ("secret", "" | "v1") => Kind::Secret,
         _ => return None,
     };
     Some(kind)
@@ -172,6 +173,10 @@ fn object(
             ),
             Some(json!({"loadBalancer": {}})),
         ),
+        Spec::Secret(secret) => (
+            vec![secret.secret_type.clone(), secret.len().to_string()],
+            None,
+        ),
         Spec::Gateway(_) => (Vec::new(), None),
     };
     let mut metadata = serde_json::Map::new();
@@ -191,7 +196,12 @@ fn object(
     yaml.insert("apiVersion".into(), json!(key.kind.api_version()));
     yaml.insert("kind".into(), json!(key.kind.name()));
     yaml.insert("metadata".into(), Value::Object(metadata));
-    yaml.insert("spec".into(), resource.document.clone());
+    // A Secret's data is never printed back, in YAML as in the table.
+    if key.kind != Kind::Secret {
+        yaml.insert("spec".into(), resource.document.clone());
+    } else if let Spec::Secret(secret) = &resource.spec {
+        yaml.insert("type".into(), json!(secret.secret_type));
+    }
     if let Some(status) = status {
         yaml.insert("status".into(), status);
     }
@@ -257,6 +267,7 @@ fn table(kind: Kind, objects: &[Object], now: u64) -> String {
         Kind::VirtualService => &["GATEWAYS", "HOSTS"],
         Kind::DestinationRule => &["HOST"],
         Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
+        Kind::Secret => &["TYPE", "DATA"],
         Kind::Gateway => &[],
     };
     let header: Vec<String> = std::iter::once("NAME")

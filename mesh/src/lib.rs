@@ -47,6 +47,7 @@ mod locate;
 mod manifest;
 mod state;
 mod status;
+mod tied;
 pub mod topology;
 pub mod translate;
 mod wait;

@@ -20,6 +20,10 @@ pub const SERVICE_PORT: u16 = 9080;
 /// either (upstream's file used 80, today's uses 8080).
 pub const INGRESS_GATEWAY_PORTS: [u16; 2] = [8080, 80];
 
+/// The Gateway server ports the HTTPS ingress listener serves: the pod's 8443, or 443 as the
+/// ingress Service maps it.
+pub const INGRESS_GATEWAY_HTTPS_PORTS: [u16; 2] = [8443, 443];
+
 /// The label selector of the one gateway workload here (`selector: istio: ingressgateway`).
 pub const INGRESS_GATEWAY_SELECTOR: (&str, &str) = ("istio", "ingressgateway");
 
@@ -33,6 +37,9 @@ pub struct Topology {
     pub services: Vec<Service>,
     /// The ingress gateway's listener (the cluster's `istio-ingressgateway`).
     pub ingress_port: u16,
+    /// The ingress gateway's HTTPS listener (port 443 on a cluster).
+    #[serde(default)]
+    pub ingress_https_port: u16,
     /// Envoy's admin interface (stats, config dump, readiness).
     pub admin_port: u16,
 }
@@ -64,6 +71,7 @@ impl Topology {
         Self {
             services: Vec::new(),
             ingress_port: 0,
+            ingress_https_port: 0,
             admin_port: 0,
         }
     }
@@ -81,6 +89,11 @@ impl Topology {
 
     pub fn with_ingress_port(mut self, port: u16) -> Self {
         self.ingress_port = port;
+        self
+    }
+
+    pub fn with_ingress_https_port(mut self, port: u16) -> Self {
+        self.ingress_https_port = port;
         self
     }
 

@@ -98,19 +98,31 @@ fn replace(dir: &Path, version: u64, resources: &[Value], force: bool) -> Result
     Ok(true)
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename. The
+/// file is readable by its owner only (mode 0600): listeners carry the keys of the Gateways'
+/// certificates and `state.json` the Secrets they come from.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), MeshError> {
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let mut file =
-        fs::File::create(&temporary).map_err(|error| MeshError::io(&temporary, error))?;
+    let _ = fs::remove_file(&temporary);
+    let mut file = owner_only()
+        .open(&temporary)
+        .map_err(|error| MeshError::io(&temporary, error))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|error| MeshError::io(&temporary, error))?;
     fs::rename(&temporary, path).map_err(|error| MeshError::io(path, error))
+}
+
+fn owner_only() -> fs::OpenOptions {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
 }
 
 #[cfg(test)]
@@ -132,7 +144,7 @@ mod tests {
         let layout = Layout::in_dir(&dir);
         let config = translate(&Topology::new(), &ResourceSet::new()).unwrap();
         let first = write(&layout, &config, 1, false).unwrap();
-        assert!(first.clusters && first.listeners && first.routes == ["http.8080"]);
+        assert!(first.clusters && first.listeners && first.routes == ["http.8080", "https.443"]);
         let second = write(&layout, &config, 2, false).unwrap();
         assert!(second.is_empty(), "{second:?}");
         let on_disk: Value =
@@ -140,6 +152,19 @@ mod tests {
         assert_eq!(on_disk["version_info"], "1");
         let leftovers: Vec<_> = fs::read_dir(layout.lds_dir()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary files remain");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(Layout::file_in(&layout.lds_dir()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "only the owner reads what may hold keys"
+            );
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 }

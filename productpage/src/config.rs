@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::cookie::Key;
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
+use chassis::limits::ServerLimits;
 use chassis::telemetry::TelemetryConfig;
 
 /// The name productpage reports as, unless `OTEL_SERVICE_NAME` says otherwise.
@@ -62,6 +63,8 @@ pub struct Config {
     pub backend_timeout: Duration,
     /// Who it reports as and where its spans go.
     pub telemetry: TelemetryConfig,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 impl Config {
@@ -108,7 +111,9 @@ impl Config {
             }
         };
         let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
+        let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
+            server,
             details_url,
             reviews_url,
             ratings_url,
@@ -148,6 +153,7 @@ impl Config {
             connection_reuse,
             backend_timeout: BACKEND_TIMEOUT,
             telemetry: TelemetryConfig::for_service(SERVICE, "v1"),
+            server: ServerLimits::default(),
         })
     }
 }

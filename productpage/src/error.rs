@@ -18,6 +18,10 @@ pub enum Error {
     BadProductId(String),
     #[error("the user name is longer than {0} bytes")]
     UserNameTooLong(usize),
+    #[error("the user name contains a control character (such as CR, LF, NUL or DEL)")]
+    UserNameControlCharacter,
+    #[error("the sign-in form is {limit} bytes or more")]
+    FormTooLarge { limit: usize },
     #[error("no such page")]
     NotFound,
     #[error("method not allowed (allowed: {allow})")]
@@ -41,7 +45,10 @@ impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
             Error::Unavailable(unavailable) => unavailable.status,
-            Error::BadProductId(_) | Error::UserNameTooLong(_) => StatusCode::BAD_REQUEST,
+            Error::BadProductId(_)
+            | Error::UserNameTooLong(_)
+            | Error::UserNameControlCharacter => StatusCode::BAD_REQUEST,
+            Error::FormTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Error::Render(_) | Error::Json(_) | Error::Unconfigured(_) => {
@@ -59,9 +66,13 @@ impl ResponseError for Error {
                 (ContentType::json(), unavailable_body(*service))
             }
             Error::BadProductId(_) => (ContentType::json(), unavailable_body(Service::Details)),
-            Error::UserNameTooLong(_) => {
+            Error::UserNameTooLong(_) | Error::UserNameControlCharacter => {
                 (ContentType::plaintext(), format!("Bad request: {self}.\n"))
             }
+            Error::FormTooLarge { .. } => (
+                ContentType::plaintext(),
+                format!("Payload too large: {self}.\n"),
+            ),
             Error::NotFound => (
                 ContentType::plaintext(),
                 "Not found: there is no page at this address.\n".to_owned(),

@@ -38,13 +38,14 @@ use metrics::Metrics;
 
 /// Serves productpage on `listener` until the server is stopped.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+    let limits = config.server;
     let config = web::Data::new(config);
     // The shared registry chassis serves at /metrics, one for every worker, so a scrape sees
     // every request.
     let registry = MetricsRegistry::new();
     let metrics = web::Data::from(Arc::new(Metrics::new(&registry)));
     let service = config.telemetry.service.clone();
-    chassis::server::serve_with_metrics(listener, &service, registry, move |cfg| {
+    chassis::server::serve_with(listener, &service, &limits, registry, move |cfg| {
         // Per worker, never per request: the outbound client is not Send.
         let backends = Backends::new(&config, metrics.clone().into_inner());
         cfg.app_data(config.clone())

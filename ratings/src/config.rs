@@ -18,6 +18,7 @@
 use std::time::Duration;
 
 use chassis::config::{ConfigErrors, EnvReader, EnvSource};
+use chassis::limits::ServerLimits;
 use chassis::telemetry::TelemetryConfig;
 use chassis::telemetry::config::UNKNOWN_VERSION;
 
@@ -59,8 +60,9 @@ pub const ENV_FLIP_PERIOD_MS: &str = "RATINGS_FLIP_PERIOD_MS";
 pub const DEFAULT_UNAVAILABLE_PERIOD: Duration = Duration::from_secs(60);
 /// Upstream's `v-unhealthy` flips every 15 minutes.
 pub const DEFAULT_UNHEALTHY_PERIOD: Duration = Duration::from_secs(15 * 60);
-/// The most products with POSTed ratings one process keeps (see [`Storage::InMemory`]).
-pub const DEFAULT_MAX_STORED_PRODUCTS: usize = 1024;
+/// The most memory POSTed ratings may take in one process (see [`Storage::InMemory`]): 1,024
+/// products with the largest body each.
+pub const DEFAULT_MAX_STORED_BYTES: usize = 4 * 1024 * 1024;
 /// The largest POST body read, in bytes: ample for a few reviewers' stars.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4096;
 
@@ -75,15 +77,17 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Who it reports as and where its spans go.
     pub telemetry: TelemetryConfig,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 /// Where ratings are kept.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Storage {
-    /// In this process, gone at restart. At most `max_products` products keep POSTed ratings
-    /// (about `max_products` × [`Config::max_body_bytes`] of memory at worst); a POST for another
-    /// product then answers 507, while stored products can still be updated.
-    InMemory { max_products: usize },
+    /// In this process, gone at restart. POSTed ratings take at most `max_bytes` of memory, counted
+    /// as stored (compact JSON and the map's entry); a POST that would pass it answers 507, while
+    /// stored products can still be updated with ratings no larger.
+    InMemory { max_bytes: usize },
     /// v2 with `DB_TYPE=mysql`: database `test`, table `ratings`.
     MySql(MySqlSettings),
     /// v2 otherwise: database `test`, collection `ratings`.
@@ -120,10 +124,11 @@ impl Default for Config {
         Self {
             persona: Persona::Normal,
             storage: Storage::InMemory {
-                max_products: DEFAULT_MAX_STORED_PRODUCTS,
+                max_bytes: DEFAULT_MAX_STORED_BYTES,
             },
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             telemetry: TelemetryConfig::for_service(SERVICE, UNKNOWN_VERSION),
+            server: ServerLimits::default(),
         }
     }
 }
@@ -176,7 +181,9 @@ impl Config {
             }
         };
         let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
+        let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
+            server,
             persona,
             storage,
             telemetry,
@@ -263,7 +270,7 @@ mod tests {
         assert_eq!(
             config.storage,
             Storage::InMemory {
-                max_products: DEFAULT_MAX_STORED_PRODUCTS
+                max_bytes: DEFAULT_MAX_STORED_BYTES
             }
         );
         let default = Config::default();

@@ -9,7 +9,8 @@ use crate::ratings::InvalidRatings;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The last path segment holds no usable number (what follows is the raw segment).
+    /// The last path segment holds no usable number (what follows is that segment, without the
+    /// query).
     #[error("product id {0:?} is not a number in range")]
     BadProductId(String),
     #[error("the body is not ratings: {0}")]
@@ -18,9 +19,13 @@ pub enum Error {
     BodyTooLarge { limit: usize },
     #[error("the body could not be read: {0}")]
     BodyUnreadable(String),
-    /// The in-memory store holds its maximum of products; see `InMemoryStore`.
-    #[error("the ratings store already holds {capacity} products")]
-    StoreFull { capacity: usize },
+    /// The in-memory store holds all it may; see `InMemoryStore`.
+    #[error("the ratings store already holds its {max_bytes} bytes")]
+    StoreFull { max_bytes: usize },
+    /// Ratings that could not be written as, or read back from, their stored text: our own
+    /// failure, never the client's.
+    #[error("stored ratings are unreadable: {0}")]
+    StoredRatings(InvalidRatings),
     /// v2 stores nothing, as upstream's.
     #[error("POST on database-backed ratings")]
     PostNotImplemented,
@@ -55,7 +60,8 @@ impl ResponseError for Error {
             // Upstream's MySQL path answers a connect failure with 200; the issue asks for 500.
             Error::DatabaseUnreachable { .. }
             | Error::SelectFailed { .. }
-            | Error::LoadFailed { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            | Error::LoadFailed { .. }
+            | Error::StoredRatings(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -73,6 +79,10 @@ impl ResponseError for Error {
             Error::DatabaseUnreachable { .. } => "could not connect to ratings database",
             Error::SelectFailed { .. } => "could not perform select",
             Error::LoadFailed { .. } => "could not load ratings from database",
+            Error::StoredRatings(_) => {
+                tracing::error!(error = %self, "internal error");
+                "could not read stored ratings"
+            }
             Error::Unavailable => "Service unavailable",
             Error::NotFound => "not found",
             Error::MethodNotAllowed { .. } => "method not allowed",

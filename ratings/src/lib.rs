@@ -26,6 +26,7 @@ use std::time::Instant;
 
 use actix_web::dev::Server;
 use actix_web::web;
+use chassis::metrics::MetricsRegistry;
 
 pub use config::Config;
 pub use error::Error;
@@ -39,9 +40,7 @@ use store::{InMemoryStore, MongoRatings, MySqlRatings, RatingsStore};
 /// A database is never contacted here, only by reads.
 pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
     let store = match &config.storage {
-        Storage::InMemory { max_products } => {
-            RatingsStore::InMemory(InMemoryStore::new(*max_products))
-        }
+        Storage::InMemory { max_bytes } => RatingsStore::InMemory(InMemoryStore::new(*max_bytes)),
         Storage::MySql(settings) => RatingsStore::MySql(MySqlRatings::new(settings)),
         Storage::MongoDb(settings) => RatingsStore::MongoDb(MongoRatings::new(settings)),
     };
@@ -53,8 +52,14 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
         max_body_bytes: config.max_body_bytes,
     });
     let service = config.telemetry.service.clone();
-    chassis::server::serve(listener, &service, move |cfg| {
-        cfg.app_data(state.clone());
-        routes::configure(cfg);
-    })
+    chassis::server::serve_with(
+        listener,
+        &service,
+        &config.server,
+        MetricsRegistry::new(),
+        move |cfg| {
+            cfg.app_data(state.clone());
+            routes::configure(cfg);
+        },
+    )
 }

@@ -57,6 +57,11 @@ impl Ratings {
         }
         Ok(Ratings(stars))
     }
+
+    /// The compact JSON text, as answered and as stored.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(&self.0)
+    }
 }
 
 /// The body of every successful ratings answer: `{"id":0,"ratings":{...}}`.

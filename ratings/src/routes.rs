@@ -82,7 +82,9 @@ fn product_id(request: &HttpRequest) -> Result<ProductId, Error> {
         .path_and_query()
         .map_or_else(|| request.path(), |target| target.as_str());
     ProductId::from_request_target(target).ok_or_else(|| {
-        Error::BadProductId(target.rsplit('/').next().unwrap_or_default().to_owned())
+        // The last path segment, never the query: that is the client's, credentials and all.
+        let path = target.split('?').next().unwrap_or_default();
+        Error::BadProductId(path.rsplit('/').next().unwrap_or_default().to_owned())
     })
 }
 
@@ -93,4 +95,23 @@ fn only(path: &'static str, allow: &'static str) -> Resource {
 
 async fn not_found() -> Result<HttpResponse, Error> {
     Err(Error::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_id_is_reported_without_the_query() {
+        let request = actix_web::test::TestRequest::get()
+            .uri("/ratings/abc?password=SECRET")
+            .to_http_request();
+
+        let error = product_id(&request).expect_err("not a number");
+
+        assert!(
+            matches!(&error, Error::BadProductId(segment) if segment == "abc"),
+            "{error:?}"
+        );
+    }
 }

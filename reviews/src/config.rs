@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use chassis::client::ConnectionReuse;
 use chassis::config::{ConfigErrors, EnvReader, EnvSource, service_base_url};
+use chassis::limits::ServerLimits;
 use chassis::telemetry::TelemetryConfig;
 
 use crate::version::ReviewsVersion;
@@ -63,6 +64,8 @@ pub struct Config {
     pub ratings: Option<RatingsSettings>,
     /// Who it reports as and where its spans go.
     pub telemetry: TelemetryConfig,
+    /// What clients get: time to send a request, connections (`SERVER_*`).
+    pub server: ServerLimits,
 }
 
 /// Where ratings is and how its stars are shown.
@@ -104,12 +107,14 @@ impl Config {
         let podname = reader.string(ENV_HOSTNAME, UNSET_NAME);
         let clustername = reader.string(ENV_CLUSTER_NAME, UNSET_NAME);
         let telemetry = TelemetryConfig::read(&mut reader, SERVICE);
+        let server = ServerLimits::read(&mut reader);
         reader.finish(Config {
             version,
             podname,
             clustername,
             ratings,
             telemetry,
+            server,
         })
     }
 
@@ -130,6 +135,7 @@ impl Config {
                 )
             }),
             telemetry: TelemetryConfig::for_service(SERVICE, version.as_str()),
+            server: ServerLimits::default(),
         }
     }
 }

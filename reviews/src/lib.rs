@@ -22,6 +22,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::web;
+use chassis::metrics::MetricsRegistry;
 
 pub use config::{Config, RatingsSettings, StarColor};
 pub use error::Error;
@@ -47,9 +48,16 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
         ),
     }
     let service = config.telemetry.service.clone();
-    chassis::server::serve(listener, &service, move |cfg| {
-        // Per worker, never per request: the outbound client is not Send.
-        cfg.app_data(web::Data::new(AppState::new(&config)));
-        routes::configure(cfg);
-    })
+    let limits = config.server;
+    chassis::server::serve_with(
+        listener,
+        &service,
+        &limits,
+        MetricsRegistry::new(),
+        move |cfg| {
+            // Per worker, never per request: the outbound client is not Send.
+            cfg.app_data(web::Data::new(AppState::new(&config)));
+            routes::configure(cfg);
+        },
+    )
 }

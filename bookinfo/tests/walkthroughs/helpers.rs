@@ -55,6 +55,7 @@ pub async fn spawn_mesh(name: &str) -> TestMesh {
     chassis::telemetry::init_for_tests();
     let options = MeshOptions {
         ingress_port: 0,
+        ingress_https_port: 0,
         admin_port: 0,
         dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join("walkthroughs")

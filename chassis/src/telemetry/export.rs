@@ -5,6 +5,7 @@
 //! queue (full queue: the span is dropped), so a slow or dead collector never slows a request,
 //! and one export waits at most its timeout.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -56,7 +57,8 @@ pub(crate) fn tracer_provider(
             inner: BlockingHttpClient::new(config.zipkin_timeout),
             service: service.to_owned(),
         };
-        builder = builder.with_span_processor(batch(zipkin_exporter(endpoint, client)?, config));
+        let exporter = RedactedUrls(zipkin_exporter(endpoint, client)?);
+        builder = builder.with_span_processor(batch(exporter, config));
     }
     if let Some(endpoint) = &config.otlp_traces_endpoint {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
@@ -66,7 +68,7 @@ pub(crate) fn tracer_provider(
             .with_timeout(config.otlp_timeout)
             .build()
             .map_err(|error| format!("OTLP exporter for {endpoint}: {error}"))?;
-        builder = builder.with_span_processor(batch(exporter, config));
+        builder = builder.with_span_processor(batch(RedactedUrls(exporter), config));
     }
     Ok(Some(builder.build()))
 }
@@ -95,6 +97,41 @@ fn batch<E: SpanExporter + 'static>(exporter: E, config: &TelemetryConfig) -> Ba
     BatchSpanProcessor::builder(exporter)
         .with_batch_config(batch_config)
         .build()
+}
+
+/// An exporter that hides credentials in the URLs spans carry (the server span's `http.target` is
+/// the request's path and query as sent) before they leave, as the log lines do.
+#[derive(Debug)]
+struct RedactedUrls<E>(E);
+
+impl<E: SpanExporter> SpanExporter for RedactedUrls<E> {
+    fn export(
+        &self,
+        mut batch: Vec<SpanData>,
+    ) -> impl std::future::Future<Output = OTelSdkResult> + Send {
+        for span in &mut batch {
+            for attribute in &mut span.attributes {
+                if let opentelemetry::Value::String(text) = &attribute.value
+                    && let Cow::Owned(redacted) = super::redact::credentials(text.as_str())
+                {
+                    attribute.value = opentelemetry::Value::String(redacted.into());
+                }
+            }
+        }
+        self.0.export(batch)
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.0.set_resource(resource);
+    }
 }
 
 /// The service whose server a request came in through, in the context its spans start in

@@ -6,11 +6,14 @@
 //!   `OTEL_EXPORTER_ZIPKIN_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT` are set; see [`config`].
 //! - `log` records (actix's own) reach the same subscriber through the tracing-log bridge.
 //!
-//! [`context`] has the rule for trace headers on outbound calls; [`export`] the exporters.
+//! [`log_output`] writes the lines (credentials hidden by [`redact`], clients' broken connections
+//! as rate-limited warnings); [`context`] has the rule for trace headers on outbound calls; [`export`] the exporters.
 
 pub mod config;
 pub mod context;
 pub mod export;
+pub mod log_output;
+pub mod redact;
 
 use std::io::IsTerminal;
 use std::sync::Once;
@@ -90,11 +93,9 @@ pub fn init(config: &TelemetryConfig) -> TelemetryGuard {
 
     let log_filter = EnvFilter::try_new(&config.log_filter)
         .unwrap_or_else(|_| EnvFilter::new(config::DEFAULT_LOG_FILTER));
-    let log_output = tracing_subscriber::fmt::layer()
-        .with_target(false)
-        // Colour codes only for a person at a terminal, never into a cluster's log files.
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_filter(log_filter);
+    // Colour codes only for a person at a terminal, never into a cluster's log files.
+    let log_output =
+        log_output::layer(log_filter, std::io::stdout().is_terminal(), std::io::stdout);
     // Spans at info and above (ours), and warnings inside them as span events, whatever RUST_LOG.
     let span_export = provider.as_ref().map(|provider| {
         tracing_opentelemetry::layer()

@@ -60,6 +60,31 @@ pub struct Listener {
     pub protocol: String,
     pub hostname: Option<String>,
     pub allowed_routes: Option<AllowedRoutes>,
+    pub tls: Option<ListenerTls>,
+}
+
+/// `listeners[].tls`: an HTTPS listener terminates TLS with the Secret its first
+/// `certificateRefs` entry names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ListenerTls {
+    pub mode: Option<ListenerTlsMode>,
+    #[serde(default)]
+    pub certificate_refs: Vec<SecretObjectReference>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum ListenerTlsMode {
+    Terminate,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecretObjectReference {
+    pub group: Option<String>,
+    pub kind: Option<String>,
+    pub name: String,
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,12 +5,56 @@
 
 use super::gateway_api::*;
 use super::validate::{Problem, problem};
-use crate::topology::INGRESS_GATEWAY_PORTS;
+use crate::topology::{INGRESS_GATEWAY_HTTPS_PORTS, INGRESS_GATEWAY_PORTS};
 
 /// The methods an HTTPRoute match may name.
 const METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];
+
+/// An HTTPS listener terminates TLS with a Secret of its own namespace; HTTP has no tls.
+fn check_listener_tls(path: &str, https: bool, tls: Option<&ListenerTls>) -> Result<(), Problem> {
+    let Some(tls) = tls else {
+        return if https {
+            problem(format!("{path}.tls"), "is required for HTTPS")
+        } else {
+            Ok(())
+        };
+    };
+    if !https {
+        return problem(format!("{path}.tls"), "applies to HTTPS listeners only");
+    }
+    let Some(reference) = tls.certificate_refs.first() else {
+        return problem(
+            format!("{path}.tls.certificateRefs"),
+            "is required for Terminate",
+        );
+    };
+    if tls.certificate_refs.len() > 1 {
+        return problem(
+            format!("{path}.tls.certificateRefs"),
+            "more than one is not supported",
+        );
+    }
+    let kind_ok = reference
+        .kind
+        .as_deref()
+        .is_none_or(|kind| kind == "Secret")
+        && reference.group.as_deref().is_none_or(str::is_empty);
+    if !kind_ok {
+        return problem(
+            format!("{path}.tls.certificateRefs[0]"),
+            "only core Secrets are supported",
+        );
+    }
+    if reference.namespace.is_some() {
+        return problem(
+            format!("{path}.tls.certificateRefs[0].namespace"),
+            "is not supported (a Secret of the Gateway's namespace; ReferenceGrants are not simulated)",
+        );
+    }
+    Ok(())
+}
 
 pub fn check_service(service: &ServiceSpec) -> Result<(), Problem> {
     if service.ports.is_empty() {
@@ -40,23 +84,35 @@ pub fn check_gateway(gateway: &KubernetesGatewaySpec) -> Result<(), Problem> {
     }
     for (index, listener) in gateway.listeners.iter().enumerate() {
         let path = format!("listeners[{index}]");
-        if listener.protocol != "HTTP" {
+        let https = listener.protocol == "HTTPS";
+        if !https && listener.protocol != "HTTP" {
             return problem(
                 format!("{path}.protocol"),
-                format!("{} is not supported (only HTTP)", listener.protocol),
+                format!("{} is not supported (HTTP or HTTPS)", listener.protocol),
             );
         }
-        let served = u16::try_from(listener.port)
-            .is_ok_and(|number| INGRESS_GATEWAY_PORTS.contains(&number));
+        let (ports, exposed) = if https {
+            (
+                INGRESS_GATEWAY_HTTPS_PORTS,
+                "443, as Istio's gateway Service exposes it, or 8443",
+            )
+        } else {
+            (
+                INGRESS_GATEWAY_PORTS,
+                "80, as Istio's gateway Service exposes it, or 8080",
+            )
+        };
+        let served = u16::try_from(listener.port).is_ok_and(|number| ports.contains(&number));
         if !served {
             return problem(
                 format!("{path}.port"),
                 format!(
-                    "{} is not served by the local ingress (80, as Istio's gateway Service exposes it, or 8080)",
-                    listener.port
+                    "{} is not served by the local ingress for {} ({exposed})",
+                    listener.port, listener.protocol
                 ),
             );
         }
+        check_listener_tls(&path, https, listener.tls.as_ref())?;
         let kinds = listener
             .allowed_routes
             .as_ref()

@@ -1,12 +1,13 @@
 //! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
-//! VirtualServices and DestinationRules, and of the Kubernetes kinds the Gateway API
-//! walkthroughs apply (Service, Gateway, HTTPRoute), parsed strictly, checked the way the API
-//! server and Istio's webhook check them, and kept in a [`ResourceSet`] keyed by kind,
-//! namespace and name.
+//! VirtualServices and DestinationRules, of the Kubernetes kinds the Gateway API walkthroughs
+//! apply (Service, Gateway, HTTPRoute), and of the Secrets Gateways name, parsed strictly,
+//! checked the way the API server and Istio's webhook check them, and kept in a
+//! [`ResourceSet`] keyed by kind, namespace and name.
 
 pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
+pub mod secret;
 mod spec;
 mod validate;
 
@@ -17,6 +18,7 @@ use serde_json::Value;
 
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
+pub use secret::{Credential, SecretSpec};
 pub use spec::*;
 
 use parse::parse_resource;
@@ -46,6 +48,8 @@ pub enum Kind {
     /// The Gateway API's `gateway.networking.k8s.io` Gateway.
     KubernetesGateway,
     HttpRoute,
+    /// A core `v1` Secret: certificates and keys a Gateway serves.
+    Secret,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -79,6 +83,7 @@ pub enum Spec {
     Service(ServiceSpec),
     KubernetesGateway(KubernetesGatewaySpec),
     HttpRoute(HttpRouteSpec),
+    Secret(SecretSpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -126,6 +131,7 @@ impl Kind {
             (API_GROUP, "VirtualService") => Some(Self::VirtualService),
             (API_GROUP, "DestinationRule") => Some(Self::DestinationRule),
             ("", "Service") => Some(Self::Service),
+            ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
             (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
             _ => None,
@@ -139,6 +145,7 @@ impl Kind {
             Self::DestinationRule => "DestinationRule",
             Self::Service => "Service",
             Self::HttpRoute => "HTTPRoute",
+            Self::Secret => "Secret",
         }
     }
 
@@ -146,7 +153,7 @@ impl Kind {
     pub fn group(self) -> &'static str {
         match self {
             Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
-            Self::Service => "",
+            Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
         }
     }
@@ -313,6 +320,19 @@ impl ResourceSet {
             .collect()
     }
 
+    /// The Secret `namespace/name`.
+    pub fn secret(&self, namespace: &str, name: &str) -> Option<&SecretSpec> {
+        let key = ResourceKey {
+            kind: Kind::Secret,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        };
+        match &self.get(&key)?.spec {
+            Spec::Secret(secret) => Some(secret),
+            _ => None,
+        }
+    }
+
     /// VirtualServices, oldest first.
     pub fn virtual_services(&self) -> Vec<(&ResourceKey, &VirtualServiceSpec)> {
         self.in_creation_order()
@@ -341,7 +361,7 @@ impl ResourceSet {
             .in_creation_order()
             .into_iter()
             .map(|resource| {
-                serde_json::json!({
+                let mut item = serde_json::json!({
                     "apiVersion": resource.key.kind.api_version(),
                     "kind": resource.key.kind.name(),
                     "metadata": {
@@ -350,8 +370,18 @@ impl ResourceSet {
                         "annotations": resource.annotations,
                         "creationTimestamp": self.created_at(&resource.key).map(clock::rfc3339),
                     },
-                    "spec": resource.document,
-                })
+                });
+                match (&resource.key.kind, &resource.document, item.as_object_mut()) {
+                    // A Secret has no spec: its type and data sit beside metadata.
+                    (Kind::Secret, Value::Object(fields), Some(item)) => {
+                        item.extend(fields.clone());
+                    }
+                    (_, document, Some(item)) => {
+                        item.insert("spec".into(), document.clone());
+                    }
+                    _ => {}
+                }
+                item
             })
             .collect();
         serde_json::json!({ "items": items })

@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Kind, Resource, ResourceKey, Spec, validate};
+use super::{Kind, Resource, ResourceKey, SecretSpec, Spec, validate};
 use crate::error::ParseError;
 use crate::topology::NAMESPACE;
 
@@ -69,11 +69,19 @@ fn header(index: usize, document: &Value) -> Result<(ResourceKey, Value), ParseE
             kind.versions().join(", ")
         )));
     }
+    let secret_fields = ["type", "data", "stringData", "immutable"];
     for field in object.keys() {
-        if !matches!(
-            field.as_str(),
-            "apiVersion" | "kind" | "metadata" | "spec" | "status"
-        ) {
+        let allowed = match kind {
+            Kind::Secret => {
+                matches!(field.as_str(), "apiVersion" | "kind" | "metadata")
+                    || secret_fields.contains(&field.as_str())
+            }
+            _ => matches!(
+                field.as_str(),
+                "apiVersion" | "kind" | "metadata" | "spec" | "status"
+            ),
+        };
+        if !allowed {
             return Err(problem(format!("{kind}: {field} is not supported")));
         }
     }
@@ -92,10 +100,19 @@ fn header(index: usize, document: &Value) -> Result<(ResourceKey, Value), ParseE
         namespace: namespace.to_owned(),
         name: name.to_owned(),
     };
-    let spec = object
-        .get("spec")
-        .cloned()
-        .unwrap_or_else(|| Value::Object(Default::default()));
+    let spec = match kind {
+        Kind::Secret => Value::Object(
+            object
+                .iter()
+                .filter(|(field, _)| secret_fields.contains(&field.as_str()))
+                .map(|(field, value)| (field.clone(), value.clone()))
+                .collect(),
+        ),
+        _ => object
+            .get("spec")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Default::default())),
+    };
     Ok((key, spec))
 }
 
@@ -118,6 +135,13 @@ pub(super) fn parse_resource(index: usize, document: Value) -> Result<Resource, 
         Kind::Service => Spec::Service(typed(&key, &document)?),
         Kind::KubernetesGateway => Spec::KubernetesGateway(typed(&key, &document)?),
         Kind::HttpRoute => Spec::HttpRoute(typed(&key, &document)?),
+        Kind::Secret => Spec::Secret(SecretSpec::from_document(&document).map_err(
+            |(path, message)| ParseError::Field {
+                resource: key.to_string(),
+                path,
+                message,
+            },
+        )?),
     };
     validate::check(&spec).map_err(|(path, message)| ParseError::Field {
         resource: key.to_string(),

@@ -31,6 +31,25 @@ pub struct Server {
     #[serde(default)]
     pub hosts: Vec<String>,
     pub name: Option<String>,
+    pub tls: Option<ServerTls>,
+}
+
+/// `servers[].tls`: how the ingress terminates TLS, or redirects plain HTTP to HTTPS.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServerTls {
+    #[serde(default)]
+    pub https_redirect: bool,
+    pub mode: Option<ServerTlsMode>,
+    /// The Secret with the certificate, its key and (for MUTUAL) `ca.crt`.
+    pub credential_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServerTlsMode {
+    Simple,
+    Mutual,
 }
 
 #[derive(Debug, Clone, Deserialize)]

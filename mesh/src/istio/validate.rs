@@ -9,7 +9,9 @@ use std::time::Duration;
 use super::spec::*;
 use super::{Spec, gateway_api_checks};
 use crate::duration::IstioDuration;
-use crate::topology::{INGRESS_GATEWAY_PORTS, INGRESS_GATEWAY_SELECTOR};
+use crate::topology::{
+    INGRESS_GATEWAY_HTTPS_PORTS, INGRESS_GATEWAY_PORTS, INGRESS_GATEWAY_SELECTOR,
+};
 
 /// A problem: the field's path inside `spec`, and what is wrong with it.
 pub type Problem = (String, String);
@@ -22,6 +24,8 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         Spec::Service(service) => gateway_api_checks::check_service(service),
         Spec::KubernetesGateway(gateway) => gateway_api_checks::check_gateway(gateway),
         Spec::HttpRoute(route) => gateway_api_checks::check_http_route(route),
+        // Read and checked as it is parsed: see `SecretSpec::from_document`.
+        Spec::Secret(_) => Ok(()),
     }
 }
 
@@ -30,6 +34,34 @@ pub(super) fn problem(path: impl Into<String>, message: impl Into<String>) -> Re
 }
 
 // === Gateway ===
+
+/// An HTTPS server terminates TLS with a credential; an HTTP server may only redirect.
+fn check_server_tls(path: &str, https: bool, tls: Option<&ServerTls>) -> Result<(), Problem> {
+    match (https, tls) {
+        (true, None) => problem(format!("{path}.tls"), "is required for HTTPS"),
+        (true, Some(tls)) if tls.mode.is_none() => problem(
+            format!("{path}.tls.mode"),
+            "is required for HTTPS (SIMPLE or MUTUAL)",
+        ),
+        (true, Some(tls))
+            if tls
+                .credential_name
+                .as_deref()
+                .unwrap_or_default()
+                .is_empty() =>
+        {
+            problem(
+                format!("{path}.tls.credentialName"),
+                "is required (the local mesh reads certificates from Secrets only)",
+            )
+        }
+        (false, Some(tls)) if tls.mode.is_some() || tls.credential_name.is_some() => problem(
+            format!("{path}.tls"),
+            "only httpsRedirect applies to an HTTP server",
+        ),
+        _ => Ok(()),
+    }
+}
 
 fn check_gateway(gateway: &GatewaySpec) -> Result<(), Problem> {
     let (label, value) = INGRESS_GATEWAY_SELECTOR;
@@ -46,23 +78,29 @@ fn check_gateway(gateway: &GatewaySpec) -> Result<(), Problem> {
     }
     for (index, server) in gateway.servers.iter().enumerate() {
         let path = format!("servers[{index}]");
-        if !server.port.protocol.eq_ignore_ascii_case("HTTP") {
+        let https = server.port.protocol.eq_ignore_ascii_case("HTTPS");
+        if !https && !server.port.protocol.eq_ignore_ascii_case("HTTP") {
             return problem(
                 format!("{path}.port.protocol"),
-                format!("{} is not supported (only HTTP)", server.port.protocol),
+                format!("{} is not supported (HTTP or HTTPS)", server.port.protocol),
             );
         }
-        let served = u16::try_from(server.port.number)
-            .is_ok_and(|number| INGRESS_GATEWAY_PORTS.contains(&number));
+        let (ports, listener) = if https {
+            (INGRESS_GATEWAY_HTTPS_PORTS, "8443, or 443")
+        } else {
+            (INGRESS_GATEWAY_PORTS, "8080, or 80")
+        };
+        let served = u16::try_from(server.port.number).is_ok_and(|number| ports.contains(&number));
         if !served {
             return problem(
                 format!("{path}.port.number"),
                 format!(
-                    "{} is not served by the local ingress (8080, or 80 as the ingress Service maps it)",
-                    server.port.number
+                    "{} is not served by the local ingress for {} ({listener} as the ingress Service maps it)",
+                    server.port.number, server.port.protocol
                 ),
             );
         }
+        check_server_tls(&path, https, server.tls.as_ref())?;
         if server.hosts.is_empty() {
             return problem(format!("{path}.hosts"), "is required");
         }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{ListenerPlan, ROUTER_FAULT_FILTER};
+use super::{ListenerPlan, ROUTER_FAULT_FILTER, tls};
 
 const LISTENER_TYPE: &str = "type.googleapis.com/envoy.config.listener.v3.Listener";
 const HCM_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
@@ -116,14 +116,27 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
         "stream_idle_timeout": "0s",
         "upgrade_configs": [{"upgrade_type": "websocket"}],
     });
-    json!({
+    let filters = json!([{
+        "name": "envoy.filters.network.http_connection_manager",
+        "typed_config": connection_manager,
+    }]);
+    let mut listener = json!({
         "@type": LISTENER_TYPE,
         "name": plan.name,
         "address": {"socket_address": {"address": "127.0.0.1", "port_value": plan.port}},
         "traffic_direction": "OUTBOUND",
-        "filter_chains": [{"filters": [{
-            "name": "envoy.filters.network.http_connection_manager",
-            "typed_config": connection_manager,
-        }]}],
-    })
+        "filter_chains": [{"filters": filters}],
+    });
+    if let Some(chains) = &plan.tls {
+        listener["listener_filters"] = json!([tls::tls_inspector()]);
+        listener["filter_chains"] = if chains.is_empty() {
+            json!([tls::closed_chain()])
+        } else {
+            chains
+                .iter()
+                .map(|chain| tls::filter_chain(chain, &filters))
+                .collect()
+        };
+    }
+    listener
 }

@@ -17,6 +17,7 @@ pub mod model;
 mod policies;
 mod route_matches;
 mod routes;
+pub mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,6 +44,12 @@ pub const INGRESS_ROUTE_NAME: &str = "http.8080";
 
 /// The port the ingress gateway's pod listens on; Gateway servers on 80 land here too.
 pub const INGRESS_TARGET_PORT: u16 = 8080;
+
+/// The HTTPS ingress route configuration's name.
+pub const INGRESS_HTTPS_ROUTE_NAME: &str = "https.443";
+
+/// The ingress pod's HTTPS port; Gateway servers on 443 land here too.
+pub const INGRESS_HTTPS_TARGET_PORT: u16 = 8443;
 
 const ROUTE_CONFIG_TYPE: &str = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
 
@@ -93,6 +100,9 @@ pub struct ListenerPlan {
     pub stat_prefix: String,
     /// The ingress gateway (`true`) or a sidecar outbound listener.
     pub ingress: bool,
+    /// The HTTPS ingress: TLS terminated by one chain per HTTPS server (none: every
+    /// connection is closed). `None` for plain HTTP listeners.
+    pub tls: Option<Vec<tls::TlsChain>>,
 }
 
 /// State shared while translating: the routing model, the clusters that will exist, and
@@ -120,14 +130,34 @@ pub fn translate(
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
-    listeners.push(ListenerPlan {
-        name: format!("0.0.0.0_{INGRESS_TARGET_PORT}"),
-        port: topology.ingress_port,
-        route_config: INGRESS_ROUTE_NAME.to_owned(),
-        stat_prefix: format!("outbound_0.0.0.0_{INGRESS_TARGET_PORT}"),
-        ingress: true,
-    });
-    route_configs.push(translation.ingress_routes(resources));
+    // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
+    let chains = tls::https_chains(&model, &mut translation.warnings);
+    let ingresses = [
+        (
+            INGRESS_TARGET_PORT,
+            topology.ingress_port,
+            INGRESS_ROUTE_NAME,
+            None,
+        ),
+        (
+            INGRESS_HTTPS_TARGET_PORT,
+            topology.ingress_https_port,
+            INGRESS_HTTPS_ROUTE_NAME,
+            Some(chains),
+        ),
+    ];
+    for (target_port, port, route_config, tls) in ingresses {
+        let https = tls.is_some();
+        listeners.push(ListenerPlan {
+            name: format!("0.0.0.0_{target_port}"),
+            port,
+            route_config: route_config.to_owned(),
+            stat_prefix: format!("outbound_0.0.0.0_{target_port}"),
+            ingress: true,
+            tls,
+        });
+        route_configs.push(translation.ingress_routes(resources, https));
+    }
 
     for service in &topology.services {
         let route_name = format!("{}:{}", service.fqdn(), service.port);
@@ -137,6 +167,7 @@ pub fn translate(
             route_config: route_name.clone(),
             stat_prefix: format!("outbound_{}_{}", service.fqdn(), service.port),
             ingress: false,
+            tls: None,
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }
@@ -300,15 +331,20 @@ impl Translation<'_> {
     /// The ingress route configuration: a virtual host per host that a Gateway server and a
     /// VirtualService bound to that Gateway have in common, with the routes of every such
     /// VirtualService (oldest first, catch-alls last). No Gateway or no binding: no virtual
-    /// hosts, so Envoy answers 404.
-    fn ingress_routes(&mut self, resources: &RoutingModel) -> Value {
+    /// hosts, so Envoy answers 404. `https` picks the HTTPS servers' configuration, otherwise
+    /// the plain HTTP servers' (where `httpsRedirect` makes a host answer 301 to https).
+    fn ingress_routes(&mut self, resources: &RoutingModel, https: bool) -> Value {
         let gateways = resources.gateways();
-        // Host -> (the port of the server that first admitted it, the merged routes).
-        let mut virtual_hosts: BTreeMap<String, (u32, Vec<Value>)> = BTreeMap::new();
+        // Host -> (the server that first admitted it: port and redirect; the merged routes).
+        let mut virtual_hosts: BTreeMap<String, (u32, bool, Vec<Value>)> = BTreeMap::new();
         for (gateway_key, gateway) in &gateways {
             let gateway_name = format!("{}/{}", gateway_key.namespace, gateway_key.name);
             let names = BTreeSet::from([gateway_name.clone()]);
             for server in &gateway.servers {
+                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https {
+                    continue;
+                }
+                let redirect = server.tls.as_ref().is_some_and(|tls| tls.https_redirect);
                 let context = RouteContext {
                     listen_port: u16::try_from(server.port.number).unwrap_or(INGRESS_TARGET_PORT),
                     gateways: &names,
@@ -341,8 +377,8 @@ impl Translation<'_> {
                     for host in shared {
                         virtual_hosts
                             .entry(host)
-                            .or_insert_with(|| (server.port.number, Vec::new()))
-                            .1
+                            .or_insert_with(|| (server.port.number, redirect, Vec::new()))
+                            .2
                             .extend(built.iter().cloned());
                     }
                 }
@@ -350,7 +386,7 @@ impl Translation<'_> {
         }
         let mut hosts_out: Vec<(String, Value)> = virtual_hosts
             .into_iter()
-            .map(|(host, (port, routes))| {
+            .map(|(host, (port, redirect, routes))| {
                 // Any port for a plain host (the gateway may sit behind a balancer); Envoy allows
                 // one wildcard per domain, so a wildcard host keeps the server's port.
                 let domains = if host == "*" {
@@ -360,12 +396,21 @@ impl Translation<'_> {
                 } else {
                     json!([host, format!("{host}:*")])
                 };
-                let virtual_host = json!({
-                    "name": format!("{host}:{INGRESS_TARGET_PORT}"),
+                let target_port = if https {
+                    INGRESS_HTTPS_TARGET_PORT
+                } else {
+                    INGRESS_TARGET_PORT
+                };
+                let mut virtual_host = json!({
+                    "name": format!("{host}:{target_port}"),
                     "domains": domains,
                     "routes": routes::sort_catch_all_last(routes),
                     "include_request_attempt_count": true,
                 });
+                if redirect {
+                    // Envoy answers 301 to the https:// URL, as istiod configures it.
+                    virtual_host["require_tls"] = json!("ALL");
+                }
                 (host, virtual_host)
             })
             .collect();
@@ -377,7 +422,7 @@ impl Translation<'_> {
         });
         json!({
             "@type": ROUTE_CONFIG_TYPE,
-            "name": INGRESS_ROUTE_NAME,
+            "name": if https { INGRESS_HTTPS_ROUTE_NAME } else { INGRESS_ROUTE_NAME },
             "validate_clusters": false,
             "virtual_hosts": hosts_out.into_iter().map(|(_, host)| host).collect::<Vec<_>>(),
         })

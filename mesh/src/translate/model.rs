@@ -14,7 +14,7 @@ use crate::istio::gateway_api::{
 use crate::istio::{
     Destination, DestinationRuleSpec, GatewaySpec, HttpRoute, HttpRouteSpec, Kind,
     KubernetesGatewaySpec, PortSelector, ResourceKey, ResourceSet, Retries, RouteDestination,
-    Server, ServerPort, Spec, VirtualServiceSpec,
+    SecretSpec, Server, ServerPort, ServerTls, ServerTlsMode, Spec, VirtualServiceSpec,
 };
 use crate::topology::{INGRESS_GATEWAY_SELECTOR, NAMESPACE, Service, Topology};
 use crate::translate::DEFAULT_RETRIES;
@@ -37,6 +37,8 @@ pub struct RoutingModel {
     /// Routes attached to each generated Istio Gateway (`namespace/name`), for the listener
     /// status `attachedRoutes`.
     pub attached_routes: BTreeMap<String, usize>,
+    /// Secrets by `(namespace, name)`: the credentials Gateway servers name.
+    pub secrets: BTreeMap<(String, String), SecretSpec>,
 }
 
 /// One HTTPRoute's standing with each of its parents.
@@ -85,6 +87,11 @@ impl RoutingModel {
                 Spec::VirtualService(spec) => model.virtual_services.push((key, spec.clone())),
                 Spec::DestinationRule(spec) => model.destination_rules.push((key, spec.clone())),
                 Spec::Service(_) => {}
+                Spec::Secret(spec) => {
+                    model
+                        .secrets
+                        .insert((key.namespace.clone(), key.name.clone()), spec.clone());
+                }
                 Spec::KubernetesGateway(spec) => {
                     for listener in &spec.listeners {
                         model.gateways.push(gateway_for_listener(&key, listener));
@@ -437,6 +444,15 @@ fn gateway_for_listener(key: &ResourceKey, listener: &Listener) -> (ResourceKey,
             },
             hosts: vec![format!("{namespaces}/{hostname}")],
             name: None,
+            // Terminate: the Istio server's SIMPLE with the referenced Secret.
+            tls: listener.tls.as_ref().map(|tls| ServerTls {
+                https_redirect: false,
+                mode: Some(ServerTlsMode::Simple),
+                credential_name: tls
+                    .certificate_refs
+                    .first()
+                    .map(|reference| reference.name.clone()),
+            }),
         }],
     };
     let generated = ResourceKey {

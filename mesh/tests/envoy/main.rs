@@ -10,6 +10,7 @@ mod faults;
 mod features;
 mod gateway_api;
 mod helpers;
+mod https;
 mod lifecycle;
 mod observability;
 mod resilience;

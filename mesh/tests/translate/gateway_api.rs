@@ -230,12 +230,22 @@ fn gateway_api_fields_and_kinds_not_simulated_are_refused_by_name() {
             "Gateway bookinfo-gateway: gatewayClassName other is not supported",
         ),
         (
+            BOOKINFO_GATEWAY.replace("protocol: HTTP", "protocol: TLS"),
+            "Gateway bookinfo-gateway: listeners[0].protocol TLS is not supported (HTTP or HTTPS)",
+        ),
+        (
             BOOKINFO_GATEWAY.replace("protocol: HTTP", "protocol: HTTPS"),
-            "Gateway bookinfo-gateway: listeners[0].protocol HTTPS is not supported",
+            "Gateway bookinfo-gateway: listeners[0].port 80 is not served by the local ingress for HTTPS",
         ),
         (
             BOOKINFO_GATEWAY.replace("  - name: http\n", "  - name: http\n    tls: {}\n"),
-            "Gateway bookinfo-gateway: listeners[0].tls is not supported",
+            "Gateway bookinfo-gateway: listeners[0].tls applies to HTTPS listeners only",
+        ),
+        (
+            BOOKINFO_GATEWAY
+                .replace("protocol: HTTP", "protocol: HTTPS")
+                .replace("port: 80", "port: 443"),
+            "Gateway bookinfo-gateway: listeners[0].tls is required for HTTPS",
         ),
         (
             ROUTE_REVIEWS_V3.replace("  rules:\n", "  rules:\n  - sessionPersistence: {}\n"),

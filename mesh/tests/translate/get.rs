@@ -253,3 +253,85 @@ fn annotating_a_gateway_configures_it() {
         "httproute.gateway.networking.k8s.io/bookinfo unchanged"
     );
 }
+
+/// What `kubectl create secret tls bookinfo-credential --key k --cert c --dry-run=client -o yaml`
+/// prints (the data shortened, but real base64: "CERT" and "KEY").
+const TLS_SECRET: &str = "
+apiVersion: v1
+data:
+  tls.crt: Q0VSVA==
+  tls.key: S0VZ
+kind: Secret
+metadata:
+  creationTimestamp: null
+  name: bookinfo-credential
+type: kubernetes.io/tls
+";
+
+#[test]
+fn secrets_list_names_and_types_and_never_their_data() {
+    let generic = "
+apiVersion: v1
+kind: Secret
+metadata: {name: client-credential}
+stringData: {key: KEY, cert: CERT, cacert: CA}
+";
+    let resources = resources(&[TLS_SECRET, generic]);
+    let credential = key(Kind::Secret, "bookinfo-credential");
+
+    let listed = get_at_42s(
+        &resources,
+        &credential,
+        "secrets",
+        None,
+        OutputFormat::Table,
+    )
+    .unwrap();
+    assert_eq!(
+        listed,
+        "NAME                  TYPE                DATA   AGE\n\
+         bookinfo-credential   kubernetes.io/tls   2      42s\n\
+         client-credential     Opaque              3      42s\n"
+    );
+    let yaml = get_at_42s(
+        &resources,
+        &credential,
+        "secret",
+        Some("bookinfo-credential"),
+        OutputFormat::Yaml,
+    )
+    .unwrap();
+    assert!(yaml.contains("type: kubernetes.io/tls"), "{yaml}");
+    for data in ["Q0VSVA", "S0VZ", "tls.key", "KEY"] {
+        assert!(!yaml.contains(data), "{data} in {yaml}");
+    }
+    let restored = ResourceSet::from_json(&resources.to_json()).unwrap();
+    let credential = restored
+        .secret("default", "bookinfo-credential")
+        .unwrap()
+        .credential()
+        .unwrap();
+    assert_eq!(
+        (
+            credential.certificate_chain.as_str(),
+            credential.private_key.as_str()
+        ),
+        ("CERT", "KEY")
+    );
+}
+
+#[test]
+fn a_bad_secret_is_refused_by_field_without_its_value() {
+    let error = mesh::istio::parse(&TLS_SECRET.replace("S0VZ", "not*base64"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("Secret bookinfo-credential: data[tls.key] is not valid base64"),
+        "{error}"
+    );
+    assert!(!error.contains("not*base64"), "{error}");
+    let extra = mesh::istio::parse(&format!("{TLS_SECRET}spec: {{}}\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(extra.contains("spec is not supported"), "{extra}");
+}

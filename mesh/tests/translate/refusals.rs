@@ -56,8 +56,24 @@ fn refusals_name_fields_deep_in_the_spec() {
             "http[0].route total destination weight 110 != 100",
         ),
         (
+            GATEWAY.replace("protocol: HTTP", "protocol: TCP"),
+            "servers[0].port.protocol TCP is not supported (HTTP or HTTPS)",
+        ),
+        (
             GATEWAY.replace("protocol: HTTP", "protocol: HTTPS"),
-            "servers[0].port.protocol HTTPS is not supported",
+            "servers[0].port.number 8080 is not served by the local ingress for HTTPS (8443, or 443",
+        ),
+        (
+            GATEWAY
+                .replace("number: 8080", "number: 443")
+                .replace("protocol: HTTP", "protocol: HTTPS"),
+            "servers[0].tls is required for HTTPS",
+        ),
+        (
+            GATEWAY
+                .replace("number: 8080", "number: 443")
+                .replace("protocol: HTTP", "protocol: HTTPS\n    tls: {mode: SIMPLE}"),
+            "servers[0].tls.credentialName is required",
         ),
         (
             RATINGS_TEST_ABORT.replace("httpStatus: 500", "grpcStatus: UNAVAILABLE"),

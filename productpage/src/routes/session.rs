@@ -1,6 +1,7 @@
 //! Signing in and out: `POST /login` and `GET /logout`, both answering with a redirect back to
 //! the page the user came from on this site.
 
+use actix_web::error::UrlencodedError;
 use actix_web::http::Uri;
 use actix_web::http::header::{CACHE_CONTROL, HOST, LOCATION, REFERER, SET_COOKIE, VARY};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -14,9 +15,17 @@ use crate::session::{MAX_USER_NAME_BYTES, sign_in_cookie, sign_out_cookie};
 /// Where to go after signing in or out when the Referer does not name a page on this site.
 const FALLBACK_TARGET: &str = "/productpage";
 
+/// The sign-in form's size at which it is refused: 16 KiB or more. actix-web's own limit lets a
+/// body of exactly its limit through, hence the one byte below.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(only("/login", ALLOW_POST).route(web::post().to(login)))
-        .service(read_only("/logout").route(get_or_head().to(logout)));
+    cfg.service(
+        only("/login", ALLOW_POST)
+            .app_data(web::FormConfig::default().limit(MAX_FORM_BYTES - 1))
+            .route(web::post().to(login)),
+    )
+    .service(read_only("/logout").route(get_or_head().to(logout)));
 }
 
 /// The sign-in form's fields; `passwd` is accepted and never looked at, as upstream.
@@ -27,19 +36,38 @@ struct SignIn {
 
 /// Any non-empty user name signs in (no password check, as upstream); a missing or empty one
 /// signs out. Like upstream's `request.values`, the query string is read before the form.
+///
+/// A form too large to read is refused (413) and a name no header could carry (400), both
+/// leaving the session as it was: reading either as "no user" would sign the user out.
 async fn login(
     request: HttpRequest,
     query: Option<web::Query<SignIn>>,
-    form: Option<web::Form<SignIn>>,
+    form: Result<web::Form<SignIn>, actix_web::Error>,
     config: web::Data<Config>,
 ) -> Result<HttpResponse, Error> {
+    let form = match form {
+        Ok(form) => Some(form.into_inner()),
+        Err(error) => match error.as_error::<UrlencodedError>() {
+            Some(UrlencodedError::Overflow { .. }) => {
+                return Err(Error::FormTooLarge {
+                    limit: MAX_FORM_BYTES,
+                });
+            }
+            // Not a form at all (no body, another content type): no user, as upstream reads it.
+            _ => None,
+        },
+    };
     let user = query
         .and_then(|query| query.into_inner().username)
-        .or_else(|| form.and_then(|form| form.into_inner().username))
+        .or_else(|| form.and_then(|form| form.username))
         .filter(|user| !user.is_empty());
     let cookie = match user {
         Some(user) if user.len() > MAX_USER_NAME_BYTES => {
             return Err(Error::UserNameTooLong(MAX_USER_NAME_BYTES));
+        }
+        // `end-user` carries the name to reviews; a header cannot hold these.
+        Some(user) if user.chars().any(|c| c.is_ascii_control()) => {
+            return Err(Error::UserNameControlCharacter);
         }
         Some(user) => sign_in_cookie(&user, &config.session_key).unwrap_or_else(sign_out_cookie),
         None => sign_out_cookie(),

@@ -1,6 +1,6 @@
 //! `POST /login` and `GET /logout`, and what the session changes on the page.
 
-use crate::helpers::{SessionCookie, spawn_app};
+use crate::helpers::{SessionCookie, TestApp, spawn_app};
 
 #[actix_web::test]
 async fn login_returns_302_to_productpage_with_a_session_when_there_is_no_referer() {
@@ -129,6 +129,63 @@ async fn login_returns_400_when_the_username_is_too_long() {
 }
 
 #[actix_web::test]
+async fn login_returns_413_and_keeps_the_session_when_the_form_is_16_kib_or_more() {
+    let app = spawn_app().await;
+    let cookie = app.sign_in("jason").await;
+    // Exactly 16 KiB: the smallest form refused.
+    let form = format!("username=mallory&passwd={}", "x".repeat(16 * 1024 - 24));
+    assert_eq!(form.len(), 16 * 1024);
+
+    let response = app.login(&form, &[("cookie", &cookie)]).await;
+
+    assert_eq!(response.status.as_u16(), 413);
+    assert!(
+        response.body.contains("16384 bytes or more"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.header("set-cookie").is_empty(),
+        "the session is left alone"
+    );
+    let page = app.product_page_as(&cookie).await;
+    assert!(page.body.contains(">jason</p>"));
+}
+
+#[actix_web::test]
+async fn login_signs_in_when_the_form_is_just_under_16_kib() {
+    let app = spawn_app().await;
+    let form = format!("username=alice&passwd={}", "x".repeat(16 * 1024 - 23));
+    assert_eq!(form.len(), 16 * 1024 - 1);
+
+    let response = app.login(&form, &[]).await;
+
+    assert_eq!(response.status.as_u16(), 302);
+    let cookie = response.header("set-cookie");
+    assert!(
+        cookie.starts_with("session=") && !cookie.contains("Max-Age"),
+        "signed in: {cookie}"
+    );
+}
+
+#[actix_web::test]
+async fn login_returns_400_when_the_username_has_a_control_character() {
+    let app = spawn_app().await;
+
+    for name in ["ja%0Dson", "ja%0Ason", "ja%00son", "ja%7Fson"] {
+        let response = app.login(&format!("username={name}&passwd=x"), &[]).await;
+
+        assert_eq!(response.status.as_u16(), 400, "{name}");
+        assert!(
+            response.body.contains("control character"),
+            "{name}: {}",
+            response.body
+        );
+        assert!(response.header("set-cookie").is_empty(), "{name}");
+    }
+}
+
+#[actix_web::test]
 async fn productpage_returns_200_signed_out_when_the_session_cookie_is_tampered_with() {
     let app = spawn_app().await;
     let cookie = app.sign_in("jason").await;
@@ -225,4 +282,22 @@ async fn sessions_signed_by_one_instance_are_accepted_by_another_with_the_same_s
     let page = second.product_page_as(&cookie).await;
 
     assert!(page.body.contains(">jason</p>"));
+}
+
+#[actix_web::test]
+async fn login_returns_408_when_the_form_stalls() {
+    let app = TestApp::builder()
+        .env("SERVER_REQUEST_TIMEOUT_MS", "200")
+        .spawn()
+        .await;
+
+    let answer = chassis::testing::raw_exchange(
+        app.address,
+        b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Content-Length: 100\r\n\r\nus",
+    )
+    .await;
+
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(!answer.contains("set-cookie"), "{answer}");
 }

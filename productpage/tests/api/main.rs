@@ -9,3 +9,4 @@ mod metrics;
 mod productpage;
 mod propagation;
 mod routing;
+mod shutdown;

@@ -37,7 +37,7 @@ impl RatingsStore {
     /// The ratings of product `id`.
     pub async fn get(&self, id: ProductId) -> Result<Ratings, Error> {
         match self {
-            RatingsStore::InMemory(store) => Ok(store.get(id)),
+            RatingsStore::InMemory(store) => store.get(id),
             // Upstream's database rows are not per product: the id is only echoed.
             RatingsStore::MySql(store) => store.read().await,
             RatingsStore::MongoDb(store) => store.read().await,
@@ -47,7 +47,7 @@ impl RatingsStore {
     /// Replaces the ratings of product `id`.
     pub async fn put(&self, id: ProductId, ratings: Ratings) -> Result<(), Error> {
         match self {
-            RatingsStore::InMemory(store) => store.put(id, ratings),
+            RatingsStore::InMemory(store) => store.put(id, &ratings),
             RatingsStore::MySql(_) | RatingsStore::MongoDb(_) => Err(Error::PostNotImplemented),
         }
     }

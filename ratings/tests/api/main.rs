@@ -3,6 +3,7 @@
 mod health;
 mod helpers;
 mod mariadb;
+mod memory;
 mod personas;
 mod ratings_get;
 mod ratings_mongodb;

@@ -1,6 +1,8 @@
 //! `POST /ratings/{id}`: ratings kept in memory per product, and the bodies refused.
 
-use crate::helpers::{BAD_ID, BAD_RATINGS, DEFAULT_RATINGS_0, spawn_app, spawn_app_with_config};
+use crate::helpers::{
+    BAD_ID, BAD_RATINGS, DEFAULT_RATINGS_0, spawn_app, spawn_app_with_config, spawn_app_with_env,
+};
 
 #[actix_web::test]
 async fn ratings_post_returns_200_echoing_the_ratings_and_later_gets_see_them() {
@@ -97,7 +99,8 @@ async fn ratings_post_returns_400_for_the_id_before_looking_at_the_body() {
 async fn ratings_post_returns_507_for_a_new_product_when_the_store_is_full() {
     let mut config =
         ratings::Config::load(&std::collections::HashMap::<&str, &str>::new()).unwrap();
-    config.storage = ratings::config::Storage::InMemory { max_products: 2 };
+    // Room for two of these bodies: 15 bytes of text (16 allocated) and 64 for the entry each.
+    config.storage = ratings::config::Storage::InMemory { max_bytes: 160 };
     let app = spawn_app_with_config(config).await;
     app.post_ratings("1", r#"{"Reviewer1":1}"#).await;
     app.post_ratings("2", r#"{"Reviewer1":2}"#).await;
@@ -119,4 +122,18 @@ async fn ratings_post_returns_507_for_a_new_product_when_the_store_is_full() {
         app.get_ratings("3").await.body,
         r#"{"id":3,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#
     );
+}
+
+#[actix_web::test]
+async fn post_returns_408_when_the_body_stalls() {
+    let app = spawn_app_with_env(&[("SERVER_REQUEST_TIMEOUT_MS", "200")]).await;
+
+    let answer = chassis::testing::raw_exchange(
+        app.address,
+        b"POST /ratings/1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n{\"",
+    )
+    .await;
+
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
 }
