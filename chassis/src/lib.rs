@@ -5,7 +5,7 @@
 //!   reported at once, and the port argument.
 //! - [`propagation`]: the one list of headers forwarded on every outbound call, and the extractor
 //!   that collects them from an incoming request.
-//! - [`allocator`]: mimalloc as every service's global allocator, on glibc and musl alike.
+//! - [`allocator`]: mimalloc as every service's global allocator in musl builds (the images).
 //! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call unless busy).
 //! - [`routes`]: GET-and-HEAD routes and the shared answer for a resource's other methods.
 //! - [`limits`]: what a server grants its clients (time to send a request, connections).
