@@ -121,11 +121,13 @@ where
     let drain_data = web::Data::new(drain.clone());
     let counted = drain.clone();
     // actix's connection limit is per worker; workers as many as actix would start by default,
-    // but never more than connections allowed.
+    // but never more than connections allowed. Each gets its whole share, so the total is never
+    // over the limit (it is rounded down to a multiple of the workers).
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(limits.max_connections)
         .max(1);
+    let connections_per_worker = (limits.max_connections / workers).max(1);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(metrics.clone())
@@ -144,7 +146,7 @@ where
     })
     .on_connect(move |io, data| counted.on_connect(io, data))
     .workers(workers)
-    .max_connections(limits.max_connections.div_ceil(workers))
+    .max_connections(connections_per_worker)
     .client_request_timeout(limits.request_timeout)
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     // Signals are ours (crate::shutdown): actix listens for its own only once it is polled.
