@@ -16,7 +16,11 @@ use crate::helpers::{DETAILS_JSON, closed_port};
 const IN_FLIGHT: usize = 4;
 /// How long details takes to answer: requests are still in flight when the signal is handled.
 const DETAILS_DELAY: Duration = Duration::from_secs(1);
+/// How long reviews takes: one request still in hand long after the others are answered (and
+/// within productpage's 3 s for a try at reviews).
+const REVIEWS_DELAY: Duration = Duration::from_secs(2);
 const REQUEST: &[u8] = b"GET /api/v1/products/0 HTTP/1.1\r\nHost: productpage\r\n\r\n";
+const LONG_REQUEST: &[u8] = b"GET /api/v1/products/0/reviews HTTP/1.1\r\nHost: productpage\r\n\r\n";
 
 /// Kills the process if the test ends before it has exited.
 struct Running(Child);
@@ -28,12 +32,17 @@ impl Drop for Running {
     }
 }
 
-fn start_productpage(details: &RecordingBackend) -> (Running, SocketAddr) {
+fn start_productpage(
+    details: &RecordingBackend,
+    reviews: &RecordingBackend,
+) -> (Running, SocketAddr) {
     let port = closed_port();
     let child = Command::new(env!("CARGO_BIN_EXE_productpage"))
         .arg(port.to_string())
         .env("DETAILS_HOSTNAME", details.host())
         .env("DETAILS_SERVICE_PORT", details.port())
+        .env("REVIEWS_HOSTNAME", reviews.host())
+        .env("REVIEWS_SERVICE_PORT", reviews.port())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()
@@ -41,13 +50,13 @@ fn start_productpage(details: &RecordingBackend) -> (Running, SocketAddr) {
     (Running(child), SocketAddr::from(([127, 0, 0, 1], port)))
 }
 
-/// Waits until details has received `count` requests: that many are in flight at productpage.
-async fn wait_for_calls(details: &RecordingBackend, count: usize) {
+/// Waits until `backend` has received `count` requests: that many are in flight at productpage.
+async fn wait_for_calls(backend: &RecordingBackend, count: usize) {
     let deadline = Instant::now() + READY_WITHIN;
-    while details.requests().len() < count {
+    while backend.requests().len() < count {
         assert!(
             Instant::now() < deadline,
-            "{count} requests never reached details"
+            "{count} requests never reached the backend"
         );
         actix_web::rt::time::sleep(Duration::from_millis(5)).await;
     }
@@ -70,7 +79,10 @@ fn assert_whole_and_closing(answer: Option<RawAnswer>, what: &str) {
 async fn sigterm_answers_every_request_read_then_closes_each_connection_cleanly() {
     let details =
         RecordingBackend::start(StubReply::json(200, DETAILS_JSON).delayed(DETAILS_DELAY));
-    let (productpage, address) = start_productpage(&details);
+    let reviews = RecordingBackend::start(
+        StubReply::json(200, r#"{"id": "0", "reviews": []}"#).delayed(REVIEWS_DELAY),
+    );
+    let (productpage, address) = start_productpage(&details, &reviews);
     wait_ready(address, "/health").await.expect("ready");
 
     // A kept-alive connection between two requests when the signal comes.
@@ -96,7 +108,15 @@ async fn sigterm_answers_every_request_read_then_closes_each_connection_cleanly(
         let second = connection.answer().await;
         (first, second, connection.closed_by_server().await)
     });
+    // One request in hand until long after the others: the server is still draining when the
+    // kept-alive connection's next request comes.
+    let long = actix_web::rt::spawn(async move {
+        let mut connection = RawConnection::open(address).await;
+        let answer = connection.exchange(LONG_REQUEST).await;
+        (answer, connection.closed_by_server().await)
+    });
     wait_for_calls(&details, 1 + IN_FLIGHT + 1).await;
+    wait_for_calls(&reviews, 1).await;
 
     let signalled = Command::new("kill")
         .args(["-TERM", &productpage.0.id().to_string()])
@@ -109,7 +129,8 @@ async fn sigterm_answers_every_request_read_then_closes_each_connection_cleanly(
     // The signal has been handled: this answer says the connection closes.
     assert_whole_and_closing(answer, "in flight");
     assert!(closed, "in flight: closed after the answer");
-    // The kept-alive connection's next request arrives while the server drains.
+    // The kept-alive connection's next request arrives while the server drains: it may have been
+    // sent before the client could know.
     let second = kept_alive.exchange(REQUEST).await;
     assert_whole_and_closing(second, "kept alive, second request");
     assert!(
@@ -126,6 +147,11 @@ async fn sigterm_answers_every_request_read_then_closes_each_connection_cleanly(
     assert_eq!(first.status(), 200, "{first:?}");
     assert_whole_and_closing(second, "pipelined, second");
     assert!(closed, "pipelined: closed after the second answer");
+    let (answer, closed) = long.await.expect("task");
+    let answer = answer.expect("the long request's answer");
+    assert_eq!(answer.status(), 200, "{answer:?}");
+    assert!(answer.header("connection").eq_ignore_ascii_case("close"));
+    assert!(closed, "long: closed after the answer");
 
     let exited = actix_web::rt::task::spawn_blocking(move || {
         let mut productpage = productpage;
