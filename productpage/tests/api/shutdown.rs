@@ -103,7 +103,10 @@ async fn sigterm_answers_every_request_read_then_closes_each_connection_cleanly(
     // Two requests in one write: the second is read while the first waits for details.
     let pipelined = actix_web::rt::spawn(async move {
         let mut connection = RawConnection::open(address).await;
-        connection.send(&[REQUEST, REQUEST].concat()).await;
+        connection
+            .send(&[REQUEST, REQUEST].concat())
+            .await
+            .expect("both sent");
         let first = connection.answer().await;
         let second = connection.answer().await;
         (first, second, connection.closed_by_server().await)
