@@ -96,6 +96,23 @@ impl MeshControl {
         &self.topology
     }
 
+    /// Where `pod`'s calls to `service` go: its sidecar's outbound listener for it (a
+    /// Service of the topology; applied Services come after them).
+    pub fn outbound_of(&self, pod: &str, service: &str) -> Option<SocketAddr> {
+        let sidecars = self.topology.sidecars.as_ref()?;
+        sidecars
+            .with_sidecar()
+            .find(|candidate| candidate.name == pod)?;
+        let index = self
+            .topology
+            .services
+            .iter()
+            .position(|known| known.name == service)?;
+        let port = self.topology.services[index].port;
+        let ip = sidecars.outbound_ip(pod, index)?;
+        Some(SocketAddr::from((ip, port)))
+    }
+
     pub fn work_dir(&self) -> &Path {
         &self.dir
     }

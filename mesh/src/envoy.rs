@@ -10,6 +10,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::admin::Admin;
+use crate::ca;
 use crate::control::{Applied, MeshControl, Ports, Stat};
 use crate::error::MeshError;
 use crate::istio::ResourceSet;
@@ -64,6 +65,14 @@ impl Mesh {
             let _ = fs::remove_file(stale);
         }
         let _ = fs::remove_dir_all(&layout.xds_dir);
+        let mut topology = topology.clone();
+        if let Some(sidecars) = &mut topology.sidecars {
+            // A fresh CA per start, as a fresh install has; the old keys go with the old mesh.
+            sidecars.pki_dir = dir.join("pki");
+            let _ = fs::remove_dir_all(&sidecars.pki_dir);
+            ca::issue(sidecars)?;
+        }
+        let topology = &topology;
         write_json(
             &dir.join("topology.json"),
             &serde_json::to_value(topology).unwrap_or_default(),

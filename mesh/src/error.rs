@@ -77,6 +77,8 @@ pub enum MeshError {
     Get(#[from] crate::get::GetError),
     #[error("another mesh apply holds {lock}; remove it if none is running")]
     Locked { lock: PathBuf },
+    #[error("the mesh CA could not issue {what}: {message}")]
+    Certificate { what: String, message: String },
 }
 
 impl MeshError {

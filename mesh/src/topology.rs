@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::identity::Sidecars;
+
 /// The namespace every Bookinfo service lives in, as in `platform/kube/bookinfo.yaml`.
 pub const NAMESPACE: &str = "default";
 
@@ -42,6 +44,10 @@ pub struct Topology {
     pub ingress_https_port: u16,
     /// Envoy's admin interface (stats, config dump, readiness).
     pub admin_port: u16,
+    /// Pods with identities and sidecars of their own (mutual TLS between them); without,
+    /// one shared outbound listener per service and plain HTTP to the workloads.
+    #[serde(default)]
+    pub sidecars: Option<Sidecars>,
 }
 
 /// One Kubernetes Service: its name, its port, the workloads behind it, and the local port of
@@ -73,6 +79,7 @@ impl Topology {
             ingress_port: 0,
             ingress_https_port: 0,
             admin_port: 0,
+            sidecars: None,
         }
     }
 
@@ -94,6 +101,12 @@ impl Topology {
 
     pub fn with_ingress_https_port(mut self, port: u16) -> Self {
         self.ingress_https_port = port;
+        self
+    }
+
+    /// Pods with sidecars; the services' workloads are then the pods' inbound listeners.
+    pub fn with_sidecars(mut self, sidecars: Sidecars) -> Self {
+        self.sidecars = Some(sidecars);
         self
     }
 

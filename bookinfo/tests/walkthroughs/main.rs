@@ -6,6 +6,7 @@ mod circuit_breaking;
 mod fault_injection;
 mod gateway_api;
 mod helpers;
+mod mutual_tls;
 mod request_routing;
 mod request_timeouts;
 mod start_state;

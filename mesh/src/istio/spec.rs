@@ -344,7 +344,8 @@ pub struct ClientTls {
     pub mode: TlsMode,
 }
 
-/// `ISTIO_MUTUAL` is accepted and not simulated: the local mesh speaks plain HTTP on loopback.
+/// A DestinationRule's `tls.mode`: with pods (sidecars), `ISTIO_MUTUAL` is mutual TLS with the
+/// caller's certificate (also the default, as auto mTLS) and `DISABLE` plain HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum TlsMode {
     #[serde(rename = "DISABLE")]

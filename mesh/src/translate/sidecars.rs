@@ -1,0 +1,199 @@
+//! The sidecar layer when the topology has pods: for each pod with a sidecar, one outbound
+//! listener per Service on the pod's own address for it, with a route configuration of its own
+//! (VirtualServices as that pod's sidecar sees them) and clusters of its own that originate
+//! mutual TLS with the pod's certificate; and the pod's inbound listener. The ingress gateway
+//! calls with the shared clusters and its own certificate.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde_json::{Value, json};
+
+use super::model::RoutingModel;
+use super::{ListenerPlan, ROUTE_CONFIG_TYPE, Translation, inbound};
+use crate::identity::{Pod, PodRole, Sidecars};
+use crate::istio::ResourceSet;
+use crate::topology::{NAMESPACE, Service};
+
+const UPSTREAM_TLS_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
+
+/// A cluster as translated, before it is given to each source with that source's identity.
+pub(super) struct BuiltCluster<'a> {
+    pub cluster: Value,
+    pub service: &'a Service,
+    /// The DestinationRule says `tls.mode: DISABLE`.
+    pub plaintext: bool,
+}
+
+/// The name of `cluster` in the sidecar of `source` (the shared name for no source).
+pub fn source_cluster(source: Option<&Pod>, cluster: String) -> String {
+    match source {
+        Some(pod) => format!("{}~{cluster}", pod.name),
+        None => cluster,
+    }
+}
+
+/// The shared clusters, with the gateway's identity, then every sidecar's own copies.
+pub(super) fn clusters(built: Vec<BuiltCluster<'_>>, sidecars: &Sidecars) -> Vec<Value> {
+    let mut out = Vec::new();
+    let sources = std::iter::once(None).chain(sidecars.with_sidecar().map(Some));
+    for source in sources {
+        for built in &built {
+            let mut cluster = built.cluster.clone();
+            let shared = cluster["name"].as_str().unwrap_or_default().to_owned();
+            let name = source_cluster(source, shared.clone());
+            cluster["name"] = json!(name);
+            cluster["load_assignment"]["cluster_name"] = json!(name);
+            let identity = source.or(sidecars.gateway());
+            let peers = peer_identities(built.service, sidecars);
+            if let (Some(identity), false, false) = (identity, built.plaintext, peers.is_empty()) {
+                cluster["transport_socket"] = upstream_tls(sidecars, identity, &peers, &shared);
+            }
+            out.push(cluster);
+        }
+    }
+    out
+}
+
+/// The SPIFFE ids of the pods behind `service`: who may answer a call to it.
+fn peer_identities(service: &Service, sidecars: &Sidecars) -> Vec<String> {
+    let mut ids: Vec<String> = service
+        .workloads
+        .iter()
+        .filter_map(|workload| sidecars.pod_at(workload.address.ip()))
+        .map(Pod::spiffe_id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// Istio mutual TLS from `pod`: its certificate, the mesh CA, the peer's SAN checked, and
+/// istiod's SNI for the cluster (`outbound_.9080_.v1_.reviews.default.svc.cluster.local`).
+fn upstream_tls(sidecars: &Sidecars, pod: &Pod, peers: &[String], cluster: &str) -> Value {
+    let matchers: Vec<Value> = peers
+        .iter()
+        .map(|id| json!({"san_type": "URI", "matcher": {"exact": id}}))
+        .collect();
+    json!({
+        "name": "envoy.transport_sockets.tls",
+        "typed_config": {
+            "@type": UPSTREAM_TLS_TYPE,
+            "common_tls_context": {
+                "tls_certificates": [{
+                    "certificate_chain": {"filename": sidecars.certificate(pod)},
+                    "private_key": {"filename": sidecars.private_key(pod)},
+                }],
+                "validation_context": {
+                    "trusted_ca": {"filename": sidecars.ca_certificate()},
+                    "match_typed_subject_alt_names": matchers,
+                },
+            },
+            "sni": cluster.replace('|', "_."),
+        },
+    })
+}
+
+/// The route configuration of `pod`'s outbound listeners on `port`.
+fn route_config_name(pod: &Pod, port: u16) -> String {
+    format!("{}~{port}", pod.name)
+}
+
+/// The Host values that mean `service` to a pod: every name a pod of the `default` namespace
+/// resolves to it, with and without the port, and the pod's own address for it.
+fn domains(service: &Service, address: Ipv4Addr) -> Vec<String> {
+    let port = service.port;
+    let names = [
+        service.name.clone(),
+        format!("{}.{NAMESPACE}", service.name),
+        format!("{}.{NAMESPACE}.svc", service.name),
+        service.fqdn(),
+        address.to_string(),
+    ];
+    names
+        .into_iter()
+        .flat_map(|name| [format!("{name}:{port}"), name])
+        .collect()
+}
+
+/// What the sidecars add: listeners, their route configurations, and the inbound clusters.
+pub(super) struct SidecarConfig {
+    pub listeners: Vec<ListenerPlan>,
+    pub route_configs: Vec<Value>,
+    pub clusters: Vec<Value>,
+}
+
+/// Every pod's outbound listeners and routes, and its inbound listener and cluster.
+pub(super) fn sidecar_config(
+    translation: &mut Translation<'_>,
+    sidecars: &Sidecars,
+    model: &RoutingModel,
+    resources: &ResourceSet,
+) -> SidecarConfig {
+    let mut out = SidecarConfig {
+        listeners: Vec::new(),
+        route_configs: Vec::new(),
+        clusters: Vec::new(),
+    };
+    for pod in sidecars.with_sidecar() {
+        // One route configuration per pod and port, its virtual hosts told apart by Host as
+        // istiod does (a file watch each: Envoy spends an inotify instance per RDS file).
+        let mut virtual_hosts: BTreeMap<u16, Vec<Value>> = BTreeMap::new();
+        for (index, service) in model.services.iter().enumerate() {
+            let Some(address) = sidecars.outbound_ip(&pod.name, index) else {
+                continue;
+            };
+            out.listeners.push(ListenerPlan {
+                name: format!("{}~{}_{}", pod.name, service.fqdn(), service.port),
+                address: IpAddr::V4(address),
+                port: service.port,
+                route_config: route_config_name(pod, service.port),
+                stat_prefix: format!("outbound_{}_{}", service.fqdn(), service.port),
+                ingress: false,
+                tls: None,
+                inbound: None,
+            });
+            let domains = json!(domains(service, address));
+            virtual_hosts
+                .entry(service.port)
+                .or_default()
+                .push(translation.sidecar_virtual_host(service, model, Some(pod), domains));
+        }
+        for (port, virtual_hosts) in virtual_hosts {
+            out.route_configs.push(json!({
+                "@type": ROUTE_CONFIG_TYPE,
+                "name": route_config_name(pod, port),
+                "validate_clusters": false,
+                "virtual_hosts": virtual_hosts,
+            }));
+        }
+        let (PodRole::App { listens }, Some(ip)) = (pod.role, sidecars.pod_ip(&pod.name)) else {
+            continue;
+        };
+        // Every Bookinfo pod serves one port, its Services' 9080.
+        let port = model
+            .services
+            .iter()
+            .find(|service| {
+                service
+                    .workloads
+                    .iter()
+                    .any(|workload| workload.address.ip() == IpAddr::V4(ip))
+            })
+            .map_or(crate::topology::SERVICE_PORT, |service| service.port);
+        let plan = inbound::plan(sidecars, pod, port, resources, true, true);
+        out.clusters.push(inbound::cluster(&plan.cluster, listens));
+        out.listeners.push(ListenerPlan {
+            name: format!("{}~inbound_{port}", pod.name),
+            address: IpAddr::V4(ip),
+            port,
+            route_config: plan.cluster.clone(),
+            stat_prefix: format!("inbound_0.0.0.0_{port}"),
+            ingress: false,
+            tls: None,
+            inbound: Some(plan),
+        });
+    }
+    out
+}
