@@ -5,11 +5,13 @@
 //! - [`LocalBookinfo`]: starts the six servers, knows their addresses, stops one or all.
 //! - [`balancer`]: the per-connection round robin in front of the three reviews versions.
 //! - [`cli`]: the `bookinfo` command's arguments.
+//! - [`exec`]: `bookinfo mesh exec`, a command run as one of the mesh's workloads.
 //! - [`mesh`]: the same services behind a real Envoy that takes Istio YAML.
 //! - [`traffic`]: `bookinfo traffic`, visitors loading pages and a summary of what answered.
 
 pub mod balancer;
 pub mod cli;
+pub mod exec;
 pub mod mesh;
 pub mod traffic;
 

@@ -5,6 +5,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use ::mesh::identity::GATEWAY_SERVICE_PORT;
 use ::mesh::topology::SERVICE_PORT;
 use ::mesh::{LoopbackBlock, Mesh, MeshError, Pod, Sidecars, Topology, Workload as MeshWorkload};
 
@@ -89,7 +90,10 @@ impl LocalMesh {
         for (app, version, listens) in &apps {
             sidecars = sidecars.with_pod(Pod::bookinfo(app, version, *listens));
         }
-        sidecars = sidecars.with_pod(Pod::curl());
+        // The gateways' port 80 needs root, as `mesh exec` does.
+        sidecars = sidecars
+            .with_pod(Pod::curl())
+            .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
         let mut topology = Topology::new();
         for service in MESH_SERVICES {
             // The Service's endpoints are its pods' inbound listeners, on the Service port.

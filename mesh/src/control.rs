@@ -17,6 +17,7 @@ use crate::clock;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
 use crate::get::{self, GetRequest, OutputFormat};
+use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
@@ -202,6 +203,7 @@ impl MeshControl {
             .save(&self.dir)?;
             return Err(error);
         }
+        hosts_files::write_for(&self.dir, &self.topology, &resources)?;
         State { version, resources }.save(&self.dir)?;
         Ok(Applied {
             changes,

@@ -10,7 +10,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::admin::Admin;
-use crate::ca;
 use crate::control::{Applied, MeshControl, Ports, Stat};
 use crate::error::MeshError;
 use crate::istio::ResourceSet;
@@ -20,6 +19,7 @@ use crate::topology::Topology;
 use crate::translate::{Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds;
+use crate::{ca, hosts_files};
 
 /// How long Envoy may take to start and report ready.
 pub const START_WITHIN: Duration = Duration::from_secs(30);
@@ -84,6 +84,7 @@ impl Mesh {
         };
         let config = translate(topology, &state.resources)?;
         xds::write(&layout, &config, state.version, true)?;
+        hosts_files::write_for(&dir, topology, &state.resources)?;
         state.save(&dir)?;
         write_json(
             &dir.join("bootstrap.json"),

@@ -23,6 +23,20 @@ pub const INGRESS_GATEWAY_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-
 /// The first address in a pod's /24 that is one of its outbound listeners (`.10` + index).
 const FIRST_OUTBOUND_HOST: u8 = 10;
 
+/// The first address in a pod's /24 for the gateway Services (after 240 Services).
+const FIRST_GATEWAY_HOST: u8 = 250;
+
+/// The Services of the ingress gateway, as `(name, namespace)`, both on
+/// [`GATEWAY_SERVICE_PORT`]: Istio's `istio-ingressgateway` and the one istiod deploys for
+/// the Gateway API's `bookinfo-gateway`.
+pub const GATEWAY_SERVICES: [(&str, &str); 2] = [
+    ("istio-ingressgateway", INGRESS_GATEWAY_NAMESPACE),
+    ("bookinfo-gateway-istio", NAMESPACE),
+];
+
+/// The cluster port of the gateway Services.
+pub const GATEWAY_SERVICE_PORT: u16 = 80;
+
 /// Where the mesh's pods live and who they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sidecars {
@@ -32,6 +46,10 @@ pub struct Sidecars {
     /// The CA certificate and each pod's certificate and key (written at mesh start).
     #[serde(default)]
     pub pki_dir: PathBuf,
+    /// Each pod reaches the two ingress gateway Services on port 80 (binding it needs root or
+    /// a low `ip_unprivileged_port_start`; see [`LoopbackBlock::can_bind_port`]).
+    #[serde(default)]
+    pub gateway_listeners: bool,
 }
 
 /// One pod (a Deployment's single replica), named as the Deployment is.
@@ -66,7 +84,14 @@ impl Sidecars {
             block,
             pods: Vec::new(),
             pki_dir: PathBuf::new(),
+            gateway_listeners: false,
         }
+    }
+
+    /// Gives every pod listeners for the ingress gateway Services on their port 80.
+    pub fn with_gateway_listeners(mut self, enabled: bool) -> Self {
+        self.gateway_listeners = enabled;
+        self
     }
 
     pub fn with_pod(mut self, pod: Pod) -> Self {
@@ -93,6 +118,14 @@ impl Sidecars {
         let host = u8::try_from(service_index)
             .ok()
             .and_then(|index| index.checked_add(FIRST_OUTBOUND_HOST))?;
+        Some(Ipv4Addr::new(127, self.block, self.index(name)?, host))
+    }
+
+    /// The address the pod's calls to the `gateway_index`-th of [`GATEWAY_SERVICES`] go to.
+    pub fn gateway_ip(&self, name: &str, gateway_index: usize) -> Option<Ipv4Addr> {
+        let host = u8::try_from(gateway_index)
+            .ok()
+            .and_then(|index| index.checked_add(FIRST_GATEWAY_HOST))?;
         Some(Ipv4Addr::new(127, self.block, self.index(name)?, host))
     }
 
@@ -216,6 +249,12 @@ impl LoopbackBlock {
 
     pub fn number(&self) -> u8 {
         self.block
+    }
+
+    /// Whether this process may listen on `port` in the block (a port below 1024 needs root,
+    /// or a lowered `net.ipv4.ip_unprivileged_port_start`); Envoy runs as this process does.
+    pub fn can_bind_port(&self, port: u16) -> bool {
+        TcpListener::bind((Ipv4Addr::new(127, self.block, 0, 2), port)).is_ok()
     }
 }
 

@@ -23,6 +23,7 @@
 //! - [`topology`]: services, workloads and the ports Envoy listens on.
 //! - [`identity`]: pods with service accounts and SPIFFE ids, their loopback addresses.
 //! - `ca`: the mesh CA and each pod's certificate.
+//! - [`hosts_files`]: each pod's `/etc/hosts` for `mesh exec`.
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
 //! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
@@ -45,6 +46,7 @@ mod duration;
 mod envoy;
 mod error;
 mod get;
+pub mod hosts_files;
 pub mod identity;
 pub mod istio;
 mod locate;

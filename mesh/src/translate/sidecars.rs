@@ -10,8 +10,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde_json::{Value, json};
 
 use super::model::RoutingModel;
-use super::{ListenerPlan, ROUTE_CONFIG_TYPE, Translation, inbound};
-use crate::identity::{Pod, PodRole, Sidecars};
+use super::{
+    INGRESS_ROUTE_NAME, INGRESS_TARGET_PORT, ListenerPlan, ROUTE_CONFIG_TYPE, Translation, inbound,
+};
+use crate::identity::{GATEWAY_SERVICE_PORT, GATEWAY_SERVICES, Pod, PodRole, Sidecars};
 use crate::istio::ResourceSet;
 use crate::topology::{NAMESPACE, Service};
 
@@ -159,6 +161,23 @@ pub(super) fn sidecar_config(
                 .entry(service.port)
                 .or_default()
                 .push(translation.sidecar_virtual_host(service, model, Some(pod), domains));
+        }
+        // The ingress gateway Services lead to the ingress listener's routes.
+        for (index, (name, namespace)) in GATEWAY_SERVICES.iter().enumerate() {
+            let address = sidecars.gateway_ip(&pod.name, index);
+            let (true, Some(address)) = (sidecars.gateway_listeners, address) else {
+                continue;
+            };
+            out.listeners.push(ListenerPlan {
+                name: format!("{}~{name}.{namespace}_{GATEWAY_SERVICE_PORT}", pod.name),
+                address: IpAddr::V4(address),
+                port: GATEWAY_SERVICE_PORT,
+                route_config: INGRESS_ROUTE_NAME.to_owned(),
+                stat_prefix: format!("outbound_0.0.0.0_{INGRESS_TARGET_PORT}"),
+                ingress: true,
+                tls: None,
+                inbound: None,
+            });
         }
         for (port, virtual_hosts) in virtual_hosts {
             out.route_configs.push(json!({
