@@ -1,26 +1,11 @@
 //! `bookinfo mesh exec WORKLOAD -- COMMAND`: the guides' in-pod commands, run unchanged as the
 //! curl pod (and others), through that pod's sidecar; output and exit codes pass through.
 
-use std::process::{Command, Output};
-
-use crate::helpers::{TestMesh, spawn_mesh_with_gateway};
-
-/// `bookinfo mesh exec --dir DIR workload -- command...`.
-fn exec(mesh: &TestMesh, workload: &str, command: &[&str]) -> Output {
-    let dir = mesh.local.mesh().control().work_dir().to_owned();
-    Command::new(env!("CARGO_BIN_EXE_bookinfo"))
-        .args(["mesh", "exec", "--dir"])
-        .arg(dir)
-        .arg(workload)
-        .arg("--")
-        .args(command)
-        .output()
-        .expect("bookinfo runs")
-}
+use crate::helpers::{TestMesh, running_as_root, spawn_mesh_with_gateway};
 
 /// `curl -s URL` in `workload`: the body, checked to have exited 0.
 fn curl(mesh: &TestMesh, workload: &str, url: &str) -> String {
-    let output = exec(mesh, workload, &["curl", "-sS", url]);
+    let output = mesh.exec(workload, &["curl", "-sS", url]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
@@ -30,24 +15,11 @@ fn curl(mesh: &TestMesh, workload: &str, url: &str) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status
-                .lines()
-                .find(|line| line.starts_with("Uid:"))?
-                .to_owned();
-            line.split_whitespace().nth(2).map(|uid| uid == "0")
-        })
-        .unwrap_or(false)
-}
-
 #[actix_web::test]
 async fn curl_in_the_curl_pod_reaches_every_service_and_both_gateways() {
     let mesh = spawn_mesh_with_gateway("exec_curl").await;
     if !running_as_root() {
-        let output = exec(&mesh, "curl", &["true"]);
+        let output = mesh.exec("curl", &["true"]);
         assert_eq!(output.status.code(), Some(125));
         assert!(String::from_utf8_lossy(&output.stderr).contains("needs root"));
         return;
@@ -90,23 +62,19 @@ async fn exit_codes_and_output_pass_through_and_unknown_workloads_are_named() {
     if !running_as_root() {
         return;
     }
-    let output = exec(
-        &mesh,
-        "curl",
-        &["sh", "-c", "echo out; echo err >&2; exit 7"],
-    );
+    let output = mesh.exec("curl", &["sh", "-c", "echo out; echo err >&2; exit 7"]);
     assert_eq!(output.status.code(), Some(7));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "out\n");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "err\n");
 
-    let output = exec(&mesh, "curl", &["cat", "/etc/hosts"]);
+    let output = mesh.exec("curl", &["cat", "/etc/hosts"]);
     let hosts = String::from_utf8_lossy(&output.stdout);
     assert!(
         hosts.contains(" productpage.default.svc.cluster.local"),
         "{hosts}"
     );
 
-    let output = exec(&mesh, "nobody", &["true"]);
+    let output = mesh.exec("nobody", &["true"]);
     assert_eq!(output.status.code(), Some(125));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no workload \"nobody\""), "{stderr}");

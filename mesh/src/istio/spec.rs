@@ -158,6 +158,10 @@ pub struct MatchRequest {
     pub port: Option<u32>,
     #[serde(default)]
     pub gateways: Vec<String>,
+    /// The calling workload's labels must include these (sidecars only: a gateway has none
+    /// here).
+    #[serde(default)]
+    pub source_labels: BTreeMap<String, String>,
 }
 
 /// One of `exact`, `prefix` or `regex` (RE2, whole-string), or none: "present".

@@ -33,7 +33,7 @@ pub use routes::DEFAULT_ROUTE_NAME;
 use crate::error::TranslateError;
 use crate::identity::{Pod, Sidecars};
 use crate::istio::{
-    Destination, DestinationRuleSpec, ResourceKey, ResourceSet, TlsMode, VirtualServiceSpec,
+    Destination, DestinationRuleSpec, ResourceKey, ResourceSet, VirtualServiceSpec,
 };
 use crate::topology::{Service, Topology};
 use hosts::MESH_GATEWAY;
@@ -118,6 +118,8 @@ pub struct ListenerPlan {
 pub(crate) struct Translation<'a> {
     model: &'a RoutingModel,
     sidecars: Option<&'a Sidecars>,
+    /// The resources as applied, for what the routing model leaves out (PeerAuthentication).
+    applied: &'a ResourceSet,
     clusters: BTreeSet<String>,
     warnings: Vec<String>,
 }
@@ -134,6 +136,7 @@ pub fn translate(
     let mut translation = Translation {
         model: &model,
         sidecars: topology.sidecars.as_ref(),
+        applied,
         clusters: BTreeSet::new(),
         warnings: model.warnings.clone(),
     };
@@ -237,7 +240,7 @@ impl Translation<'_> {
                 built.push(sidecars::BuiltCluster {
                     cluster: clusters::cluster(service, subset, policy),
                     service,
-                    plaintext: clusters::tls_mode(policy, subset) == Some(TlsMode::Disable),
+                    tls: clusters::tls_mode(policy, subset),
                 });
             }
         }
@@ -258,7 +261,7 @@ impl Translation<'_> {
             .filter_map(|built| built.cluster["name"].as_str().map(str::to_owned))
             .collect();
         match self.sidecars {
-            Some(sidecars) => sidecars::clusters(built, sidecars),
+            Some(sidecars) => sidecars::clusters(built, sidecars, self.applied),
             None => built.into_iter().map(|built| built.cluster).collect(),
         }
     }

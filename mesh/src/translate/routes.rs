@@ -107,12 +107,23 @@ pub fn sort_catch_all_last(routes: Vec<Value>) -> Vec<Value> {
     specific.into_iter().chain(catch_all).collect()
 }
 
-/// Whether a match block is for this listener: its `port` and `gateways`, if given.
+/// Whether a match block is for this listener: its `port`, `sourceLabels` and `gateways`, if
+/// given.
 fn block_applies(block: &MatchRequest, namespace: &str, context: &RouteContext<'_>) -> bool {
     if block
         .port
         .is_some_and(|port| port != u32::from(context.listen_port))
     {
+        return false;
+    }
+    // istiod builds each sidecar's routes for its own workload: a rule for other callers'
+    // labels is not in them.
+    let from_source = block.source_labels.iter().all(|(key, value)| {
+        context
+            .source
+            .is_some_and(|pod| pod.labels.get(key) == Some(value))
+    });
+    if !from_source {
         return false;
     }
     block.gateways.is_empty()

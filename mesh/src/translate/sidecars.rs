@@ -14,9 +14,12 @@ use super::{
     INGRESS_ROUTE_NAME, INGRESS_TARGET_PORT, ListenerPlan, ROUTE_CONFIG_TYPE, Translation, inbound,
 };
 use crate::identity::{GATEWAY_SERVICE_PORT, GATEWAY_SERVICES, Pod, PodRole, Sidecars};
-use crate::istio::ResourceSet;
+use crate::istio::peer_authentication::effective_mode;
+use crate::istio::{MtlsMode, ResourceSet, TlsMode};
 use crate::topology::{NAMESPACE, Service};
 
+const RAW_BUFFER_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer";
 const UPSTREAM_TLS_TYPE: &str =
     "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
 
@@ -24,8 +27,9 @@ const UPSTREAM_TLS_TYPE: &str =
 pub(super) struct BuiltCluster<'a> {
     pub cluster: Value,
     pub service: &'a Service,
-    /// The DestinationRule says `tls.mode: DISABLE`.
-    pub plaintext: bool,
+    /// The DestinationRule's `tls.mode`; none: auto mTLS (mutual TLS to every pod that takes
+    /// it, plain HTTP to a pod whose PeerAuthentication says DISABLE).
+    pub tls: Option<TlsMode>,
 }
 
 /// The name of `cluster` in the sidecar of `source` (the shared name for no source).
@@ -37,25 +41,72 @@ pub fn source_cluster(source: Option<&Pod>, cluster: String) -> String {
 }
 
 /// The shared clusters, with the gateway's identity, then every sidecar's own copies.
-pub(super) fn clusters(built: Vec<BuiltCluster<'_>>, sidecars: &Sidecars) -> Vec<Value> {
+pub(super) fn clusters(
+    built: Vec<BuiltCluster<'_>>,
+    sidecars: &Sidecars,
+    resources: &ResourceSet,
+) -> Vec<Value> {
     let mut out = Vec::new();
     let sources = std::iter::once(None).chain(sidecars.with_sidecar().map(Some));
     for source in sources {
         for built in &built {
             let mut cluster = built.cluster.clone();
+            mark_endpoints_taking_mtls(&mut cluster, sidecars, resources);
             let shared = cluster["name"].as_str().unwrap_or_default().to_owned();
             let name = source_cluster(source, shared.clone());
             cluster["name"] = json!(name);
             cluster["load_assignment"]["cluster_name"] = json!(name);
             let identity = source.or(sidecars.gateway());
             let peers = peer_identities(built.service, sidecars);
-            if let (Some(identity), false, false) = (identity, built.plaintext, peers.is_empty()) {
-                cluster["transport_socket"] = upstream_tls(sidecars, identity, &peers, &shared);
+            let (Some(identity), false) = (identity, peers.is_empty()) else {
+                out.push(cluster);
+                continue;
+            };
+            let mtls = upstream_tls(sidecars, identity, &peers, &shared);
+            match built.tls {
+                Some(TlsMode::Disable) => {}
+                Some(TlsMode::IstioMutual) => cluster["transport_socket"] = mtls,
+                None => {
+                    // istiod's auto mTLS: endpoints marked `tlsMode: istio` get mutual TLS.
+                    cluster["transport_socket_matches"] = json!([
+                        {"name": "tlsMode-istio", "match": {"tlsMode": "istio"}, "transport_socket": mtls},
+                        {"name": "tlsMode-disabled", "match": {}, "transport_socket": {
+                            "name": "envoy.transport_sockets.raw_buffer",
+                            "typed_config": {"@type": RAW_BUFFER_TYPE},
+                        }},
+                    ]);
+                }
             }
             out.push(cluster);
         }
     }
     out
+}
+
+/// Marks each endpoint whose pod accepts mutual TLS on its port (not DISABLE) with
+/// `tlsMode: istio`, as istiod labels endpoints for auto mTLS.
+fn mark_endpoints_taking_mtls(cluster: &mut Value, sidecars: &Sidecars, resources: &ResourceSet) {
+    let Some(endpoints) = cluster
+        .pointer_mut("/load_assignment/endpoints/0/lb_endpoints")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for endpoint in endpoints {
+        let address = &endpoint["endpoint"]["address"]["socket_address"];
+        let ip = address["address"].as_str().and_then(|ip| ip.parse().ok());
+        let port = address["port_value"]
+            .as_u64()
+            .and_then(|port| u16::try_from(port).ok())
+            .unwrap_or_default();
+        let Some(pod) = ip.and_then(|ip| sidecars.pod_at(ip)) else {
+            continue;
+        };
+        if effective_mode(resources, &pod.namespace, &pod.labels, port) != MtlsMode::Disable {
+            endpoint["metadata"]["filter_metadata"]["envoy.transport_socket_match"] =
+                json!({"tlsMode": "istio"});
+        }
+    }
 }
 
 /// The SPIFFE ids of the pods behind `service`: who may answer a call to it.
@@ -201,7 +252,15 @@ pub(super) fn sidecar_config(
                     .any(|workload| workload.address.ip() == IpAddr::V4(ip))
             })
             .map_or(crate::topology::SERVICE_PORT, |service| service.port);
-        let plan = inbound::plan(sidecars, pod, port, resources, true, true);
+        let mode = effective_mode(resources, &pod.namespace, &pod.labels, port);
+        let plan = inbound::plan(
+            sidecars,
+            pod,
+            port,
+            resources,
+            mode != MtlsMode::Disable,
+            mode != MtlsMode::Strict,
+        );
         out.clusters.push(inbound::cluster(&plan.cluster, listens));
         out.listeners.push(ListenerPlan {
             name: format!("{}~inbound_{port}", pod.name),
