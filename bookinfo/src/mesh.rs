@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ::mesh::identity::GATEWAY_SERVICE_PORT;
-use ::mesh::topology::SERVICE_PORT;
-use ::mesh::{LoopbackBlock, Mesh, MeshError, Pod, Sidecars, Topology, Workload as MeshWorkload};
+use ::mesh::{LoopbackBlock, Mesh, MeshError, Pod, Sidecars, Topology};
 
 use reviews::ReviewsVersion;
 
@@ -74,6 +73,7 @@ impl LocalMesh {
     pub async fn start(options: &MeshOptions) -> io::Result<Self> {
         let listeners = Listeners::bind(0)?;
         let block = LoopbackBlock::reserve()?;
+        // In MESH_SERVICES order, so the Services are made in that order.
         let mut apps = vec![
             ("details", "v1", listeners.details.local_addr()?),
             ("ratings", "v1", listeners.ratings.local_addr()?),
@@ -94,29 +94,9 @@ impl LocalMesh {
         sidecars = sidecars
             .with_pod(Pod::curl())
             .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
-        let mut topology = Topology::new();
-        for service in MESH_SERVICES {
-            // The Service's endpoints are its pods' inbound listeners, on the Service port.
-            let workloads = apps
-                .iter()
-                .filter(|(app, _, _)| *app == service)
-                .map(|(app, version, _)| {
-                    let pod_ip = sidecars
-                        .pod_ip(&format!("{app}-{version}"))
-                        .ok_or_else(|| {
-                            io::Error::other(format!("no address for {app}-{version}"))
-                        })?;
-                    Ok(MeshWorkload::new(
-                        app,
-                        version,
-                        SocketAddr::from((pod_ip, SERVICE_PORT)),
-                    ))
-                })
-                .collect::<io::Result<Vec<_>>>()?;
-            topology = topology.with_service(service, workloads);
-        }
-        let topology = topology
-            .with_sidecars(sidecars)
+        // The Services, in MESH_SERVICES order: details, ratings, reviews, productpage.
+        let topology = Topology::new()
+            .with_pods(sidecars)
             .with_ingress_port(options.ingress_port)
             .with_ingress_https_port(options.ingress_https_port)
             .with_admin_port(options.admin_port);
@@ -224,7 +204,7 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         format!(" --dir {}", options.dir.display())
     };
     text.push_str(&format!(
-        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
+        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\n  sudo bookinfo mesh exec{dir} curl -- curl -s http://productpage:9080/productpage   (as a pod: curl, productpage-v1, ...)\nPress Ctrl-C to stop."
     ));
     text
 }

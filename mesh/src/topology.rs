@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::identity::Sidecars;
+use crate::identity::{PodRole, Sidecars};
 
 /// The namespace every Bookinfo service lives in, as in `platform/kube/bookinfo.yaml`.
 pub const NAMESPACE: &str = "default";
@@ -104,8 +104,29 @@ impl Topology {
         self
     }
 
-    /// Pods with sidecars; the services' workloads are then the pods' inbound listeners.
-    pub fn with_sidecars(mut self, sidecars: Sidecars) -> Self {
+    /// Pods with sidecars, and for each `app` label among the app pods (in their order) a
+    /// Service on [`SERVICE_PORT`] whose workloads are those pods' inbound listeners, as a
+    /// Deployment's pods are its Service's endpoints.
+    pub fn with_pods(mut self, sidecars: Sidecars) -> Self {
+        for pod in &sidecars.pods {
+            let (PodRole::App { .. }, Some(app), Some(ip)) =
+                (pod.role, pod.labels.get("app"), sidecars.pod_ip(&pod.name))
+            else {
+                continue;
+            };
+            let workload = Workload {
+                labels: pod.labels.clone(),
+                address: SocketAddr::from((ip, SERVICE_PORT)),
+            };
+            match self
+                .services
+                .iter_mut()
+                .find(|service| service.name == *app)
+            {
+                Some(service) => service.workloads.push(workload),
+                None => self = self.with_service(app, vec![workload]),
+            }
+        }
         self.sidecars = Some(sidecars);
         self
     }

@@ -2,8 +2,8 @@
 //! the Service port, a TLS inspector choosing between a mutual-TLS filter chain (a client
 //! certificate from the mesh CA required; the peer's URI SAN is its principal) and, unless
 //! mTLS is STRICT, a plaintext one; both forward to the app's own listener through the pod's
-//! inbound cluster. [`inbound_http_filters`] is where the pod's HTTP filters (authorization)
-//! come from.
+//! inbound cluster. [`inbound_http_filters`] is where a pod's HTTP filters (authorization)
+//! come from, the ingress gateway's included.
 
 use std::net::SocketAddr;
 
@@ -29,15 +29,14 @@ pub struct InboundPlan {
     pub mutual_tls: bool,
     /// The plaintext chain exists (PERMISSIVE or DISABLE).
     pub plaintext: bool,
-    /// The HTTP filters before the router, from [`inbound_http_filters`].
-    pub http_filters: Vec<Value>,
 }
 
 /// The HTTP filters of `pod`'s inbound listener, in order, before the router: what the
-/// resources in force (AuthorizationPolicy) ask of requests reaching that pod. Each is an
-/// Envoy `HttpFilter` (`{"name": ..., "typed_config": {...}}`). The peer's identity is known
-/// to them from the connection (`source.principal` is the client certificate's URI SAN
-/// without `spiffe://`), never from a header.
+/// resources in force (AuthorizationPolicy) ask of requests reaching that pod. For the ingress
+/// gateway's pod ([`crate::identity::PodRole::Gateway`]), the filters of the ingress listeners,
+/// before the fault filter. Each is an Envoy `HttpFilter` (`{"name": ..., "typed_config":
+/// {...}}`). The peer's identity is known to them from the connection (`source.principal` is
+/// the client certificate's URI SAN without `spiffe://`), never from a header.
 pub fn inbound_http_filters(pod: &Pod, resources: &ResourceSet) -> Vec<Value> {
     let _ = (pod, resources);
     Vec::new()
@@ -54,7 +53,6 @@ pub fn plan(
     sidecars: &Sidecars,
     pod: &Pod,
     port: u16,
-    resources: &ResourceSet,
     mutual_tls: bool,
     plaintext: bool,
 ) -> InboundPlan {
@@ -66,7 +64,6 @@ pub fn plan(
         ca_certificate: path(sidecars.ca_certificate()),
         mutual_tls,
         plaintext,
-        http_filters: inbound_http_filters(pod, resources),
     }
 }
 

@@ -112,7 +112,7 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
     });
     if let Some(inbound) = &plan.inbound {
         connection_manager["route_config"] = inbound::route_config(inbound);
-        let mut http_filters = inbound.http_filters.clone();
+        let mut http_filters = plan.http_filters.clone();
         http_filters.push(router);
         connection_manager["http_filters"] = Value::Array(http_filters);
         // The app sees the verified peer (`URI=spiffe://...`) and never a header a client
@@ -125,10 +125,11 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
             "config_source": path_config_source(&layout.rds_dir(&plan.route_config)),
         });
         // Where istiod puts it: before the router, configured per route.
-        connection_manager["http_filters"] = json!([
-            {"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
-            router,
-        ]);
+        let mut http_filters = plan.http_filters.clone();
+        http_filters
+            .push(json!({"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}}));
+        http_filters.push(router);
+        connection_manager["http_filters"] = Value::Array(http_filters);
     }
     let filters = json!([{
         "name": "envoy.filters.network.http_connection_manager",

@@ -109,8 +109,11 @@ pub struct ListenerPlan {
     /// The HTTPS ingress: TLS terminated by one chain per HTTPS server (none: every
     /// connection is closed). `None` for plain HTTP listeners.
     pub tls: Option<Vec<tls::TlsChain>>,
-    /// A pod's inbound listener: its TLS modes and HTTP filters.
+    /// A pod's inbound listener: its TLS modes.
     pub inbound: Option<inbound::InboundPlan>,
+    /// HTTP filters before the fault filter and the router: a pod's, or on the ingress
+    /// listeners the gateway pod's, from [`inbound::inbound_http_filters`].
+    pub http_filters: Vec<Value>,
 }
 
 /// State shared while translating: the routing model, the clusters that will exist, and
@@ -144,6 +147,12 @@ pub fn translate(
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
+    let gateway_filters = topology
+        .sidecars
+        .as_ref()
+        .and_then(Sidecars::gateway)
+        .map(|gateway| inbound::inbound_http_filters(gateway, applied))
+        .unwrap_or_default();
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
     let chains = tls::https_chains(&model, &mut translation.warnings);
     let ingresses = [
@@ -171,6 +180,7 @@ pub fn translate(
             ingress: true,
             tls,
             inbound: None,
+            http_filters: gateway_filters.clone(),
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }
@@ -209,6 +219,7 @@ pub fn translate(
             ingress: false,
             tls: None,
             inbound: None,
+            http_filters: Vec::new(),
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }

@@ -189,6 +189,10 @@ pub(super) fn sidecar_config(
         route_configs: Vec::new(),
         clusters: Vec::new(),
     };
+    let gateway_filters = sidecars
+        .gateway()
+        .map(|gateway| inbound::inbound_http_filters(gateway, resources))
+        .unwrap_or_default();
     for pod in sidecars.with_sidecar() {
         // One route configuration per pod and port, its virtual hosts told apart by Host as
         // istiod does (a file watch each: Envoy spends an inotify instance per RDS file).
@@ -206,6 +210,7 @@ pub(super) fn sidecar_config(
                 ingress: false,
                 tls: None,
                 inbound: None,
+                http_filters: Vec::new(),
             });
             let domains = json!(domains(service, address));
             virtual_hosts
@@ -228,6 +233,7 @@ pub(super) fn sidecar_config(
                 ingress: true,
                 tls: None,
                 inbound: None,
+                http_filters: gateway_filters.clone(),
             });
         }
         for (port, virtual_hosts) in virtual_hosts {
@@ -257,7 +263,6 @@ pub(super) fn sidecar_config(
             sidecars,
             pod,
             port,
-            resources,
             mode != MtlsMode::Disable,
             mode != MtlsMode::Strict,
         );
@@ -271,6 +276,7 @@ pub(super) fn sidecar_config(
             ingress: false,
             tls: None,
             inbound: Some(plan),
+            http_filters: inbound::inbound_http_filters(pod, resources),
         });
     }
     out

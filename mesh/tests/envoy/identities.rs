@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use chassis::testing::{RecordingBackend, StubReply};
-use mesh::{LoopbackBlock, Mesh, Pod, Sidecars, Topology, Workload};
+use mesh::{LoopbackBlock, Mesh, Pod, Sidecars, Topology};
 
 use crate::helpers::{ScratchDir, WORKLOADS};
 
@@ -30,22 +30,10 @@ fn spawn_pod_mesh() -> PodMesh {
         sidecars = sidecars.with_pod(Pod::bookinfo(app, version, backend.address));
         backends.push((format!("{app}-{version}"), backend));
     }
-    sidecars = sidecars.with_pod(Pod::curl());
-    let mut topology = Topology::new();
-    for service in ["details", "ratings", "reviews", "productpage"] {
-        let workloads = WORKLOADS
-            .iter()
-            .filter(|(app, _)| *app == service)
-            .map(|(app, version)| {
-                let ip = sidecars.pod_ip(&format!("{app}-{version}")).unwrap();
-                Workload::new(app, version, SocketAddr::from((ip, 9080)))
-            })
-            .collect();
-        topology = topology.with_service(service, workloads);
-    }
+    let topology = Topology::new().with_pods(sidecars.with_pod(Pod::curl()));
     let dir = ScratchDir::new();
     let envoy = mesh::find_envoy().expect("Envoy is installed (scripts/deps/envoy.sh)");
-    let mesh = Mesh::start(&topology.with_sidecars(sidecars), &dir.0, &envoy).expect("mesh starts");
+    let mesh = Mesh::start(&topology, &dir.0, &envoy).expect("mesh starts");
     PodMesh {
         mesh,
         backends,
