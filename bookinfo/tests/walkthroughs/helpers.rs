@@ -152,6 +152,18 @@ impl TestMesh {
         }
     }
 
+    /// `bookinfo mesh exec --dir DIR WORKLOAD -- COMMAND...`, as a user in another shell.
+    pub fn exec(&self, workload: &str, command: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bookinfo"))
+            .args(["mesh", "exec", "--dir"])
+            .arg(self.local.mesh().control().work_dir())
+            .arg(workload)
+            .arg("--")
+            .args(command)
+            .output()
+            .expect("bookinfo runs")
+    }
+
     /// `/productpage` as nobody in particular.
     pub async fn anonymous_page(&self) -> Page {
         self.get("/productpage", None).await
@@ -249,4 +261,18 @@ impl TestMesh {
 /// How many of `seen` are `stars`.
 pub fn count(seen: &[Stars], stars: Stars) -> usize {
     seen.iter().filter(|seen| **seen == stars).count()
+}
+
+/// `mesh exec` needs root; without it, tests check that it says so and stop there.
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status
+                .lines()
+                .find(|line| line.starts_with("Uid:"))?
+                .to_owned();
+            line.split_whitespace().nth(2).map(|uid| uid == "0")
+        })
+        .unwrap_or(false)
 }
