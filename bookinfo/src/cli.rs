@@ -68,6 +68,9 @@ pub enum MeshCommand {
     /// resolve to the workload's own sidecar, which calls with the workload's identity (needs
     /// root, for a private mount namespace with the workload's /etc/hosts)
     Exec(ExecArgs),
+    /// Sets (KEY=VALUE) or removes (KEY-) a namespace's labels, as kubectl label would;
+    /// istio.io/dataplane-mode=ambient moves the namespace's pods to the ambient node proxy
+    Label(LabelArgs),
     /// Creates a resource from files, as kubectl create would (secret tls)
     Create {
         #[command(subcommand)]
@@ -144,6 +147,23 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `bookinfo mesh label namespace NAME KEY=VALUE|KEY-... [--overwrite]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct LabelArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// namespace (ns): the only kind labelled here
+    pub kind: String,
+    /// default or istio-system
+    pub name: String,
+    /// KEY=VALUE to set a label, KEY- to remove it
+    #[arg(required = true, value_name = "KEY=VALUE|KEY-")]
+    pub labels: Vec<String>,
+    /// Replace a label that already has a value
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// `bookinfo mesh stats`.
@@ -320,6 +340,30 @@ mod tests {
         assert!(problem(&["mesh", "--port", "1"]).contains("unexpected argument '--port'"));
         assert!(problem(&["mesh", "-f", "x.yaml"]).contains("unexpected argument '-f'"));
         assert!(problem(&["mesh", "--dir", "/tmp/m", "stats"]).contains("stats"));
+    }
+
+    #[test]
+    fn mesh_label_takes_a_kind_a_name_and_label_edits() {
+        assert_eq!(
+            mesh_command(&[
+                "mesh",
+                "label",
+                "namespace",
+                "default",
+                "istio.io/dataplane-mode-",
+                "--overwrite"
+            ]),
+            MeshCommand::Label(LabelArgs {
+                mesh: MeshDir {
+                    dir: PathBuf::from("target/mesh")
+                },
+                kind: "namespace".into(),
+                name: "default".into(),
+                labels: vec!["istio.io/dataplane-mode-".into()],
+                overwrite: true,
+            })
+        );
+        assert!(problem(&["mesh", "label", "ns", "default"]).contains("<KEY=VALUE|KEY->"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bookinfo::cli::{
-    ChangeArgs, Cli, Command, CreateCommand, GetArgs, GetOutput, MeshArgs, MeshCommand,
+    ChangeArgs, Cli, Command, CreateCommand, GetArgs, GetOutput, LabelArgs, MeshArgs, MeshCommand,
     SecretCommand, StatsArgs, TlsSecretArgs,
 };
 use bookinfo::mesh::{LocalMesh, MeshOptions};
@@ -32,6 +32,7 @@ async fn main() -> ExitCode {
             }
             MeshCommand::Get(get) => mesh_get(&get),
             MeshCommand::Exec(exec) => bookinfo::exec::command(&exec),
+            MeshCommand::Label(label) => label_namespace(&label),
             MeshCommand::Create {
                 what:
                     CreateCommand::Secret {
@@ -169,6 +170,29 @@ fn create_tls_secret(args: &TlsSecretArgs) -> ExitCode {
                 .map_err(|error| error.to_string())
         });
     print_report(applied)
+}
+
+/// `bookinfo mesh label namespace NAME KEY=VALUE|KEY-... [--overwrite]`: kubectl's lines.
+fn label_namespace(args: &LabelArgs) -> ExitCode {
+    if !matches!(args.kind.as_str(), "namespace" | "namespaces" | "ns") {
+        return print_report(Err(format!(
+            "label: only namespaces are labelled here, not {:?}",
+            args.kind
+        )));
+    }
+    let edits: Result<Vec<_>, _> = args
+        .labels
+        .iter()
+        .map(|spec| mesh::namespaces::LabelEdit::parse(spec))
+        .collect();
+    let labeled = edits.map_err(|error| error.to_string()).and_then(|edits| {
+        mesh::MeshControl::open(&args.mesh.dir)
+            .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))?
+            .label_namespace(&args.name, &edits, args.overwrite)
+            .map(|labeled| labeled.to_string())
+            .map_err(|error| error.to_string())
+    });
+    print_report(labeled)
 }
 
 /// `bookinfo mesh get KIND [NAME] [-o yaml]`.

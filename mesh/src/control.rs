@@ -19,6 +19,7 @@ use crate::error::MeshError;
 use crate::get::{self, GetRequest, OutputFormat};
 use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceSet};
+use crate::namespaces::{self, LabelEdit, LabelOutcome, Labeled};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
 use crate::translate::{Layout, translate};
@@ -162,27 +163,65 @@ impl MeshControl {
         Ok(get::get(&self.topology, &self.resources()?, &request)?)
     }
 
+    /// `kubectl label namespace NAMESPACE KEY=VALUE|KEY- [--overwrite]`: with
+    /// `istio.io/dataplane-mode=ambient` the namespace's pods leave their sidecars for the node
+    /// proxy (see [`crate::translate`]'s ambient layer). Waits until Envoy runs the result.
+    pub fn label_namespace(
+        &self,
+        namespace: &str,
+        edits: &[LabelEdit],
+        overwrite: bool,
+    ) -> Result<Labeled, MeshError> {
+        let mut labeled = None;
+        let (_, warnings) = self.commit(|set| {
+            let done = namespaces::label(&mut set.namespace_labels, namespace, edits, overwrite)?;
+            let changed = done.outcome != LabelOutcome::NotLabeled;
+            labeled = Some(done);
+            Ok(changed)
+        })?;
+        let mut labeled = labeled.ok_or_else(|| MeshError::NoMesh {
+            dir: self.dir.clone(),
+            message: "the label was not applied".into(),
+        })?;
+        labeled.warnings = warnings;
+        Ok(labeled)
+    }
+
     fn change(
         &self,
         edit: impl FnOnce(&mut ResourceSet) -> Vec<Change>,
     ) -> Result<Applied, MeshError> {
+        let mut changes = Vec::new();
+        let (version, warnings) = self.commit(|set| {
+            changes = edit(set);
+            Ok(changes.iter().any(|change| {
+                matches!(
+                    change.action,
+                    Action::Created | Action::Configured | Action::Deleted
+                )
+            }))
+        })?;
+        Ok(Applied {
+            changes,
+            warnings,
+            version,
+        })
+    }
+
+    /// Edits the resources in force under the lock (`edit` says whether anything changed),
+    /// hands the translation to Envoy and waits until it runs it, putting the last accepted
+    /// configuration back if Envoy refuses. Returns the version in force and the warnings.
+    fn commit(
+        &self,
+        edit: impl FnOnce(&mut ResourceSet) -> Result<bool, MeshError>,
+    ) -> Result<(u64, Vec<String>), MeshError> {
         let _lock = DirLock::take(&self.dir.join(".lock"))?;
         let state = State::load(&self.dir)?;
         let mut resources = state.resources.clone();
-        let changes = edit(&mut resources);
+        let changed = edit(&mut resources)?;
         let config = translate(&self.topology, &resources)?;
-        let changed = changes.iter().any(|change| {
-            matches!(
-                change.action,
-                Action::Created | Action::Configured | Action::Deleted
-            )
-        });
         if !changed {
-            return Ok(Applied {
-                changes,
-                warnings: config.warnings,
-                version: state.version,
-            });
+            return Ok((state.version, config.warnings));
         }
         let version = state.version + 1;
         let rejected_before = self.rejected_updates()?;
@@ -205,11 +244,7 @@ impl MeshControl {
         }
         hosts_files::write_for(&self.dir, &self.topology, &resources)?;
         State { version, resources }.save(&self.dir)?;
-        Ok(Applied {
-            changes,
-            warnings: config.warnings,
-            version,
-        })
+        Ok((version, config.warnings))
     }
 
     /// Waits until Envoy's config dump shows `version` for every file just written, or an

@@ -76,6 +76,8 @@ pub enum MeshError {
     AlreadyRunning { dir: PathBuf, admin: String },
     #[error(transparent)]
     Get(#[from] crate::get::GetError),
+    #[error(transparent)]
+    Label(#[from] crate::namespaces::LabelError),
     #[error("another mesh apply holds {lock}; remove it if none is running")]
     Locked { lock: PathBuf },
     #[error("the mesh CA could not issue {what}: {message}")]

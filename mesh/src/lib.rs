@@ -29,6 +29,7 @@
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
 //! - `envoy`: [`Mesh`], the Envoy process (start, ready, stop).
 //! - `control`: [`MeshControl`] (apply, delete, stats, ports).
+//! - [`namespaces`]: the namespaces' labels (`kubectl label namespace`).
 //! - `state`: `state.json` and the apply lock.
 //! - `wait`: bounded polling, shared by every wait.
 //! - `admin`: a small client for Envoy's admin interface.
@@ -51,6 +52,7 @@ pub mod identity;
 pub mod istio;
 mod locate;
 mod manifest;
+pub mod namespaces;
 mod state;
 mod status;
 mod tied;

@@ -27,6 +27,7 @@ use parse::parse_resource;
 
 use crate::clock;
 use crate::error::ParseError;
+use crate::namespaces::NamespaceLabels;
 use crate::topology::NAMESPACE;
 
 /// The API group of Istio's networking kinds.
@@ -120,6 +121,8 @@ pub enum Action {
 pub struct ResourceSet {
     entries: BTreeMap<ResourceKey, Entry>,
     next_created: u64,
+    /// The namespaces' labels (`kubectl label namespace`), which decide their pods' data plane.
+    pub namespace_labels: NamespaceLabels,
 }
 
 #[derive(Debug, Clone)]
@@ -399,7 +402,7 @@ impl ResourceSet {
                 item
             })
             .collect();
-        serde_json::json!({ "items": items })
+        serde_json::json!({ "items": items, "namespaceLabels": self.namespace_labels })
     }
 
     /// Reads what [`Self::to_json`] wrote; resources are re-validated on the way in.
@@ -420,6 +423,11 @@ impl ResourceSet {
                 .and_then(clock::parse_rfc3339);
             set.apply(vec![resource]);
         }
+        // A state written before namespaces had labels has none.
+        set.namespace_labels = value
+            .get("namespaceLabels")
+            .and_then(|labels| serde_json::from_value(labels.clone()).ok())
+            .unwrap_or_default();
         Ok(set)
     }
 }

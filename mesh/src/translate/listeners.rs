@@ -1,13 +1,13 @@
 //! Listeners with their HTTP connection manager, as istiod sets them up for a sidecar's
 //! outbound traffic and for the ingress gateway: routes from RDS, the fault filter before the
 //! router, Istio's access log format, `server: istio-envoy`; and a pod's inbound listener
-//! (see [`super::inbound`]).
+//! (see [`super::inbound`]); and the ambient node proxy's L4 listeners (see [`super::ambient`]).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{ListenerPlan, ROUTER_FAULT_FILTER, inbound, tls};
+use super::{ListenerPlan, ROUTER_FAULT_FILTER, ambient, inbound, tls};
 
 const LISTENER_TYPE: &str = "type.googleapis.com/envoy.config.listener.v3.Listener";
 const HCM_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
@@ -88,19 +88,54 @@ pub fn path_config_source(dir: &Path) -> Value {
 
 /// The Envoy `Listener` for a plan.
 pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
+    let access_log = json!([{
+        "name": "envoy.access_loggers.file",
+        "typed_config": {
+            "@type": FILE_LOG_TYPE,
+            "path": layout.access_log,
+            "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
+        },
+    }]);
+    let filters = match &plan.tcp_proxy {
+        Some(cluster) => json!([ambient::tcp_proxy_filter(
+            &plan.stat_prefix,
+            cluster,
+            &access_log
+        )]),
+        None => http_filters(plan, layout, access_log),
+    };
+    let mut listener = json!({
+        "@type": LISTENER_TYPE,
+        "name": plan.name,
+        "address": {"socket_address": {"address": plan.address.to_string(), "port_value": plan.port}},
+        "traffic_direction": if plan.inbound.is_some() { "INBOUND" } else { "OUTBOUND" },
+        "filter_chains": [{"filters": filters}],
+    });
+    if let Some(inbound) = &plan.inbound {
+        listener["listener_filters"] = json!([tls::tls_inspector()]);
+        listener["filter_chains"] = inbound::filter_chains(inbound, &filters);
+    } else if let Some(chains) = &plan.tls {
+        listener["listener_filters"] = json!([tls::tls_inspector()]);
+        listener["filter_chains"] = if chains.is_empty() {
+            json!([tls::closed_chain()])
+        } else {
+            chains
+                .iter()
+                .map(|chain| tls::filter_chain(chain, &filters))
+                .collect()
+        };
+    }
+    listener
+}
+
+/// The network filters of an HTTP listener: the connection manager with its HTTP filters.
+fn http_filters(plan: &ListenerPlan, layout: &Layout, access_log: Value) -> Value {
     let router =
         json!({"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER_TYPE}});
     let mut connection_manager = json!({
         "@type": HCM_TYPE,
         "stat_prefix": plan.stat_prefix,
-        "access_log": [{
-            "name": "envoy.access_loggers.file",
-            "typed_config": {
-                "@type": FILE_LOG_TYPE,
-                "path": layout.access_log,
-                "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
-            },
-        }],
+        "access_log": access_log,
         // The gateway is the edge and trusts the peer address; a sidecar keeps the caller's.
         "use_remote_address": plan.ingress,
         "server_name": "istio-envoy",
@@ -131,30 +166,8 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
         http_filters.push(router);
         connection_manager["http_filters"] = Value::Array(http_filters);
     }
-    let filters = json!([{
+    json!([{
         "name": "envoy.filters.network.http_connection_manager",
         "typed_config": connection_manager,
-    }]);
-    let mut listener = json!({
-        "@type": LISTENER_TYPE,
-        "name": plan.name,
-        "address": {"socket_address": {"address": plan.address.to_string(), "port_value": plan.port}},
-        "traffic_direction": if plan.inbound.is_some() { "INBOUND" } else { "OUTBOUND" },
-        "filter_chains": [{"filters": filters}],
-    });
-    if let Some(inbound) = &plan.inbound {
-        listener["listener_filters"] = json!([tls::tls_inspector()]);
-        listener["filter_chains"] = inbound::filter_chains(inbound, &filters);
-    } else if let Some(chains) = &plan.tls {
-        listener["listener_filters"] = json!([tls::tls_inspector()]);
-        listener["filter_chains"] = if chains.is_empty() {
-            json!([tls::closed_chain()])
-        } else {
-            chains
-                .iter()
-                .map(|chain| tls::filter_chain(chain, &filters))
-                .collect()
-        };
-    }
-    listener
+    }])
 }

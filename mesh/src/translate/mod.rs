@@ -9,6 +9,7 @@
 //!   Gateways and their bound VirtualServices allow, and nothing (404) otherwise;
 //! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
 
+mod ambient;
 mod clusters;
 mod filters;
 pub mod hosts;
@@ -114,6 +115,9 @@ pub struct ListenerPlan {
     /// HTTP filters before the fault filter and the router: a pod's, or on the ingress
     /// listeners the gateway pod's, from [`inbound::inbound_http_filters`].
     pub http_filters: Vec<Value>,
+    /// An L4 listener (the ambient node proxy's): every connection's bytes to this cluster,
+    /// no HTTP processing (`route_config` and `http_filters` unused).
+    pub tcp_proxy: Option<String>,
 }
 
 /// State shared while translating: the routing model, the clusters that will exist, and
@@ -181,6 +185,7 @@ pub fn translate(
             tls,
             inbound: None,
             http_filters: gateway_filters.clone(),
+            tcp_proxy: None,
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }
@@ -220,6 +225,7 @@ pub fn translate(
             tls: None,
             inbound: None,
             http_filters: Vec::new(),
+            tcp_proxy: None,
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 
 use super::model::RoutingModel;
 use super::{
-    INGRESS_ROUTE_NAME, INGRESS_TARGET_PORT, ListenerPlan, ROUTE_CONFIG_TYPE, Translation, inbound,
+    INGRESS_ROUTE_NAME, INGRESS_TARGET_PORT, ListenerPlan, ROUTE_CONFIG_TYPE, Translation, ambient,
+    inbound,
 };
 use crate::identity::{GATEWAY_SERVICE_PORT, GATEWAY_SERVICES, Pod, PodRole, Sidecars};
 use crate::istio::peer_authentication::effective_mode;
@@ -194,6 +195,7 @@ pub(super) fn sidecar_config(
         .map(|gateway| inbound::inbound_http_filters(gateway, resources))
         .unwrap_or_default();
     for pod in sidecars.with_sidecar() {
+        let ambient = ambient::captured(pod, resources);
         // One route configuration per pod and port, its virtual hosts told apart by Host as
         // istiod does (a file watch each: Envoy spends an inotify instance per RDS file).
         let mut virtual_hosts: BTreeMap<u16, Vec<Value>> = BTreeMap::new();
@@ -201,6 +203,11 @@ pub(super) fn sidecar_config(
             let Some(address) = sidecars.outbound_ip(&pod.name, index) else {
                 continue;
             };
+            if ambient {
+                out.listeners
+                    .push(ambient::outbound_listener(pod, service, address));
+                continue;
+            }
             out.listeners.push(ListenerPlan {
                 name: format!("{}~{}_{}", pod.name, service.fqdn(), service.port),
                 address: IpAddr::V4(address),
@@ -211,6 +218,7 @@ pub(super) fn sidecar_config(
                 tls: None,
                 inbound: None,
                 http_filters: Vec::new(),
+                tcp_proxy: None,
             });
             let domains = json!(domains(service, address));
             virtual_hosts
@@ -234,6 +242,7 @@ pub(super) fn sidecar_config(
                 tls: None,
                 inbound: None,
                 http_filters: gateway_filters.clone(),
+                tcp_proxy: None,
             });
         }
         for (port, virtual_hosts) in virtual_hosts {
@@ -275,8 +284,14 @@ pub(super) fn sidecar_config(
             stat_prefix: format!("inbound_0.0.0.0_{port}"),
             ingress: false,
             tls: None,
+            // The node proxy's inbound side: the same TLS modes, no HTTP processing.
+            http_filters: if ambient {
+                Vec::new()
+            } else {
+                inbound::inbound_http_filters(pod, resources)
+            },
+            tcp_proxy: ambient.then(|| plan.cluster.clone()),
             inbound: Some(plan),
-            http_filters: inbound::inbound_http_filters(pod, resources),
         });
     }
     out

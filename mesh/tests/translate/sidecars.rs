@@ -11,7 +11,7 @@ use crate::fixtures::{DESTINATION_RULE_ALL, REVIEWS_V3, WORKLOADS};
 use crate::helpers::{cluster, resources};
 
 /// Bookinfo's pods (apps on made-up ports) and the curl pod, in block 127.30/16.
-fn topology() -> Topology {
+pub(crate) fn topology() -> Topology {
     let mut sidecars = Sidecars::new(30).with_pod(Pod::ingress_gateway());
     for (index, (app, version)) in WORKLOADS.into_iter().enumerate() {
         let listens: SocketAddr = format!("127.0.0.1:{}", 10001 + index).parse().unwrap();

@@ -1,0 +1,256 @@
+//! The namespaces of the local cluster (`default`, `istio-system`) and their labels, changed
+//! as `kubectl label namespace NAME KEY=VALUE` / `KEY-` changes them; `istio.io/dataplane-mode=ambient`
+//! is the one the mesh acts on (its pods leave their sidecars for the node proxy).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::identity::INGRESS_GATEWAY_NAMESPACE;
+use crate::topology::NAMESPACE;
+
+/// The namespaces that exist here, as on a cluster with Istio installed.
+pub const NAMESPACES: [&str; 2] = [NAMESPACE, INGRESS_GATEWAY_NAMESPACE];
+
+/// The label that puts a namespace's pods in the ambient mesh, and its value for that.
+pub const DATAPLANE_MODE_LABEL: &str = "istio.io/dataplane-mode";
+pub const AMBIENT: &str = "ambient";
+
+/// Every namespace's labels beyond the ones Kubernetes sets itself.
+pub type NamespaceLabels = BTreeMap<String, BTreeMap<String, String>>;
+
+/// One argument of `kubectl label`: `KEY=VALUE` sets, `KEY-` removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabelEdit {
+    Set { key: String, value: String },
+    Remove { key: String },
+}
+
+/// What `kubectl label` prints: `namespace/default labeled` and its kin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labeled {
+    pub namespace: String,
+    pub outcome: LabelOutcome,
+    /// `label "KEY" not found.` for each removal of a label that is not there.
+    pub notes: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelOutcome {
+    Labeled,
+    Unlabeled,
+    NotLabeled,
+}
+
+/// A `kubectl label` that changes nothing, with kubectl's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    #[error("namespaces \"{0}\" not found (namespaces here: default, istio-system)")]
+    NoNamespace(String),
+    #[error("invalid label spec: {0} (KEY=VALUE sets a label, KEY- removes it)")]
+    Spec(String),
+    #[error("'{key}' already has a value ({value}), and --overwrite is false")]
+    Exists { key: String, value: String },
+}
+
+impl LabelEdit {
+    /// `KEY=VALUE` or `KEY-`; keys and values as Kubernetes allows them (a DNS prefix and a
+    /// name of letters, digits, `-`, `_`, `.`).
+    pub fn parse(spec: &str) -> Result<Self, LabelError> {
+        let invalid = || LabelError::Spec(spec.to_owned());
+        let name_ok = |name: &str| {
+            !name.is_empty()
+                && name.len() <= 63
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && name.ends_with(|c: char| c.is_ascii_alphanumeric())
+        };
+        let key_ok = |key: &str| match key.split_once('/') {
+            Some((prefix, name)) => {
+                !prefix.is_empty()
+                    && prefix.len() <= 253
+                    && prefix.split('.').all(name_ok)
+                    && name_ok(name)
+            }
+            None => name_ok(key),
+        };
+        if let Some((key, value)) = spec.split_once('=') {
+            let value_ok = value.is_empty() || name_ok(value);
+            if key_ok(key) && value_ok {
+                return Ok(Self::Set {
+                    key: key.to_owned(),
+                    value: value.to_owned(),
+                });
+            }
+        } else if let Some(key) = spec.strip_suffix('-')
+            && key_ok(key)
+        {
+            return Ok(Self::Remove {
+                key: key.to_owned(),
+            });
+        }
+        Err(invalid())
+    }
+}
+
+/// Applies `edits` to `namespace`'s labels as `kubectl label` does; nothing changes when an
+/// edit is refused.
+pub fn label(
+    labels: &mut NamespaceLabels,
+    namespace: &str,
+    edits: &[LabelEdit],
+    overwrite: bool,
+) -> Result<Labeled, LabelError> {
+    if !NAMESPACES.contains(&namespace) {
+        return Err(LabelError::NoNamespace(namespace.to_owned()));
+    }
+    let mut next = labels.get(namespace).cloned().unwrap_or_default();
+    let mut notes = Vec::new();
+    for edit in edits {
+        match edit {
+            LabelEdit::Set { key, value } => {
+                if let (Some(old), false) = (next.get(key), overwrite) {
+                    return Err(LabelError::Exists {
+                        key: key.clone(),
+                        value: old.clone(),
+                    });
+                }
+                next.insert(key.clone(), value.clone());
+            }
+            LabelEdit::Remove { key } => {
+                if next.remove(key).is_none() {
+                    notes.push(format!("label {key:?} not found."));
+                }
+            }
+        }
+    }
+    let before = labels.get(namespace).cloned().unwrap_or_default();
+    let outcome = if next == before {
+        LabelOutcome::NotLabeled
+    } else if edits
+        .iter()
+        .any(|edit| matches!(edit, LabelEdit::Set { .. }))
+    {
+        LabelOutcome::Labeled
+    } else {
+        LabelOutcome::Unlabeled
+    };
+    if next.is_empty() {
+        labels.remove(namespace);
+    } else {
+        labels.insert(namespace.to_owned(), next);
+    }
+    Ok(Labeled {
+        namespace: namespace.to_owned(),
+        outcome,
+        notes,
+        warnings: Vec::new(),
+    })
+}
+
+/// Whether `namespace`'s pods are in the ambient mesh.
+pub fn is_ambient(labels: &NamespaceLabels, namespace: &str) -> bool {
+    labels
+        .get(namespace)
+        .and_then(|labels| labels.get(DATAPLANE_MODE_LABEL))
+        .is_some_and(|mode| mode == AMBIENT)
+}
+
+impl fmt::Display for Labeled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for note in &self.notes {
+            writeln!(f, "{note}")?;
+        }
+        let outcome = match self.outcome {
+            LabelOutcome::Labeled => "labeled",
+            LabelOutcome::Unlabeled => "unlabeled",
+            LabelOutcome::NotLabeled => "not labeled",
+        };
+        writeln!(f, "namespace/{} {outcome}", self.namespace)?;
+        for warning in &self.warnings {
+            writeln!(f, "Warning: {warning}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edits(specs: &[&str]) -> Vec<LabelEdit> {
+        specs
+            .iter()
+            .map(|spec| LabelEdit::parse(spec).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn label_and_unlabel_the_dataplane_mode_as_kubectl_does() {
+        let mut labels = NamespaceLabels::new();
+        let done = label(
+            &mut labels,
+            "default",
+            &edits(&["istio.io/dataplane-mode=ambient"]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(done.to_string(), "namespace/default labeled\n");
+        assert!(is_ambient(&labels, "default"));
+        assert!(!is_ambient(&labels, "istio-system"));
+
+        let again = label(
+            &mut labels,
+            "default",
+            &edits(&["istio.io/dataplane-mode=none"]),
+            false,
+        );
+        assert_eq!(
+            again.unwrap_err().to_string(),
+            "'istio.io/dataplane-mode' already has a value (ambient), and --overwrite is false"
+        );
+        assert!(
+            is_ambient(&labels, "default"),
+            "a refused edit changes nothing"
+        );
+
+        let done = label(
+            &mut labels,
+            "default",
+            &edits(&["istio.io/dataplane-mode-"]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(done.to_string(), "namespace/default unlabeled\n");
+        assert!(labels.is_empty());
+
+        let done = label(&mut labels, "default", &edits(&["other-"]), false).unwrap();
+        assert_eq!(
+            done.to_string(),
+            "label \"other\" not found.\nnamespace/default not labeled\n"
+        );
+    }
+
+    #[test]
+    fn unknown_namespaces_and_malformed_specs_are_refused() {
+        let mut labels = NamespaceLabels::new();
+        let error = label(&mut labels, "bookinfo", &edits(&["a=b"]), false).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("namespaces \"bookinfo\" not found")
+        );
+        for spec in ["", "=x", "a=b=c", "a b=c", "-", "/a=b", "a/=b", "a=-x"] {
+            assert!(LabelEdit::parse(spec).is_err(), "{spec:?}");
+        }
+        assert_eq!(
+            LabelEdit::parse("istio.io/use-waypoint=").unwrap(),
+            LabelEdit::Set {
+                key: "istio.io/use-waypoint".into(),
+                value: String::new()
+            }
+        );
+    }
+}
