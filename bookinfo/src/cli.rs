@@ -148,6 +148,12 @@ pub struct GetArgs {
     pub kind: String,
     /// One resource; all of KIND if left out
     pub name: Option<String>,
+    /// The namespace to list (a Secret for the ingress gateway lives in istio-system)
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+    /// Every namespace, with a NAMESPACE column
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
     /// The objects as YAML, with their status, instead of kubectl's columns
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<GetOutput>,
@@ -315,9 +321,22 @@ mod tests {
                 },
                 kind: "httproute".into(),
                 name: Some("reviews".into()),
+                namespace: "default".into(),
+                all_namespaces: false,
                 output: Some(GetOutput::Yaml),
             })
         );
+        let MeshCommand::Get(in_istio_system) =
+            mesh_command(&["mesh", "get", "secret", "-n", "istio-system"])
+        else {
+            panic!("not a get");
+        };
+        assert_eq!(in_istio_system.namespace, "istio-system");
+        let MeshCommand::Get(everywhere) = mesh_command(&["mesh", "get", "secret", "-A"]) else {
+            panic!("not a get");
+        };
+        assert!(everywhere.all_namespaces);
+        assert!(problem(&["mesh", "get", "secret", "-A", "-n", "x"]).contains("--namespace"));
         assert!(problem(&["mesh", "get"]).contains("<KIND>"));
         assert!(problem(&["mesh", "get", "gtw", "-o", "json"]).contains("'json'"));
     }

@@ -170,15 +170,22 @@ fn create_tls_secret(args: &TlsSecretArgs) -> ExitCode {
     print_report(applied)
 }
 
-/// `bookinfo mesh get KIND [NAME] [-o yaml]`.
+/// `bookinfo mesh get KIND [NAME] [-n NAMESPACE | -A] [-o yaml]`.
 fn mesh_get(
     GetArgs {
         mesh: at,
         kind,
         name,
+        namespace,
+        all_namespaces,
         output,
     }: &GetArgs,
 ) -> ExitCode {
+    let namespaces = if *all_namespaces {
+        mesh::Namespaces::All
+    } else {
+        mesh::Namespaces::One(namespace.clone())
+    };
     let format = match output {
         Some(GetOutput::Yaml) => mesh::OutputFormat::Yaml,
         None => mesh::OutputFormat::Table,
@@ -187,7 +194,7 @@ fn mesh_get(
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| {
             control
-                .get(kind, name.as_deref(), format)
+                .get(kind, name.as_deref(), namespaces, format)
                 .map_err(|error| error.to_string())
         });
     print_report(listed)

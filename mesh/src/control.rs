@@ -16,7 +16,7 @@ use crate::admin::{Admin, encode_query};
 use crate::clock;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
-use crate::get::{self, GetRequest, OutputFormat};
+use crate::get::{self, GetRequest, Namespaces, OutputFormat};
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
@@ -124,11 +124,12 @@ impl MeshControl {
         State::load(&self.dir).map(|state| state.resources)
     }
 
-    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force.
+    /// `kubectl get KIND [NAME] [-n NAMESPACE | -A] [-o yaml]` on the resources in force.
     pub fn get(
         &self,
         kind: &str,
         name: Option<&str>,
+        namespaces: Namespaces,
         format: OutputFormat,
     ) -> Result<String, MeshError> {
         let ingress = self
@@ -137,6 +138,7 @@ impl MeshControl {
         let request = GetRequest {
             kind,
             name,
+            namespaces,
             format,
             ingress,
             now: clock::now(),

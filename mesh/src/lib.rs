@@ -58,7 +58,7 @@ pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
 pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
-pub use get::{GetError, GetRequest, OutputFormat, get};
+pub use get::{GetError, GetRequest, Namespaces, OutputFormat, get};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
 pub use manifest::read_manifests;

@@ -134,7 +134,12 @@ impl TestMesh {
         self.local
             .mesh()
             .control()
-            .get(kind, Some(name), mesh::OutputFormat::Yaml)
+            .get(
+                kind,
+                Some(name),
+                mesh::Namespaces::default(),
+                mesh::OutputFormat::Yaml,
+            )
             .unwrap_or_else(|error| panic!("get {kind} {name}: {error}"))
     }
 
