@@ -77,10 +77,15 @@ impl Topology {
     }
 
     /// Adds a service on [`SERVICE_PORT`] whose outbound listener takes a free port.
-    pub fn with_service(mut self, name: &str, workloads: Vec<Workload>) -> Self {
+    pub fn with_service(self, name: &str, workloads: Vec<Workload>) -> Self {
+        self.with_service_on_port(name, SERVICE_PORT, workloads)
+    }
+
+    /// Adds a service on another port (`my-nginx` on 443, say), with a free outbound port.
+    pub fn with_service_on_port(mut self, name: &str, port: u16, workloads: Vec<Workload>) -> Self {
         self.services.push(Service {
             name: name.to_owned(),
-            port: SERVICE_PORT,
+            port,
             outbound_port: 0,
             workloads,
         });

@@ -50,6 +50,26 @@ pub struct ServerTls {
 pub enum ServerTlsMode {
     Simple,
     Mutual,
+    /// The connection is routed by its SNI, still encrypted, by a VirtualService `tls` route.
+    Passthrough,
+}
+
+// === impl Server ===
+
+impl Server {
+    /// Whether the server sits on the HTTPS ingress listener (`protocol: HTTPS` or `TLS`).
+    pub fn is_tls(&self) -> bool {
+        ["HTTPS", "TLS"]
+            .iter()
+            .any(|protocol| self.port.protocol.eq_ignore_ascii_case(protocol))
+    }
+
+    /// `tls.mode: PASSTHROUGH`: the ingress routes the encrypted stream and terminates nothing.
+    pub fn is_passthrough(&self) -> bool {
+        self.tls
+            .as_ref()
+            .is_some_and(|tls| tls.mode == Some(ServerTlsMode::Passthrough))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,6 +92,9 @@ pub struct VirtualServiceSpec {
     pub gateways: Vec<String>,
     #[serde(default)]
     pub http: Vec<HttpRoute>,
+    /// Routes for TLS connections passed through by SNI (a PASSTHROUGH Gateway server).
+    #[serde(default)]
+    pub tls: Vec<TlsRoute>,
     /// Converted from an HTTPRoute: path prefixes match whole segments, as the Gateway API
     /// defines `PathPrefix` (istiod's `UseGatewaySemantics`).
     #[serde(skip)]
@@ -103,6 +126,26 @@ pub struct HttpRoute {
     /// Service, as the Gateway API requires.
     #[serde(skip)]
     pub direct_response: Option<u16>,
+}
+
+/// `tls[]`: connections whose SNI matches go, still encrypted, to the destinations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TlsRoute {
+    #[serde(default, rename = "match")]
+    pub matches: Vec<TlsMatch>,
+    #[serde(default)]
+    pub route: Vec<RouteDestination>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TlsMatch {
+    #[serde(default)]
+    pub sni_hosts: Vec<String>,
+    pub port: Option<u32>,
+    #[serde(default)]
+    pub gateways: Vec<String>,
 }
 
 /// Header edits on the way to the backend and on the way back.

@@ -85,6 +85,18 @@ pub fn path_config_source(dir: &Path) -> Value {
     })
 }
 
+/// Istio's access log to the mesh's file, for HTTP and TCP alike.
+fn access_log(layout: &Layout) -> Value {
+    json!([{
+        "name": "envoy.access_loggers.file",
+        "typed_config": {
+            "@type": FILE_LOG_TYPE,
+            "path": layout.access_log,
+            "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
+        },
+    }])
+}
+
 /// The Envoy `Listener` for a plan.
 pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
     let connection_manager = json!({
@@ -99,14 +111,7 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
             {"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
             {"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER_TYPE}},
         ],
-        "access_log": [{
-            "name": "envoy.access_loggers.file",
-            "typed_config": {
-                "@type": FILE_LOG_TYPE,
-                "path": layout.access_log,
-                "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
-            },
-        }],
+        "access_log": access_log(layout),
         // The gateway is the edge and trusts the peer address; a sidecar keeps the caller's.
         "use_remote_address": plan.ingress,
         "server_name": "istio-envoy",
@@ -134,7 +139,7 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
         } else {
             chains
                 .iter()
-                .map(|chain| tls::filter_chain(chain, &filters))
+                .map(|chain| tls::filter_chain(chain, &filters, &access_log(layout)))
                 .collect()
         };
     }

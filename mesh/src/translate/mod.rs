@@ -14,6 +14,7 @@ mod filters;
 pub mod hosts;
 pub(crate) mod listeners;
 pub mod model;
+pub mod passthrough;
 mod policies;
 mod route_matches;
 mod routes;
@@ -131,7 +132,17 @@ pub fn translate(
     let mut listeners = Vec::new();
 
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
-    let chains = tls::https_chains(&model, &mut translation.warnings);
+    let terminating = tls::https_chains(&model, &mut translation.warnings);
+    let taken = terminating
+        .iter()
+        .flat_map(|chain| chain.server_names.iter().cloned())
+        .collect();
+    let passthrough = translation.passthrough_chains(taken);
+    let chains: Vec<tls::TlsChain> = terminating
+        .into_iter()
+        .map(tls::TlsChain::Terminate)
+        .chain(passthrough.into_iter().map(tls::TlsChain::Passthrough))
+        .collect();
     let ingresses = [
         (
             INGRESS_TARGET_PORT,
@@ -341,7 +352,9 @@ impl Translation<'_> {
             let gateway_name = format!("{}/{}", gateway_key.namespace, gateway_key.name);
             let names = BTreeSet::from([gateway_name.clone()]);
             for server in &gateway.servers {
-                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https {
+                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https
+                    || server.is_passthrough()
+                {
                     continue;
                 }
                 let redirect = server.tls.as_ref().is_some_and(|tls| tls.https_redirect);

@@ -178,6 +178,7 @@ impl RoutingModel {
                     hosts,
                     gateways,
                     http,
+                    tls: Vec::new(),
                     gateway_semantics: true,
                 },
             ));

@@ -13,5 +13,6 @@ mod helpers;
 mod https;
 mod lifecycle;
 mod observability;
+mod passthrough;
 mod resilience;
 mod routing;

@@ -57,7 +57,7 @@ fn refusals_name_fields_deep_in_the_spec() {
         ),
         (
             GATEWAY.replace("protocol: HTTP", "protocol: TCP"),
-            "servers[0].port.protocol TCP is not supported (HTTP or HTTPS)",
+            "servers[0].port.protocol TCP is not supported (HTTP, HTTPS or TLS)",
         ),
         (
             GATEWAY.replace("protocol: HTTP", "protocol: HTTPS"),
@@ -74,6 +74,20 @@ fn refusals_name_fields_deep_in_the_spec() {
                 .replace("number: 8080", "number: 443")
                 .replace("protocol: HTTP", "protocol: HTTPS\n    tls: {mode: SIMPLE}"),
             "servers[0].tls.credentialName is required",
+        ),
+        (
+            GATEWAY.replace("number: 8080", "number: 443").replace(
+                "protocol: HTTP",
+                "protocol: TLS\n    tls: {mode: SIMPLE, credentialName: c}",
+            ),
+            "servers[0].tls.mode must be PASSTHROUGH for protocol TLS",
+        ),
+        (
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: nginx}\n\
+             spec:\n  hosts: [nginx.example.com]\n  tls:\n  - match: [{port: 443}]\n    \
+             route: [{destination: {host: my-nginx}}]\n"
+                .to_owned(),
+            "tls[0].match[0].sniHosts",
         ),
         (
             RATINGS_TEST_ABORT.replace("httpStatus: 500", "grpcStatus: UNAVAILABLE"),
