@@ -8,6 +8,7 @@ mod gateway_api;
 mod helpers;
 mod request_routing;
 mod request_timeouts;
+mod secure_ingress;
 mod start_state;
 mod traffic;
 mod traffic_shifting;
