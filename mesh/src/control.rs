@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::admin::{Admin, encode_query};
 use crate::clock;
+use crate::egress::Egress;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
 use crate::get::{self, GetRequest, Namespaces, OutputFormat};
@@ -39,6 +40,8 @@ pub struct Ports {
     /// Each service's outbound listener, by service name: what callers use instead of the
     /// service's own address.
     pub outbound: BTreeMap<String, SocketAddr>,
+    /// Each egress listener, by the `host:port` it stands for.
+    pub egress: BTreeMap<String, SocketAddr>,
 }
 
 /// Applies configuration to a running mesh and reads its state; needs only the work directory.
@@ -317,6 +320,7 @@ impl MeshControl {
         let mut ingress = None;
         let mut ingress_https = None;
         let mut outbound = BTreeMap::new();
+        let mut egress = BTreeMap::new();
         for plan in &config.listeners {
             let Some(address) = by_name.get(&plan.name) else {
                 return Err(MeshError::Admin {
@@ -335,6 +339,12 @@ impl MeshControl {
                 .find(|service| plan.name == format!("{}_{}", service.fqdn(), service.port))
             {
                 outbound.insert(service.name.clone(), *address);
+            } else if let Some(listener) =
+                self.topology.egress.listeners.iter().find(|listener| {
+                    plan.name == Egress::listener_name(&listener.host, listener.port)
+                })
+            {
+                egress.insert(format!("{}:{}", listener.host, listener.port), *address);
             }
         }
         Ok(Ports {
@@ -348,6 +358,7 @@ impl MeshControl {
             })?,
             admin: self.admin.address,
             outbound,
+            egress,
         })
     }
 

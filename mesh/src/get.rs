@@ -143,6 +143,9 @@ fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
         ("httproute", "" | "gateway.networking.k8s.io") => Kind::HttpRoute,
         ("virtualservice", "" | "networking.istio.io") | ("v", "") => Kind::VirtualService,
         ("destinationrule", "" | "networking.istio.io") | ("dr", "") => Kind::DestinationRule,
+        ("serviceentry" | "serviceentrie", "" | "networking.istio.io") | ("se", "") => {
+            Kind::ServiceEntry
+        }
         ("service", "" | "v1") | ("svc", "") => Kind::Service,
         ("secret", "" | "v1") => Kind::Secret,
         _ => return None,
@@ -196,6 +199,18 @@ fn object(
             None,
         ),
         Spec::DestinationRule(spec) => (vec![spec.host.clone()], None),
+        Spec::ServiceEntry(spec) => (
+            vec![
+                json!(spec.hosts).to_string(),
+                spec.location
+                    .map_or("", |location| location.as_str())
+                    .to_owned(),
+                spec.resolution
+                    .map_or("", |resolution| resolution.as_str())
+                    .to_owned(),
+            ],
+            None,
+        ),
         Spec::Service(spec) => (
             service_columns(
                 spec.service_type.as_deref().unwrap_or("ClusterIP"),
@@ -309,6 +324,7 @@ fn table(kind: Kind, objects: &[Object], namespaces: &Namespaces, now: u64) -> S
         Kind::HttpRoute => &["HOSTNAMES"],
         Kind::VirtualService => &["GATEWAYS", "HOSTS"],
         Kind::DestinationRule => &["HOST"],
+        Kind::ServiceEntry => &["HOSTS", "LOCATION", "RESOLUTION"],
         Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
         Kind::Secret => &["TYPE", "DATA"],
         Kind::Gateway => &[],

@@ -33,12 +33,14 @@
 //! - `manifest`: [`read_manifests`] for `-f FILE|DIR|-`.
 //! - `get`, `status`: [`get`], kubectl's view of the resources in force, with the status
 //!   Istio writes on Gateway API resources.
+//! - [`egress`]: the outbound traffic policy and the external hosts workloads call.
 //! - `clock`, `duration`, `error`.
 
 mod admin;
 mod clock;
 mod control;
 mod duration;
+pub mod egress;
 mod envoy;
 mod error;
 mod get;
@@ -56,6 +58,7 @@ mod xds;
 pub use admin::{Admin, Reply};
 pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
+pub use egress::{Egress, EgressListener, OutboundTrafficPolicy, OutsideAddress};
 pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
 pub use get::{GetError, GetRequest, Namespaces, OutputFormat, get};

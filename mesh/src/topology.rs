@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::egress::Egress;
+
 /// The namespace every Bookinfo service lives in, as in `platform/kube/bookinfo.yaml`.
 pub const NAMESPACE: &str = "default";
 
@@ -42,6 +44,9 @@ pub struct Topology {
     pub ingress_https_port: u16,
     /// Envoy's admin interface (stats, config dump, readiness).
     pub admin_port: u16,
+    /// The outbound traffic policy, the egress CA, the external hosts called.
+    #[serde(default)]
+    pub egress: Egress,
 }
 
 /// One Kubernetes Service: its name, its port, the workloads behind it, and the local port of
@@ -73,6 +78,7 @@ impl Topology {
             ingress_port: 0,
             ingress_https_port: 0,
             admin_port: 0,
+            egress: Egress::default(),
         }
     }
 
@@ -99,6 +105,11 @@ impl Topology {
 
     pub fn with_ingress_https_port(mut self, port: u16) -> Self {
         self.ingress_https_port = port;
+        self
+    }
+
+    pub fn with_egress(mut self, egress: Egress) -> Self {
+        self.egress = egress;
         self
     }
 

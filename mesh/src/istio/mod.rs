@@ -8,6 +8,7 @@ pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
 pub mod secret;
+pub mod service_entry;
 mod spec;
 mod validate;
 
@@ -19,6 +20,7 @@ use serde_json::Value;
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
 pub use secret::{Credential, SecretSpec};
+pub use service_entry::ServiceEntrySpec;
 pub use spec::*;
 
 use parse::parse_resource;
@@ -50,6 +52,8 @@ pub enum Kind {
     HttpRoute,
     /// A core `v1` Secret: certificates and keys a Gateway serves.
     Secret,
+    /// Istio's ServiceEntry: a host outside the mesh's Services.
+    ServiceEntry,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -84,6 +88,7 @@ pub enum Spec {
     KubernetesGateway(KubernetesGatewaySpec),
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
+    ServiceEntry(ServiceEntrySpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -130,6 +135,7 @@ impl Kind {
             (API_GROUP, "Gateway") => Some(Self::Gateway),
             (API_GROUP, "VirtualService") => Some(Self::VirtualService),
             (API_GROUP, "DestinationRule") => Some(Self::DestinationRule),
+            (API_GROUP, "ServiceEntry") => Some(Self::ServiceEntry),
             ("", "Service") => Some(Self::Service),
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
@@ -146,13 +152,16 @@ impl Kind {
             Self::Service => "Service",
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
+            Self::ServiceEntry => "ServiceEntry",
         }
     }
 
     /// The API group (`""` for core).
     pub fn group(self) -> &'static str {
         match self {
-            Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
+            Self::Gateway | Self::VirtualService | Self::DestinationRule | Self::ServiceEntry => {
+                API_GROUP
+            }
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
         }
@@ -344,6 +353,17 @@ impl ResourceSet {
             .collect()
     }
 
+    /// ServiceEntries, oldest first.
+    pub fn service_entries(&self) -> Vec<(&ResourceKey, &ServiceEntrySpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::ServiceEntry(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// DestinationRules, oldest first.
     pub fn destination_rules(&self) -> Vec<(&ResourceKey, &DestinationRuleSpec)> {
         self.in_creation_order()
@@ -446,10 +466,9 @@ spec:
 
     #[test]
     fn parse_refuses_other_kinds_and_groups() {
-        let service_entry =
-            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\n";
-        let error = parse(service_entry).unwrap_err().to_string();
-        assert!(error.contains("ServiceEntry"), "{error}");
+        let sidecar = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: x}\n";
+        let error = parse(sidecar).unwrap_err().to_string();
+        assert!(error.contains("Sidecar"), "{error}");
         let grpc_route =
             "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: x}\n";
         assert!(

@@ -309,6 +309,8 @@ pub struct TrafficPolicy {
     pub connection_pool: Option<ConnectionPool>,
     pub outlier_detection: Option<OutlierDetection>,
     pub tls: Option<ClientTls>,
+    #[serde(default)]
+    pub port_level_settings: Vec<PortTrafficPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -381,17 +383,33 @@ pub struct OutlierDetection {
     pub consecutive_local_origin_failures: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ClientTls {
     pub mode: TlsMode,
+    /// SIMPLE: the name sent in the handshake (the host when not given).
+    pub sni: Option<String>,
 }
 
 /// `ISTIO_MUTUAL` is accepted and not simulated: the local mesh speaks plain HTTP on loopback.
+/// `SIMPLE` originates TLS to a ServiceEntry's host (egress).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum TlsMode {
     #[serde(rename = "DISABLE")]
     Disable,
     #[serde(rename = "ISTIO_MUTUAL")]
     IstioMutual,
+    #[serde(rename = "SIMPLE")]
+    Simple,
+}
+
+/// `trafficPolicy.portLevelSettings[]`: a policy for one port of the host.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PortTrafficPolicy {
+    pub port: PortSelector,
+    pub load_balancer: Option<LoadBalancer>,
+    pub connection_pool: Option<ConnectionPool>,
+    pub outlier_detection: Option<OutlierDetection>,
+    pub tls: Option<ClientTls>,
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::spec::*;
-use super::{Spec, gateway_api_checks};
+use super::{Spec, gateway_api_checks, service_entry};
 use crate::duration::IstioDuration;
 use crate::topology::{
     INGRESS_GATEWAY_HTTPS_PORTS, INGRESS_GATEWAY_PORTS, INGRESS_GATEWAY_SELECTOR,
@@ -21,6 +21,7 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         Spec::Gateway(gateway) => check_gateway(gateway),
         Spec::VirtualService(virtual_service) => check_virtual_service(virtual_service),
         Spec::DestinationRule(rule) => check_destination_rule(rule),
+        Spec::ServiceEntry(entry) => service_entry::check(entry),
         Spec::Service(service) => gateway_api_checks::check_service(service),
         Spec::KubernetesGateway(gateway) => gateway_api_checks::check_gateway(gateway),
         Spec::HttpRoute(route) => gateway_api_checks::check_http_route(route),

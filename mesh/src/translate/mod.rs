@@ -10,6 +10,7 @@
 //! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
 
 mod clusters;
+pub mod egress;
 mod filters;
 pub mod hosts;
 pub(crate) mod listeners;
@@ -127,7 +128,8 @@ pub fn translate(
         clusters: BTreeSet::new(),
         warnings: model.warnings.clone(),
     };
-    let clusters = translation.clusters(resources);
+    let mut clusters = translation.clusters(resources);
+    clusters.extend(translation.entry_clusters(&topology.egress));
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
@@ -182,6 +184,10 @@ pub fn translate(
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }
+    let egress = translation.egress(topology);
+    listeners.extend(egress.listeners);
+    route_configs.extend(egress.route_configs);
+    clusters.extend(egress.clusters);
     translation.warn_about_unbound(resources);
 
     Ok(EnvoyConfig {
@@ -212,12 +218,13 @@ impl Translation<'_> {
         }
         for (key, spec) in &rules {
             let host = hosts::resolve(&spec.host, &key.namespace);
-            if !self
-                .model
-                .services
-                .iter()
-                .any(|service| hosts::covers(&host, &service.fqdn()))
-            {
+            let known = self.model.has_entry_for(&host)
+                || self
+                    .model
+                    .services
+                    .iter()
+                    .any(|service| hosts::covers(&host, &service.fqdn()));
+            if !known {
                 self.warnings
                     .push(format!("{key}: host {host} matches no service here"));
             }
@@ -493,11 +500,12 @@ impl Translation<'_> {
             if routes::applies_to_mesh(spec) {
                 for host in &spec.hosts {
                     let host = hosts::resolve(host, &key.namespace);
-                    let reaches_a_service = self
-                        .model
-                        .services
-                        .iter()
-                        .any(|service| hosts::covers(&host, &service.fqdn()));
+                    let reaches_a_service = self.model.has_entry_for(&host)
+                        || self
+                            .model
+                            .services
+                            .iter()
+                            .any(|service| hosts::covers(&host, &service.fqdn()));
                     if !reaches_a_service {
                         self.warnings
                             .push(format!("{key}: host {host} matches no service here"));

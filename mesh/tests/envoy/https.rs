@@ -52,7 +52,7 @@ spec:
     )
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
+pub fn openssl(dir: &Path, args: &[&str]) {
     let output = Command::new("openssl")
         .current_dir(dir)
         .args(args)

@@ -7,6 +7,7 @@ mod fixtures;
 mod gateway_api_fixtures;
 
 mod clusters;
+mod egress;
 mod gateway;
 mod gateway_api;
 mod get;

@@ -44,9 +44,9 @@ fn refusals_name_fields_deep_in_the_spec() {
         (
             DESTINATION_RULE_ALL.replace(
                 "host: productpage\n  subsets",
-                "host: productpage\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n  subsets",
+                "host: productpage\n  trafficPolicy:\n    tls:\n      mode: MUTUAL\n  subsets",
             ),
-            "trafficPolicy.tls.mode value SIMPLE is not supported",
+            "trafficPolicy.tls.mode value MUTUAL is not supported",
         ),
         (
             REVIEWS_50_V3.replace(
@@ -105,14 +105,12 @@ fn refusals_name_fields_deep_in_the_spec() {
 
 #[test]
 fn other_kinds_are_refused_by_name() {
-    let service_entry = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: googleapis\nspec: {}\n";
+    let sidecar =
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\nspec: {}\n";
 
-    let message = refusal(&format!("{ALL_V1}---\n{service_entry}"));
+    let message = refusal(&format!("{ALL_V1}---\n{sidecar}"));
 
-    assert!(
-        message.contains("document 5: kind ServiceEntry"),
-        "{message}"
-    );
+    assert!(message.contains("document 5: kind Sidecar"), "{message}");
 }
 
 #[test]

@@ -1,0 +1,247 @@
+//! Egress. ServiceEntries become clusters named as istiod names them
+//! (`outbound|443||www.googleapis.com`), originating TLS where a DestinationRule says
+//! `tls.mode: SIMPLE` (with its `sni`, checking the host's certificate against the mesh's egress
+//! CA). Each external `host:port` workloads call has a listener whose routes are the
+//! VirtualService for that host, else the entry's cluster, else the outbound traffic policy's
+//! answer for a host not in the registry: ALLOW_ANY lets the call out as it is
+//! (`PassthroughCluster`), REGISTRY_ONLY answers 502, as istiod's `block_all` does.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use super::{ListenerPlan, ROUTE_CONFIG_TYPE, Translation, hosts, routes};
+use crate::egress::{Egress, OutboundTrafficPolicy};
+use crate::istio::service_entry::{Resolution, ServiceEntrySpec};
+use crate::istio::{ClientTls, DestinationRuleSpec, ResourceKey, TlsMode};
+use crate::topology::Topology;
+
+const CLUSTER_TYPE: &str = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
+const UPSTREAM_TLS_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext";
+/// Where Envoy finds the system's CAs when the mesh was given none.
+const SYSTEM_CA_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+/// The cluster istiod sends calls to unknown hosts to under ALLOW_ANY.
+pub const PASSTHROUGH_CLUSTER: &str = "PassthroughCluster";
+
+/// What the egress adds to the configuration.
+pub(super) struct EgressPlan {
+    pub listeners: Vec<ListenerPlan>,
+    pub route_configs: Vec<Value>,
+    pub clusters: Vec<Value>,
+}
+
+impl Translation<'_> {
+    /// A cluster per host and port of every ServiceEntry (the oldest entry wins a host:port),
+    /// known to the routes translated afterwards.
+    pub(super) fn entry_clusters(&mut self, egress: &Egress) -> Vec<Value> {
+        let model = self.model;
+        let rules = model.destination_rules();
+        let mut out = Vec::new();
+        for (key, entry) in &model.service_entries {
+            for host in entry.hosts.iter().filter(|host| !host.starts_with('*')) {
+                for port in &entry.ports {
+                    let number = u16::try_from(port.number).unwrap_or_default();
+                    let name = format!("outbound|{number}||{host}");
+                    if !self.clusters.insert(name.clone()) {
+                        continue;
+                    }
+                    let endpoints =
+                        entry_endpoints(entry, host, port.name.as_deref(), number, egress);
+                    let mut cluster = external_cluster(&name, host, &key.namespace, endpoints);
+                    if let Some(tls) = client_tls(&rules, key, host, number)
+                        && tls.mode == TlsMode::Simple
+                    {
+                        cluster["transport_socket"] = originate_tls(tls, host, egress);
+                    }
+                    out.push(cluster);
+                }
+            }
+        }
+        out
+    }
+
+    /// The listeners of the external `host:port`s workloads call, their routes, and the
+    /// passthrough clusters ALLOW_ANY needs.
+    pub(super) fn egress(&mut self, topology: &Topology) -> EgressPlan {
+        let egress = &topology.egress;
+        let mut plan = EgressPlan {
+            listeners: Vec::new(),
+            route_configs: Vec::new(),
+            clusters: Vec::new(),
+        };
+        let mesh = BTreeSet::from([hosts::MESH_GATEWAY.to_owned()]);
+        for listener in &egress.listeners {
+            let (host, port) = (listener.host.as_str(), listener.port);
+            let route_name = format!("{host}:{port}");
+            let context = routes::RouteContext {
+                listen_port: port,
+                gateways: &mesh,
+            };
+            let mut found = Vec::new();
+            if let Some((key, spec)) = self.virtual_service_for(host, self.model) {
+                found = routes::virtual_service_routes(key, spec, &context, self);
+            }
+            let entry_cluster = format!("outbound|{port}||{host}");
+            if found.is_empty() && self.clusters.contains(&entry_cluster) {
+                found.push(routes::default_route(
+                    &entry_cluster,
+                    &format!("{host}:{port}/*"),
+                ));
+            } else if found.is_empty() && egress.policy == OutboundTrafficPolicy::AllowAny {
+                let name = format!("{PASSTHROUGH_CLUSTER}|{host}:{port}");
+                let endpoints = vec![egress.outside_address(host, port).map_or_else(
+                    || (host.to_owned(), port),
+                    |a| (a.ip().to_string(), a.port()),
+                )];
+                plan.clusters
+                    .push(external_cluster(&name, host, "", endpoints));
+                found.push(routes::default_route(&name, "allow_any"));
+            } else if found.is_empty() {
+                found.push(json!({
+                    "name": "block_all",
+                    "match": {"prefix": "/"},
+                    "direct_response": {"status": 502},
+                }));
+            }
+            // The workload called the host; Envoy, standing for it, passes the name on.
+            for route in &mut found {
+                if let Some(action) = route.get_mut("route").and_then(Value::as_object_mut) {
+                    action
+                        .entry("host_rewrite_literal")
+                        .or_insert_with(|| json!(host));
+                }
+            }
+            plan.route_configs.push(json!({
+                "@type": ROUTE_CONFIG_TYPE,
+                "name": route_name,
+                "validate_clusters": false,
+                "virtual_hosts": [{
+                    "name": route_name,
+                    "domains": ["*"],
+                    "routes": found,
+                    "include_request_attempt_count": true,
+                }],
+            }));
+            plan.listeners.push(ListenerPlan {
+                name: Egress::listener_name(host, port),
+                port: listener.outbound_port,
+                route_config: route_name,
+                stat_prefix: format!("outbound_{host}_{port}"),
+                ingress: false,
+                tls: None,
+            });
+        }
+        plan
+    }
+}
+
+/// Where the entry's `host:port` goes: the address the mesh was told of, else the
+/// endpoints (their port for this port's name, or the port), else the host itself by DNS.
+fn entry_endpoints(
+    entry: &ServiceEntrySpec,
+    host: &str,
+    port_name: Option<&str>,
+    port: u16,
+    egress: &Egress,
+) -> Vec<(String, u16)> {
+    if let Some(address) = egress.outside_address(host, port) {
+        return vec![(address.ip().to_string(), address.port())];
+    }
+    let target = entry
+        .ports
+        .iter()
+        .find(|candidate| candidate.number == u32::from(port))
+        .and_then(|candidate| candidate.target_port)
+        .and_then(|target| u16::try_from(target).ok())
+        .unwrap_or(port);
+    if entry.endpoints.is_empty() || entry.resolution() == Resolution::None {
+        return vec![(host.to_owned(), target)];
+    }
+    entry
+        .endpoints
+        .iter()
+        .map(|endpoint| {
+            let own = port_name
+                .and_then(|name| endpoint.ports.get(name))
+                .and_then(|number| u16::try_from(*number).ok());
+            (endpoint.address.clone(), own.unwrap_or(target))
+        })
+        .collect()
+}
+
+/// A cluster of addresses outside the mesh: fixed IPs, or names Envoy resolves by DNS.
+fn external_cluster(
+    name: &str,
+    host: &str,
+    namespace: &str,
+    endpoints: Vec<(String, u16)>,
+) -> Value {
+    let all_ips = endpoints
+        .iter()
+        .all(|(address, _)| address.parse::<std::net::IpAddr>().is_ok());
+    let lb_endpoints: Vec<Value> = endpoints
+        .iter()
+        .map(|(address, port)| {
+            json!({"endpoint": {"address": {"socket_address": {"address": address, "port_value": port}}}})
+        })
+        .collect();
+    json!({
+        "@type": CLUSTER_TYPE,
+        "name": name,
+        "type": if all_ips { "STATIC" } else { "STRICT_DNS" },
+        "connect_timeout": "10s",
+        "lb_policy": "ROUND_ROBIN",
+        "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": lb_endpoints}]},
+        "metadata": {"filter_metadata": {"istio": {
+            "services": [{"host": host, "name": host, "namespace": namespace}],
+        }}},
+    })
+}
+
+/// The `tls` of the DestinationRule for `host` (in the entry's namespace or any other), the
+/// port's own settings before the rule's.
+fn client_tls<'r>(
+    rules: &[(&'r ResourceKey, &'r DestinationRuleSpec)],
+    key: &ResourceKey,
+    host: &str,
+    port: u16,
+) -> Option<&'r ClientTls> {
+    let (_, rule) = rules
+        .iter()
+        .filter(|(rule_key, rule)| {
+            hosts::covers(&hosts::resolve(&rule.host, &rule_key.namespace), host)
+        })
+        .min_by_key(|(rule_key, _)| rule_key.namespace != key.namespace)?;
+    let policy = rule.traffic_policy.as_ref()?;
+    policy
+        .port_level_settings
+        .iter()
+        .find(|setting| setting.port.number == u32::from(port))
+        .and_then(|setting| setting.tls.as_ref())
+        .or(policy.tls.as_ref())
+}
+
+/// TLS to the host: its SNI, and its certificate checked against the egress CA for that name.
+fn originate_tls(tls: &ClientTls, host: &str, egress: &Egress) -> Value {
+    let sni = tls.sni.as_deref().unwrap_or(host);
+    let trusted_ca = match &egress.ca_certificate {
+        Some(pem) => json!({"inline_string": pem}),
+        None => json!({"filename": SYSTEM_CA_FILE}),
+    };
+    json!({
+        "name": "envoy.transport_sockets.tls",
+        "typed_config": {
+            "@type": UPSTREAM_TLS_TYPE,
+            "sni": sni,
+            "common_tls_context": {
+                "validation_context": {
+                    "trusted_ca": trusted_ca,
+                    "match_typed_subject_alt_names": [
+                        {"san_type": "DNS", "matcher": {"exact": sni}},
+                    ],
+                },
+            },
+        },
+    })
+}
