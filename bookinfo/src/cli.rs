@@ -261,6 +261,7 @@ mod tests {
             ingress_https_port: 8443,
             admin_port: 15000,
             dir: PathBuf::from("target/mesh"),
+            ..MeshOptions::default()
         };
         match parse(&["mesh"]).unwrap().command {
             Some(Command::Mesh(MeshArgs { command: None, run })) => assert_eq!(run, expected),
@@ -291,10 +292,51 @@ mod tests {
                     ingress_https_port: 9443,
                     admin_port: 0,
                     dir: PathBuf::from("/tmp/m"),
+                    ..MeshOptions::default()
                 }
             ),
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn mesh_reads_the_outbound_policy_the_egress_ca_and_connect_to() {
+        let cli = parse(&[
+            "mesh",
+            "--outbound-traffic-policy",
+            "REGISTRY_ONLY",
+            "--egress-ca",
+            "ca.crt",
+            "--connect-to",
+            "www.googleapis.com:443:127.0.0.1:9443",
+        ])
+        .unwrap();
+        let Some(Command::Mesh(MeshArgs { command: None, run })) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(
+            run.outbound_traffic_policy,
+            mesh::OutboundTrafficPolicy::RegistryOnly
+        );
+        assert_eq!(run.egress_ca, Some(PathBuf::from("ca.crt")));
+        assert_eq!(
+            run.connect_to,
+            [mesh::OutsideAddress {
+                host: "www.googleapis.com".into(),
+                port: 443,
+                address: "127.0.0.1:9443".parse().unwrap(),
+            }]
+        );
+        assert_eq!(
+            MeshOptions::default().outbound_traffic_policy,
+            mesh::OutboundTrafficPolicy::AllowAny
+        );
+        assert!(
+            problem(&["mesh", "--outbound-traffic-policy", "DENY"])
+                .contains("ALLOW_ANY or REGISTRY_ONLY")
+        );
+        assert!(problem(&["mesh", "--connect-to", "x:443"]).contains("HOST1:PORT1:HOST2:PORT2"));
+        assert!(problem(&["mesh", "--connect-to", "x:443:name:1"]).contains("not an IP address"));
     }
 
     #[test]

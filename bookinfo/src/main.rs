@@ -20,7 +20,16 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => run(&cli.run).await,
-        Some(Command::Mesh(MeshArgs { command: None, run })) => run_mesh(&run).await,
+        Some(Command::Mesh(MeshArgs { command: None, run })) => {
+            // details reads upstream's variables as in its pod: v2 with ENABLE_EXTERNAL_BOOK_SERVICE.
+            let details =
+                details::Config::load(&ProcessEnv).unwrap_or_else(|errors| exit_usage(errors));
+            let run = MeshOptions {
+                book_source: details.book_source,
+                ..run
+            };
+            run_mesh(&run).await
+        }
         Some(Command::Mesh(MeshArgs {
             command: Some(command),
             ..

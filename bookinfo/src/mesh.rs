@@ -5,7 +5,11 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ::mesh::{Mesh, MeshError, Topology, Workload as MeshWorkload};
+use ::mesh::{
+    Egress, EgressListener, Mesh, MeshError, OutboundTrafficPolicy, OutsideAddress, Topology,
+    Workload as MeshWorkload,
+};
+use details::config::BookSource;
 
 use reviews::ReviewsVersion;
 
@@ -28,6 +32,48 @@ pub struct MeshOptions {
     /// from another shell
     #[arg(long, value_name = "DIR", default_value = DEFAULT_MESH_DIR)]
     pub dir: PathBuf,
+    /// Calls to hosts no ServiceEntry names: ALLOW_ANY lets them out, REGISTRY_ONLY answers
+    /// 502 (Istio's meshConfig.outboundTrafficPolicy.mode)
+    #[arg(long, value_name = "MODE", value_parser = parse_policy, default_value = "ALLOW_ANY")]
+    pub outbound_traffic_policy: OutboundTrafficPolicy,
+    /// The CA (PEM) that signs the certificates of external hosts the mesh originates TLS to
+    /// (DestinationRule tls.mode SIMPLE); the system's CAs if not given
+    #[arg(long, value_name = "FILE")]
+    pub egress_ca: Option<PathBuf>,
+    /// Where a connection to HOST1:PORT1 outside the mesh goes instead, as curl's --connect-to
+    /// (HOST2 an IP address); repeatable
+    #[arg(long, value_name = "HOST1:PORT1:HOST2:PORT2", value_parser = parse_connect_to)]
+    pub connect_to: Vec<OutsideAddress>,
+    /// Where details finds its book: read from upstream's ENABLE_EXTERNAL_BOOK_SERVICE and
+    /// DO_NOT_ENCRYPT in the environment; details v2 with DO_NOT_ENCRYPT=true calls Google
+    /// Books through the mesh's egress listener for www.googleapis.com:80.
+    #[arg(skip = BookSource::Builtin)]
+    pub book_source: BookSource,
+}
+
+fn parse_policy(text: &str) -> Result<OutboundTrafficPolicy, String> {
+    OutboundTrafficPolicy::parse(text).ok_or_else(|| "ALLOW_ANY or REGISTRY_ONLY".to_owned())
+}
+
+fn parse_connect_to(text: &str) -> Result<OutsideAddress, String> {
+    let mut parts = text.splitn(3, ':');
+    let (Some(host), Some(port), Some(address)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("HOST1:PORT1:HOST2:PORT2".to_owned());
+    };
+    let port = port
+        .parse()
+        .map_err(|_| format!("{port:?} is not a port"))?;
+    let address = address
+        .parse()
+        .map_err(|_| format!("{address:?} is not an IP address and port"))?;
+    if host.is_empty() {
+        return Err("HOST1 is empty".to_owned());
+    }
+    Ok(OutsideAddress {
+        host: host.to_owned(),
+        port,
+        address,
+    })
 }
 
 /// Where `bookinfo mesh` keeps Envoy's files unless told otherwise.
@@ -47,6 +93,10 @@ impl Default for MeshOptions {
             ingress_https_port: DEFAULT_INGRESS_HTTPS_PORT,
             admin_port: DEFAULT_ADMIN_PORT,
             dir: PathBuf::from(DEFAULT_MESH_DIR),
+            outbound_traffic_policy: OutboundTrafficPolicy::AllowAny,
+            egress_ca: None,
+            connect_to: Vec::new(),
+            book_source: BookSource::Builtin,
         }
     }
 }
@@ -75,12 +125,34 @@ impl LocalMesh {
             .zip(ReviewsVersion::ALL)
             .map(|(address, version)| MeshWorkload::new("reviews", version.as_str(), address))
             .collect();
+        let called = external_call(&options.book_source);
+        let egress = Egress {
+            policy: options.outbound_traffic_policy,
+            ca_certificate: options
+                .egress_ca
+                .as_ref()
+                .map(|path| {
+                    std::fs::read_to_string(path).map_err(|error| {
+                        io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+                    })
+                })
+                .transpose()?,
+            listeners: called
+                .iter()
+                .map(|(host, port)| EgressListener {
+                    host: host.clone(),
+                    port: *port,
+                    outbound_port: 0,
+                })
+                .collect(),
+            outside: options.connect_to.clone(),
+        };
         let topology = Topology::new()
             .with_service(
                 "details",
                 vec![MeshWorkload::new(
                     "details",
-                    "v1",
+                    crate::details_version(&options.book_source),
                     listeners.details.local_addr()?,
                 )],
             )
@@ -103,7 +175,8 @@ impl LocalMesh {
             )
             .with_ingress_port(options.ingress_port)
             .with_ingress_https_port(options.ingress_https_port)
-            .with_admin_port(options.admin_port);
+            .with_admin_port(options.admin_port)
+            .with_egress(egress);
         let envoy = ::mesh::find_envoy().map_err(to_io)?;
         let mesh = Mesh::start(&topology, &options.dir, &envoy).map_err(to_io)?;
 
@@ -112,11 +185,26 @@ impl LocalMesh {
                 io::Error::other(format!("the mesh has no outbound listener for {service}"))
             })
         };
+        // details v2 calls the external host through its egress listener, as a sidecar would
+        // intercept the call.
+        let book_source = match (&options.book_source, &called) {
+            (BookSource::GoogleBooks { timeout, .. }, Some((host, port))) => {
+                let listener = mesh.egress(host, *port).ok_or_else(|| {
+                    io::Error::other(format!("the mesh has no egress listener for {host}:{port}"))
+                })?;
+                BookSource::GoogleBooks {
+                    base_url: format!("http://{listener}"),
+                    timeout: *timeout,
+                }
+            }
+            (source, _) => source.clone(),
+        };
         let calls = Calls {
             details: outbound("details")?,
             reviews: outbound("reviews")?,
             ratings: outbound("ratings")?,
             ratings_from_reviews: outbound("ratings")?,
+            book_source,
         };
         // Envoy keeps connections to the services itself; productpage's fresh connection per call
         // only costs a loopback handshake to Envoy.
@@ -165,6 +253,20 @@ impl LocalMesh {
         let result = services.run_until(stop).await;
         drop(mesh);
         result
+    }
+}
+
+/// The external `host:port` details v2 calls in plain HTTP (`DO_NOT_ENCRYPT=true`), which the
+/// mesh intercepts; a call in HTTPS leaves details encrypted and goes out directly.
+fn external_call(book_source: &BookSource) -> Option<(String, u16)> {
+    let BookSource::GoogleBooks { base_url, .. } = book_source else {
+        return None;
+    };
+    let authority = base_url.strip_prefix("http://")?;
+    let authority = authority.split('/').next().unwrap_or(authority);
+    match authority.rsplit_once(':') {
+        Some((host, port)) => Some((host.to_owned(), port.parse().ok()?)),
+        None => Some((authority.to_owned(), 80)),
     }
 }
 

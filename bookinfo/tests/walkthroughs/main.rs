@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod circuit_breaking;
+mod egress;
 mod fault_injection;
 mod gateway_api;
 mod helpers;

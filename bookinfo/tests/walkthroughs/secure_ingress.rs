@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::helpers::spawn_mesh;
+use crate::helpers::{openssl, spawn_mesh};
 
 const GATEWAY: &str = "
 apiVersion: networking.istio.io/v1
@@ -73,17 +73,10 @@ async fn run(mut command: Command) -> Output {
         .unwrap()
 }
 
-fn openssl(dir: &Path, line: &str) {
-    let output = Command::new("openssl")
-        .current_dir(dir)
-        .args(shell_words(line))
-        .output()
-        .expect("openssl is installed");
-    assert!(
-        output.status.success(),
-        "openssl {line}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+/// `openssl` with one of the task's command lines.
+fn openssl_line(dir: &Path, line: &str) {
+    let words = shell_words(line);
+    openssl(dir, &words.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 /// The task's command lines split as the shell would (they quote only with `'` and `"`).
@@ -113,7 +106,7 @@ fn shell_words(line: &str) -> Vec<String> {
 fn generate_certificates(dir: &Path) {
     for certs in ["example_certs1", "example_certs2"] {
         std::fs::create_dir_all(dir.join(certs)).unwrap();
-        openssl(
+        openssl_line(
             dir,
             &format!(
                 "req -x509 -sha256 -nodes -days 365 -newkey rsa:2048 -subj '/O=example Inc./CN=example.com' -keyout {certs}/example.com.key -out {certs}/example.com.crt"
@@ -132,13 +125,13 @@ fn generate_certificates(dir: &Path) {
             format!("subjectAltName=DNS:{name}.example.com\n"),
         )
         .unwrap();
-        openssl(
+        openssl_line(
             dir,
             &format!(
                 "req -out {certs}/{name}.example.com.csr -newkey rsa:2048 -nodes -keyout {certs}/{name}.example.com.key -subj \"/CN={name}.example.com/O={name} organization\""
             ),
         );
-        openssl(
+        openssl_line(
             dir,
             &format!(
                 "x509 -req -sha256 -days 365 -CA {certs}/example.com.crt -CAkey {certs}/example.com.key -set_serial {serial} -in {certs}/{name}.example.com.csr -out {certs}/{name}.example.com.crt -extfile {certs}/{name}.ext"
