@@ -283,6 +283,14 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         local.mesh.ports().admin,
         local.mesh.control().work_dir().display(),
     );
+    let policy = match options.outbound_traffic_policy {
+        OutboundTrafficPolicy::AllowAny => "ALLOW_ANY",
+        OutboundTrafficPolicy::RegistryOnly => "REGISTRY_ONLY",
+    };
+    text.push_str(&format!("  outbound  {policy}\n"));
+    for (host, address) in &local.mesh.ports().egress {
+        text.push_str(&format!("  egress    {host} via http://{address}\n"));
+    }
     for workload in local.workloads() {
         text.push_str(&format!(
             "  {:<15} http://{}\n",

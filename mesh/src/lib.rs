@@ -1,5 +1,5 @@
-//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService and DestinationRule YAML,
-//! and the Gateway API's Gateway and HTTPRoute with core Services, are translated, the way
+//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService, DestinationRule and
+//! ServiceEntry YAML, and the Gateway API's Gateway and HTTPRoute with core Services, are translated, the way
 //! istiod translates them (through one routing model), into Envoy configuration delivered through
 //! Envoy's file-based dynamic resources; one Envoy process is the ingress gateway and the
 //! sidecar layer for every service, so the istio.io traffic-management walkthroughs run on one

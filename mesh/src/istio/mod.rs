@@ -1,5 +1,5 @@
 //! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
-//! VirtualServices and DestinationRules, of the Kubernetes kinds the Gateway API walkthroughs
+//! VirtualServices, DestinationRules and ServiceEntries, of the Kubernetes kinds the Gateway API walkthroughs
 //! apply (Service, Gateway, HTTPRoute), and of the Secrets Gateways name, parsed strictly,
 //! checked the way the API server and Istio's webhook check them, and kept in a
 //! [`ResourceSet`] keyed by kind, namespace and name.
