@@ -1,9 +1,10 @@
 //! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService, DestinationRule and
-//! ServiceEntry YAML, and the Gateway API's Gateway and HTTPRoute with core Services, are translated, the way
-//! istiod translates them (through one routing model), into Envoy configuration delivered through
-//! Envoy's file-based dynamic resources; one Envoy process is the ingress gateway and the
-//! sidecar layer for every service, so the istio.io traffic-management walkthroughs run on one
-//! machine. Envoy does all routing, faults, timeouts and retries; this crate only translates.
+//! ServiceEntry YAML, and the Gateway API's Gateway and HTTPRoute with core Services, are
+//! translated, the way istiod translates them (through one routing model), into Envoy
+//! configuration delivered through Envoy's file-based dynamic resources; one Envoy process is
+//! the ingress gateway and the sidecar layer for every service, so the istio.io
+//! traffic-management walkthroughs run on one machine. Envoy does all routing, faults, timeouts
+//! and retries; this crate only translates.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), mesh::MeshError> {
