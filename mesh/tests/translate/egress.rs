@@ -115,3 +115,55 @@ fn service_entries_are_checked_as_istios_webhook_checks_them() {
         );
     }
 }
+
+#[test]
+fn entries_become_clusters_with_tls_originated_where_a_destination_rule_says_simple() {
+    let static_entry = "
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: books}
+spec:
+  hosts: [books.example.com]
+  location: MESH_EXTERNAL
+  ports:
+  - {number: 443, name: https, protocol: HTTPS}
+  resolution: STATIC
+  endpoints:
+  - address: 10.0.0.1
+    ports: {https: 8443}
+  - address: 10.0.0.2
+";
+    let origination = "
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: books}
+spec:
+  host: books.example.com
+  trafficPolicy:
+    tls: {mode: SIMPLE, sni: api.example.com}
+";
+    let config = translate_all(&[GOOGLEAPIS, static_entry, origination]);
+
+    let books = cluster(&config, "outbound|443||books.example.com");
+    assert_eq!(books["type"], "STATIC");
+    assert_eq!(endpoints(books), ["10.0.0.1:8443", "10.0.0.2:443"]);
+    let tls = &books["transport_socket"]["typed_config"];
+    assert_eq!(tls["sni"], "api.example.com");
+    assert_eq!(
+        tls["common_tls_context"]["validation_context"]["match_typed_subject_alt_names"][0]["matcher"]
+            ["exact"],
+        "api.example.com"
+    );
+    // DNS, and no DestinationRule for Google here: the host by name, in plain TCP.
+    let google = cluster(&config, "outbound|80||www.googleapis.com");
+    assert_eq!(google["type"], "STRICT_DNS");
+    assert!(google.get("transport_socket").is_none(), "{google}");
+    assert!(
+        config
+            .warnings
+            .iter()
+            .all(|warning| !warning.contains("books.example.com")),
+        "{:?}",
+        config.warnings
+    );
+}
