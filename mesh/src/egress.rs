@@ -34,11 +34,16 @@ pub enum OutboundTrafficPolicy {
     RegistryOnly,
 }
 
-/// An external `host:port` that workloads call: Envoy listens for it on `outbound_port`.
+/// An external `host:port` that a workload calls: Envoy listens for it on `outbound_port`, in
+/// the calling pod's sidecar when there are pods.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EgressListener {
     pub host: String,
     pub port: u16,
+    /// The pod whose calls it takes (`details-v1`): the listener is on that pod's own IP.
+    /// Without pods, or when not given, on 127.0.0.1.
+    #[serde(default)]
+    pub pod: Option<String>,
     /// `0` lets the system choose; [`crate::Ports::egress`] reports the port bound.
     pub outbound_port: u16,
 }

@@ -22,6 +22,9 @@
 //!
 //! # Layout
 //! - [`topology`]: services, workloads and the ports Envoy listens on.
+//! - [`identity`]: pods with service accounts and SPIFFE ids, their loopback addresses.
+//! - `ca`: the mesh CA and each pod's certificate.
+//! - [`hosts_files`]: each pod's `/etc/hosts` for `mesh exec`.
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
 //! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
@@ -38,6 +41,7 @@
 //! - `clock`, `duration`, `error`.
 
 mod admin;
+mod ca;
 mod clock;
 mod control;
 mod duration;
@@ -45,6 +49,8 @@ pub mod egress;
 mod envoy;
 mod error;
 mod get;
+pub mod hosts_files;
+pub mod identity;
 pub mod istio;
 mod locate;
 mod manifest;
@@ -63,6 +69,7 @@ pub use egress::{Egress, EgressListener, OutboundTrafficPolicy, OutsideAddress};
 pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
 pub use get::{GetError, GetRequest, Namespaces, OutputFormat, get};
+pub use identity::{LoopbackBlock, Pod, PodRole, Sidecars};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
 pub use manifest::read_manifests;

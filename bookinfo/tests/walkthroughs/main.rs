@@ -4,9 +4,11 @@
 
 mod circuit_breaking;
 mod egress;
+mod exec;
 mod fault_injection;
 mod gateway_api;
 mod helpers;
+mod mutual_tls;
 mod request_routing;
 mod request_timeouts;
 mod secure_ingress;

@@ -7,6 +7,7 @@
 pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
+pub mod peer_authentication;
 pub mod secret;
 pub mod service_entry;
 mod spec;
@@ -19,6 +20,7 @@ use serde_json::Value;
 
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
+pub use peer_authentication::{MtlsMode, PeerAuthenticationSpec};
 pub use secret::{Credential, SecretSpec};
 pub use service_entry::ServiceEntrySpec;
 pub use spec::*;
@@ -31,6 +33,12 @@ use crate::topology::NAMESPACE;
 
 /// The API group of Istio's networking kinds.
 pub const API_GROUP: &str = "networking.istio.io";
+
+/// The API group of Istio's security kinds (PeerAuthentication).
+pub const SECURITY_API_GROUP: &str = "security.istio.io";
+
+/// The versions of the security group served.
+pub const SECURITY_API_VERSIONS: [&str; 2] = ["v1", "v1beta1"];
 
 /// The versions of that group Istio serves (all the same schema for these kinds).
 pub const API_VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha3"];
@@ -54,6 +62,8 @@ pub enum Kind {
     Secret,
     /// Istio's ServiceEntry: a host outside the mesh's Services.
     ServiceEntry,
+    /// `security.istio.io` PeerAuthentication: which connections pods accept.
+    PeerAuthentication,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -89,6 +99,7 @@ pub enum Spec {
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
     ServiceEntry(ServiceEntrySpec),
+    PeerAuthentication(PeerAuthenticationSpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -140,6 +151,7 @@ impl Kind {
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
             (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
+            (SECURITY_API_GROUP, "PeerAuthentication") => Some(Self::PeerAuthentication),
             _ => None,
         }
     }
@@ -153,6 +165,7 @@ impl Kind {
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
             Self::ServiceEntry => "ServiceEntry",
+            Self::PeerAuthentication => "PeerAuthentication",
         }
     }
 
@@ -164,6 +177,7 @@ impl Kind {
             }
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
+            Self::PeerAuthentication => SECURITY_API_GROUP,
         }
     }
 
@@ -172,6 +186,7 @@ impl Kind {
         match self.group() {
             API_GROUP => &API_VERSIONS,
             GATEWAY_API_GROUP => &GATEWAY_API_VERSIONS,
+            SECURITY_API_GROUP => &SECURITY_API_VERSIONS,
             _ => &["v1"],
         }
     }

@@ -201,6 +201,10 @@ pub struct MatchRequest {
     pub port: Option<u32>,
     #[serde(default)]
     pub gateways: Vec<String>,
+    /// The calling workload's labels must include these (sidecars only: a gateway has none
+    /// here).
+    #[serde(default)]
+    pub source_labels: BTreeMap<String, String>,
 }
 
 /// One of `exact`, `prefix` or `regex` (RE2, whole-string), or none: "present".
@@ -391,8 +395,9 @@ pub struct ClientTls {
     pub sni: Option<String>,
 }
 
-/// `ISTIO_MUTUAL` is accepted and not simulated: the local mesh speaks plain HTTP on loopback.
-/// `SIMPLE` originates TLS to a ServiceEntry's host (egress).
+/// A DestinationRule's `tls.mode`: with pods (sidecars), `ISTIO_MUTUAL` is mutual TLS with the
+/// caller's certificate (also the default, as auto mTLS) and `DISABLE` plain HTTP; `SIMPLE`
+/// originates TLS to a ServiceEntry's host (egress).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum TlsMode {
     #[serde(rename = "DISABLE")]

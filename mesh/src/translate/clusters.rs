@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::duration::IstioDuration;
 use crate::istio::{
-    ConnectionPool, LoadBalancer, OutlierDetection, SimpleLb, Subset, TrafficPolicy,
+    ConnectionPool, LoadBalancer, OutlierDetection, SimpleLb, Subset, TlsMode, TrafficPolicy,
 };
 use crate::topology::{NAMESPACE, Service, Workload};
 
@@ -98,6 +98,16 @@ fn merged_policy(rule: Option<&TrafficPolicy>, subset: Option<&TrafficPolicy>) -
         tls: subset.tls.clone().or(rule.tls),
         port_level_settings: rule.port_level_settings,
     }
+}
+
+/// The `tls.mode` in force for a subset (or the service): the subset's own, else the rule's.
+pub fn tls_mode(rule_policy: Option<&TrafficPolicy>, subset: Option<&Subset>) -> Option<TlsMode> {
+    merged_policy(
+        rule_policy,
+        subset.and_then(|subset| subset.traffic_policy.as_ref()),
+    )
+    .tls
+    .map(|tls| tls.mode)
 }
 
 /// istiod's default is `LEAST_REQUEST`; `LEAST_CONN` is its deprecated alias.

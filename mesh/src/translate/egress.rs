@@ -7,6 +7,7 @@
 //! (`PassthroughCluster`), REGISTRY_ONLY answers 502, as istiod's `block_all` does.
 
 use std::collections::BTreeSet;
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde_json::{Value, json};
 
@@ -74,9 +75,11 @@ impl Translation<'_> {
         for listener in &egress.listeners {
             let (host, port) = (listener.host.as_str(), listener.port);
             let route_name = format!("{host}:{port}");
+            // The shared clusters: the entry's are the same for every caller.
             let context = routes::RouteContext {
                 listen_port: port,
                 gateways: &mesh,
+                source: None,
             };
             let mut found = Vec::new();
             if let Some((key, spec)) = self.virtual_service_for(host, self.model) {
@@ -123,13 +126,21 @@ impl Translation<'_> {
                     "include_request_attempt_count": true,
                 }],
             }));
+            let pod_ip = topology
+                .sidecars
+                .as_ref()
+                .zip(listener.pod.as_deref())
+                .and_then(|(sidecars, pod)| sidecars.pod_ip(pod));
             plan.listeners.push(ListenerPlan {
                 name: Egress::listener_name(host, port),
+                address: IpAddr::V4(pod_ip.unwrap_or(Ipv4Addr::LOCALHOST)),
                 port: listener.outbound_port,
                 route_config: route_name,
                 stat_prefix: format!("outbound_{host}_{port}"),
                 ingress: false,
                 tls: None,
+                inbound: None,
+                http_filters: Vec::new(),
             });
         }
         plan

@@ -87,6 +87,7 @@ async fn registry_only_blocks_an_unknown_host_until_a_service_entry_lets_it_out_
         listeners: vec![EgressListener {
             host: GOOGLEAPIS.into(),
             port: 80,
+            pod: None,
             outbound_port: 0,
         }],
         outside: vec![OutsideAddress {
@@ -149,6 +150,7 @@ async fn allow_any_lets_a_call_to_an_unknown_host_out_as_it_is() {
         listeners: vec![EgressListener {
             host: "example.org".into(),
             port: 80,
+            pod: None,
             outbound_port: 0,
         }],
         outside: vec![OutsideAddress {
