@@ -569,6 +569,11 @@ impl Translation<'_> {
                         .push(format!("{key}: gateway {name} does not exist (yet)"));
                 }
             }
+            if routes::applies_to_mesh(spec) && !spec.tls.is_empty() {
+                self.warnings.push(format!(
+                    "{key}: tls routes apply to PASSTHROUGH gateway servers only here; the sidecars ignore them"
+                ));
+            }
             if routes::applies_to_mesh(spec) {
                 for host in &spec.hosts {
                     let host = hosts::resolve(host, &key.namespace);

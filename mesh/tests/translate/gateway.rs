@@ -188,3 +188,26 @@ spec:
     let https_routes = config.route_config("https.443").unwrap();
     assert_eq!(https_routes["virtual_hosts"], json!([]));
 }
+
+#[test]
+fn tls_routes_on_the_sidecars_are_reported_as_ignored() {
+    let on_the_mesh = "
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: details-tls}
+spec:
+  hosts: [details]
+  tls:
+  - match: [{sniHosts: [details]}]
+    route: [{destination: {host: details}}]
+";
+    let config = translate_all(&[on_the_mesh]);
+
+    assert!(
+        config.warnings.iter().any(|warning| warning.contains(
+            "VirtualService details-tls: tls routes apply to PASSTHROUGH gateway servers only"
+        )),
+        "{:?}",
+        config.warnings
+    );
+}
