@@ -170,6 +170,7 @@ impl LocalMesh {
                         "details-{}",
                         crate::details_version(&options.book_source)
                     )),
+                    tls: false,
                     outbound_port: 0,
                 })
                 .collect(),

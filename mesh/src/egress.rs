@@ -44,6 +44,10 @@ pub struct EgressListener {
     /// Without pods, or when not given, on 127.0.0.1.
     #[serde(default)]
     pub pod: Option<String>,
+    /// The workload speaks TLS itself (`https://host`): the listener routes the connection
+    /// by its SNI, still encrypted, instead of reading HTTP.
+    #[serde(default)]
+    pub tls: bool,
     /// `0` lets the system choose; [`crate::Ports::egress`] reports the port bound.
     pub outbound_port: u16,
 }

@@ -11,6 +11,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde_json::{Value, json};
 
+use super::passthrough::PassthroughChain;
+use super::tls::TlsChain;
 use super::{ListenerPlan, ROUTE_CONFIG_TYPE, Translation, hosts, routes};
 use crate::egress::{Egress, OutboundTrafficPolicy};
 use crate::istio::service_entry::{Resolution, ServiceEntrySpec};
@@ -71,61 +73,45 @@ impl Translation<'_> {
             route_configs: Vec::new(),
             clusters: Vec::new(),
         };
-        let mesh = BTreeSet::from([hosts::MESH_GATEWAY.to_owned()]);
         for listener in &egress.listeners {
             let (host, port) = (listener.host.as_str(), listener.port);
             let route_name = format!("{host}:{port}");
-            // The shared clusters: the entry's are the same for every caller.
-            let context = routes::RouteContext {
-                listen_port: port,
-                gateways: &mesh,
-                source: None,
-            };
-            let mut found = Vec::new();
-            if let Some((key, spec)) = self.virtual_service_for(host, self.model) {
-                found = routes::virtual_service_routes(key, spec, &context, self);
-            }
             let entry_cluster = format!("outbound|{port}||{host}");
-            if found.is_empty() && self.clusters.contains(&entry_cluster) {
-                found.push(routes::default_route(
-                    &entry_cluster,
-                    &format!("{host}:{port}/*"),
-                ));
-            } else if found.is_empty() && egress.policy == OutboundTrafficPolicy::AllowAny {
-                let name = format!("{PASSTHROUGH_CLUSTER}|{host}:{port}");
-                let endpoints = vec![egress.outside_address(host, port).map_or_else(
-                    || (host.to_owned(), port),
-                    |a| (a.ip().to_string(), a.port()),
-                )];
-                plan.clusters
-                    .push(external_cluster(&name, host, "", endpoints));
-                found.push(routes::default_route(&name, "allow_any"));
-            } else if found.is_empty() {
-                found.push(json!({
-                    "name": "block_all",
-                    "match": {"prefix": "/"},
-                    "direct_response": {"status": 502},
-                }));
-            }
-            // The workload called the host; Envoy, standing for it, passes the name on.
-            for route in &mut found {
-                if let Some(action) = route.get_mut("route").and_then(Value::as_object_mut) {
-                    action
-                        .entry("host_rewrite_literal")
-                        .or_insert_with(|| json!(host));
-                }
-            }
-            plan.route_configs.push(json!({
-                "@type": ROUTE_CONFIG_TYPE,
-                "name": route_name,
-                "validate_clusters": false,
-                "virtual_hosts": [{
+            let registered = self.clusters.contains(&entry_cluster);
+            let tls = if listener.tls {
+                // The workload's own TLS, routed by its SNI: the entry's cluster, the host as it
+                // is under ALLOW_ANY, or a closed connection under REGISTRY_ONLY.
+                let cluster = if registered {
+                    Some(entry_cluster)
+                } else if egress.policy == OutboundTrafficPolicy::AllowAny {
+                    let (name, cluster) = passthrough_cluster(egress, host, port);
+                    plan.clusters.push(cluster);
+                    Some(name)
+                } else {
+                    None
+                };
+                let chains = cluster.map(|cluster| {
+                    TlsChain::Passthrough(PassthroughChain {
+                        server_names: vec![host.to_owned()],
+                        clusters: vec![(cluster, 100)],
+                    })
+                });
+                Some(chains.into_iter().collect())
+            } else {
+                let routes = self.egress_routes(egress, host, port, registered, &mut plan);
+                plan.route_configs.push(json!({
+                    "@type": ROUTE_CONFIG_TYPE,
                     "name": route_name,
-                    "domains": ["*"],
-                    "routes": found,
-                    "include_request_attempt_count": true,
-                }],
-            }));
+                    "validate_clusters": false,
+                    "virtual_hosts": [{
+                        "name": route_name,
+                        "domains": ["*"],
+                        "routes": routes,
+                        "include_request_attempt_count": true,
+                    }],
+                }));
+                None
+            };
             let pod_ip = topology
                 .sidecars
                 .as_ref()
@@ -138,13 +124,72 @@ impl Translation<'_> {
                 route_config: route_name,
                 stat_prefix: format!("outbound_{host}_{port}"),
                 ingress: false,
-                tls: None,
+                tls,
                 inbound: None,
                 http_filters: Vec::new(),
             });
         }
         plan
     }
+
+    /// The routes of a plain HTTP egress listener: the VirtualService for the host, else the
+    /// entry's cluster, else what the outbound traffic policy says.
+    fn egress_routes(
+        &mut self,
+        egress: &Egress,
+        host: &str,
+        port: u16,
+        registered: bool,
+        plan: &mut EgressPlan,
+    ) -> Vec<Value> {
+        let mesh = BTreeSet::from([hosts::MESH_GATEWAY.to_owned()]);
+        // The shared clusters: the entry's are the same for every caller.
+        let context = routes::RouteContext {
+            listen_port: port,
+            gateways: &mesh,
+            source: None,
+        };
+        let mut found = Vec::new();
+        if let Some((key, spec)) = self.virtual_service_for(host, self.model) {
+            found = routes::virtual_service_routes(key, spec, &context, self);
+        }
+        if found.is_empty() && registered {
+            found.push(routes::default_route(
+                &format!("outbound|{port}||{host}"),
+                &format!("{host}:{port}/*"),
+            ));
+        } else if found.is_empty() && egress.policy == OutboundTrafficPolicy::AllowAny {
+            let (name, cluster) = passthrough_cluster(egress, host, port);
+            plan.clusters.push(cluster);
+            found.push(routes::default_route(&name, "allow_any"));
+        } else if found.is_empty() {
+            found.push(json!({
+                "name": "block_all",
+                "match": {"prefix": "/"},
+                "direct_response": {"status": 502},
+            }));
+        }
+        // The workload called the host; Envoy, standing for it, passes the name on.
+        for route in &mut found {
+            if let Some(action) = route.get_mut("route").and_then(Value::as_object_mut) {
+                action
+                    .entry("host_rewrite_literal")
+                    .or_insert_with(|| json!(host));
+            }
+        }
+        found
+    }
+}
+
+/// ALLOW_ANY's way out for `host:port`: where the mesh was told it is, else the host by DNS.
+fn passthrough_cluster(egress: &Egress, host: &str, port: u16) -> (String, Value) {
+    let name = format!("{PASSTHROUGH_CLUSTER}|{host}:{port}");
+    let endpoint = egress.outside_address(host, port).map_or_else(
+        || (host.to_owned(), port),
+        |a| (a.ip().to_string(), a.port()),
+    );
+    let cluster = external_cluster(&name, host, "", vec![endpoint]);
+    (name, cluster)
 }
 
 /// Where the entry's `host:port` goes: the address the mesh was told of, else the

@@ -11,7 +11,7 @@ use chassis::testing::{RecordingBackend, StubReply};
 use mesh::{Egress, EgressListener, OutboundTrafficPolicy, OutsideAddress};
 
 use crate::helpers::*;
-use crate::https::{make_certificates, openssl};
+use crate::https::{curl, make_certificates, openssl, status};
 use crate::passthrough::TlsServer;
 
 const GOOGLEAPIS: &str = "www.googleapis.com";
@@ -68,6 +68,15 @@ fn googleapis_certificate(dir: &Path) {
     );
 }
 
+/// The stand-in for www.googleapis.com, in a directory with the test CA.
+fn google_stand_in() -> (ScratchDir, TlsServer) {
+    let certs = ScratchDir::new();
+    std::fs::create_dir_all(&certs.0).unwrap();
+    googleapis_certificate(&certs.0);
+    let google = TlsServer::start(&certs.0, "google.crt", "google.key");
+    (certs, google)
+}
+
 fn json_reply(service: &str, version: &str) -> StubReply {
     StubReply::json(
         200,
@@ -77,10 +86,7 @@ fn json_reply(service: &str, version: &str) -> StubReply {
 
 #[actix_web::test]
 async fn registry_only_blocks_an_unknown_host_until_a_service_entry_lets_it_out_over_tls() {
-    let certs = ScratchDir::new();
-    std::fs::create_dir_all(&certs.0).unwrap();
-    googleapis_certificate(&certs.0);
-    let google = TlsServer::start(&certs.0, "google.crt", "google.key");
+    let (certs, google) = google_stand_in();
     let egress = Egress {
         policy: OutboundTrafficPolicy::RegistryOnly,
         ca_certificate: Some(std::fs::read_to_string(certs.0.join("example.com.crt")).unwrap()),
@@ -88,6 +94,7 @@ async fn registry_only_blocks_an_unknown_host_until_a_service_entry_lets_it_out_
             host: GOOGLEAPIS.into(),
             port: 80,
             pod: None,
+            tls: false,
             outbound_port: 0,
         }],
         outside: vec![OutsideAddress {
@@ -151,6 +158,7 @@ async fn allow_any_lets_a_call_to_an_unknown_host_out_as_it_is() {
             host: "example.org".into(),
             port: 80,
             pod: None,
+            tls: false,
             outbound_port: 0,
         }],
         outside: vec![OutsideAddress {
@@ -172,4 +180,42 @@ async fn allow_any_lets_a_call_to_an_unknown_host_out_as_it_is() {
     let seen = outside.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].header("host"), Some("example.org"));
+}
+
+#[actix_web::test]
+async fn a_workloads_own_tls_is_routed_by_sni_once_an_entry_names_the_host() {
+    let (certs, google) = google_stand_in();
+    let egress = Egress {
+        policy: OutboundTrafficPolicy::RegistryOnly,
+        listeners: vec![EgressListener {
+            host: GOOGLEAPIS.into(),
+            port: 443,
+            pod: None,
+            tls: true,
+            outbound_port: 0,
+        }],
+        outside: vec![OutsideAddress {
+            host: GOOGLEAPIS.into(),
+            port: 443,
+            address: google.address,
+        }],
+        ..Egress::default()
+    };
+    let mesh = spawn_mesh_beside(json_reply, |topology| topology.with_egress(egress));
+    let listener = mesh.mesh.egress(GOOGLEAPIS, 443).unwrap();
+    // `curl https://www.googleapis.com/` from a pod whose sidecar takes the connection.
+    let connect_to = format!("{GOOGLEAPIS}:443:{}:{}", listener.ip(), listener.port());
+    let url = format!("https://{GOOGLEAPIS}/");
+    let args = ["--connect-to", connect_to.as_str()];
+
+    let blocked = curl(&certs.0, &url, &args).await;
+    assert_eq!(blocked.status.code(), Some(35), "{blocked:?}");
+
+    mesh.apply(&format!(
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: google}}\n\
+         spec:\n  hosts: [{GOOGLEAPIS}]\n  ports: [{{number: 443, name: tls, protocol: TLS}}]\n  \
+         resolution: DNS\n"
+    ));
+    let out = curl(&certs.0, &url, &args).await;
+    assert_eq!(status(&out), "200", "{out:?}");
 }
