@@ -20,7 +20,7 @@ use crate::get::{self, GetRequest, OutputFormat};
 use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::state::{DirLock, State, read_json};
-use crate::topology::Topology;
+use crate::topology::{NAMESPACE, Topology};
 use crate::translate::{Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds::{self, Written};
@@ -142,9 +142,20 @@ impl MeshControl {
         State::load(&self.dir).map(|state| state.resources)
     }
 
-    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force.
+    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force in `default`.
     pub fn get(
         &self,
+        kind: &str,
+        name: Option<&str>,
+        format: OutputFormat,
+    ) -> Result<String, MeshError> {
+        self.get_in(NAMESPACE, kind, name, format)
+    }
+
+    /// `kubectl get -n NAMESPACE KIND [NAME] [-o yaml]`.
+    pub fn get_in(
+        &self,
+        namespace: &str,
         kind: &str,
         name: Option<&str>,
         format: OutputFormat,
@@ -155,6 +166,7 @@ impl MeshControl {
         let request = GetRequest {
             kind,
             name,
+            namespace,
             format,
             ingress,
             now: clock::now(),

@@ -110,6 +110,19 @@ async fn strict_refuses_a_plaintext_client_and_keeps_the_mesh_working() {
     );
 
     mesh.apply(STRICT_MESH_WIDE);
+    let listed = mesh
+        .local
+        .mesh()
+        .control()
+        .get_in(
+            "istio-system",
+            "peerauthentication",
+            None,
+            mesh::OutputFormat::Table,
+        )
+        .unwrap();
+    let columns: Vec<&str> = listed.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(columns[..2], ["default", "STRICT"], "{listed}");
     // The connection is reset, as with istio.io's "curl exit 56" check.
     assert_eq!(plaintext_curl(&mesh, "details-v1"), Some(56));
     let page = mesh.anonymous_page().await;
