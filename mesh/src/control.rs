@@ -21,7 +21,7 @@ use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::{NAMESPACE, Topology};
-use crate::translate::{Layout, translate};
+use crate::translate::{INGRESS_HTTPS_TARGET_PORT, INGRESS_TARGET_PORT, Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds::{self, Written};
 
@@ -353,9 +353,10 @@ impl MeshControl {
                     message: format!("listener {} is not running", plan.name),
                 });
             };
-            if plan.ingress && plan.tls.is_some() {
+            // The gateway's own listeners, not the pods' addresses for the gateway Services.
+            if plan.name == format!("0.0.0.0_{INGRESS_HTTPS_TARGET_PORT}") {
                 ingress_https = Some(*address);
-            } else if plan.ingress {
+            } else if plan.name == format!("0.0.0.0_{INGRESS_TARGET_PORT}") {
                 ingress = Some(*address);
             } else if let Some(service) = self
                 .topology

@@ -26,6 +26,13 @@ fn inbound_stat(mesh: &mesh::Mesh, pod: &str, stat: &str) -> u64 {
 #[actix_web::test]
 async fn every_call_between_pods_is_mutual_tls() {
     let mesh = spawn_mesh_with_gateway("mutual_tls_every_call").await;
+    // The ingress reported is the gateway's own listener, not a pod's address for it.
+    assert_eq!(
+        mesh.local.ingress.ip(),
+        std::net::Ipv4Addr::LOCALHOST,
+        "{}",
+        mesh.local.ingress
+    );
     for _ in 0..6 {
         let page = mesh.anonymous_page().await;
         assert_eq!(page.status, 200);
