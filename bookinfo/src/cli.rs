@@ -165,7 +165,8 @@ pub struct GetArgs {
     pub kind: String,
     /// One resource; all of KIND if left out
     pub name: Option<String>,
-    /// The namespace to list (a Secret for the ingress gateway lives in istio-system)
+    /// The namespace to list (istio-system for the ingress gateway's Secrets and the mesh-wide
+    /// PeerAuthentication)
     #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
     pub namespace: String,
     /// Every namespace, with a NAMESPACE column

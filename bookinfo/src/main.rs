@@ -204,7 +204,7 @@ fn mesh_get(
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| {
             control
-                .get(kind, name.as_deref(), namespaces, format)
+                .get_in(namespaces, kind, name.as_deref(), format)
                 .map_err(|error| error.to_string())
         });
     print_report(listed)

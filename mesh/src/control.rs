@@ -22,7 +22,7 @@ use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
-use crate::translate::{Layout, translate};
+use crate::translate::{INGRESS_HTTPS_TARGET_PORT, INGRESS_TARGET_PORT, Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds::{self, Written};
 
@@ -145,14 +145,25 @@ impl MeshControl {
         State::load(&self.dir).map(|state| state.resources)
     }
 
-    /// `kubectl get KIND [NAME] [-n NAMESPACE | -A] [-o yaml]` on the resources in force.
+    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force in `default`.
     pub fn get(
         &self,
         kind: &str,
         name: Option<&str>,
-        namespaces: Namespaces,
         format: OutputFormat,
     ) -> Result<String, MeshError> {
+        self.get_in(Namespaces::default(), kind, name, format)
+    }
+
+    /// `kubectl get -n NAMESPACE KIND [NAME] [-o yaml]`, or with `-A` ([`Namespaces::All`]).
+    pub fn get_in(
+        &self,
+        namespaces: impl Into<Namespaces>,
+        kind: &str,
+        name: Option<&str>,
+        format: OutputFormat,
+    ) -> Result<String, MeshError> {
+        let namespaces = namespaces.into();
         let ingress = self
             .ports()
             .map_or(IpAddr::from([127, 0, 0, 1]), |ports| ports.ingress.ip());
@@ -347,9 +358,10 @@ impl MeshControl {
                     message: format!("listener {} is not running", plan.name),
                 });
             };
-            if plan.ingress && plan.tls.is_some() {
+            // The gateway's own listeners, not the pods' addresses for the gateway Services.
+            if plan.name == format!("0.0.0.0_{INGRESS_HTTPS_TARGET_PORT}") {
                 ingress_https = Some(*address);
-            } else if plan.ingress {
+            } else if plan.name == format!("0.0.0.0_{INGRESS_TARGET_PORT}") {
                 ingress = Some(*address);
             } else if let Some(service) = self
                 .topology

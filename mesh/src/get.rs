@@ -45,6 +45,12 @@ impl Default for Namespaces {
     }
 }
 
+impl From<&str> for Namespaces {
+    fn from(namespace: &str) -> Self {
+        Self::One(namespace.to_owned())
+    }
+}
+
 impl Namespaces {
     fn holds(&self, namespace: &str) -> bool {
         match self {

@@ -142,12 +142,7 @@ impl TestMesh {
         self.local
             .mesh()
             .control()
-            .get(
-                kind,
-                Some(name),
-                mesh::Namespaces::default(),
-                mesh::OutputFormat::Yaml,
-            )
+            .get(kind, Some(name), mesh::OutputFormat::Yaml)
             .unwrap_or_else(|error| panic!("get {kind} {name}: {error}"))
     }
 

@@ -137,12 +137,7 @@ async fn registry_only_blocks_an_unknown_host_until_a_service_entry_lets_it_out_
     let listed = mesh
         .mesh
         .control()
-        .get(
-            "se",
-            None,
-            mesh::Namespaces::default(),
-            mesh::OutputFormat::Table,
-        )
+        .get("se", None, mesh::OutputFormat::Table)
         .unwrap();
     assert!(
         listed.contains("googleapis   [\"www.googleapis.com\"]   MESH_EXTERNAL   DNS"),
