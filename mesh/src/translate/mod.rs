@@ -160,17 +160,7 @@ pub fn translate(
         .map(|gateway| inbound::inbound_http_filters(gateway, applied))
         .unwrap_or_default();
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
-    let terminating = tls::https_chains(&model, &mut translation.warnings);
-    let taken = terminating
-        .iter()
-        .flat_map(|chain| chain.server_names.iter().cloned())
-        .collect();
-    let passthrough = translation.passthrough_chains(taken);
-    let chains: Vec<tls::TlsChain> = terminating
-        .into_iter()
-        .map(tls::TlsChain::Terminate)
-        .chain(passthrough.into_iter().map(tls::TlsChain::Passthrough))
-        .collect();
+    let chains = translation.https_ingress_chains();
     let ingresses = [
         (
             INGRESS_TARGET_PORT,

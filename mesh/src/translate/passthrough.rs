@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use super::tls::{self, TlsChain};
 use super::{Translation, hosts};
 use crate::istio::{ResourceKey, Server, TlsRoute};
 
@@ -21,13 +22,26 @@ pub struct PassthroughChain {
 }
 
 impl Translation<'_> {
+    /// The HTTPS ingress listener's chains: the terminating servers', then the PASSTHROUGH
+    /// routes' on the SNI names left.
+    pub(super) fn https_ingress_chains(&mut self) -> Vec<TlsChain> {
+        let terminating = tls::https_chains(self.model, &mut self.warnings);
+        let taken = terminating
+            .iter()
+            .flat_map(|chain| chain.server_names.iter().cloned())
+            .collect();
+        let passthrough = self.passthrough_chains(taken);
+        terminating
+            .into_iter()
+            .map(TlsChain::Terminate)
+            .chain(passthrough.into_iter().map(TlsChain::Passthrough))
+            .collect()
+    }
+
     /// The chains of every PASSTHROUGH server's bound `tls` routes, oldest VirtualService first.
     /// A name already served (by a terminating server or an older route) is left to it, since
     /// Envoy refuses two chains with the same match; that is reported.
-    pub(super) fn passthrough_chains(
-        &mut self,
-        mut taken: BTreeSet<String>,
-    ) -> Vec<PassthroughChain> {
+    fn passthrough_chains(&mut self, mut taken: BTreeSet<String>) -> Vec<PassthroughChain> {
         let model = self.model;
         let mut chains = Vec::new();
         for (gateway_key, gateway) in model.gateways() {
