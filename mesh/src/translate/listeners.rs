@@ -86,23 +86,24 @@ pub fn path_config_source(dir: &Path) -> Value {
     })
 }
 
-/// The Envoy `Listener` for a plan.
-pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
-    let access_log = json!([{
+/// Istio's access log to the mesh's file, for HTTP and TCP alike.
+fn access_log(layout: &Layout) -> Value {
+    json!([{
         "name": "envoy.access_loggers.file",
         "typed_config": {
             "@type": FILE_LOG_TYPE,
             "path": layout.access_log,
             "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
         },
-    }]);
+    }])
+}
+
+/// The Envoy `Listener` for a plan.
+pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
+    let log = access_log(layout);
     let filters = match &plan.tcp_proxy {
-        Some(cluster) => json!([ambient::tcp_proxy_filter(
-            &plan.stat_prefix,
-            cluster,
-            &access_log
-        )]),
-        None => http_filters(plan, layout, access_log),
+        Some(cluster) => json!([ambient::tcp_proxy_filter(&plan.stat_prefix, cluster, &log)]),
+        None => http_filters(plan, layout, log.clone()),
     };
     let mut listener = json!({
         "@type": LISTENER_TYPE,
@@ -121,7 +122,7 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
         } else {
             chains
                 .iter()
-                .map(|chain| tls::filter_chain(chain, &filters))
+                .map(|chain| tls::filter_chain(chain, &filters, &log))
                 .collect()
         };
     }

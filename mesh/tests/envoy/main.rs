@@ -6,6 +6,7 @@ mod fixtures;
 #[path = "../gateway_api_fixtures.rs"]
 mod gateway_api_fixtures;
 
+mod egress;
 mod faults;
 mod features;
 mod gateway_api;
@@ -14,5 +15,6 @@ mod https;
 mod identities;
 mod lifecycle;
 mod observability;
+mod passthrough;
 mod resilience;
 mod routing;
