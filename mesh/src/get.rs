@@ -114,6 +114,9 @@ fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
         ("destinationrule", "" | "networking.istio.io") | ("dr", "") => Kind::DestinationRule,
         ("service", "" | "v1") | ("svc", "") => Kind::Service,
         ("secret", "" | "v1") => Kind::Secret,
+        ("authorizationpolicy" | "authorizationpolicie", "" | "security.istio.io") | ("ap", "") => {
+            Kind::AuthorizationPolicy
+        }
         _ => return None,
     };
     Some(kind)
@@ -175,6 +178,16 @@ fn object(
         ),
         Spec::Secret(secret) => (
             vec![secret.secret_type.clone(), secret.len().to_string()],
+            None,
+        ),
+        // The CRD's ACTION column prints `.spec.action` as written: empty when not set.
+        Spec::AuthorizationPolicy(_) => (
+            vec![
+                resource.document["action"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ],
             None,
         ),
         Spec::Gateway(_) => (Vec::new(), None),
@@ -268,6 +281,7 @@ fn table(kind: Kind, objects: &[Object], now: u64) -> String {
         Kind::DestinationRule => &["HOST"],
         Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
         Kind::Secret => &["TYPE", "DATA"],
+        Kind::AuthorizationPolicy => &["ACTION"],
         Kind::Gateway => &[],
     };
     let header: Vec<String> = std::iter::once("NAME")

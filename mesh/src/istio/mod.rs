@@ -1,9 +1,12 @@
 //! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
 //! VirtualServices and DestinationRules, of the Kubernetes kinds the Gateway API walkthroughs
-//! apply (Service, Gateway, HTTPRoute), and of the Secrets Gateways name, parsed strictly,
+//! apply (Service, Gateway, HTTPRoute), of the Secrets Gateways name, and of Istio's
+//! AuthorizationPolicies, parsed strictly,
 //! checked the way the API server and Istio's webhook check them, and kept in a
 //! [`ResourceSet`] keyed by kind, namespace and name.
 
+pub mod authz;
+mod authz_checks;
 pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
@@ -16,6 +19,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub use authz::{AuthorizationAction, AuthorizationPolicySpec, ROOT_NAMESPACE, SECURITY_GROUP};
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
 pub use secret::{Credential, SecretSpec};
@@ -50,6 +54,8 @@ pub enum Kind {
     HttpRoute,
     /// A core `v1` Secret: certificates and keys a Gateway serves.
     Secret,
+    /// Istio's `security.istio.io` AuthorizationPolicy.
+    AuthorizationPolicy,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -84,6 +90,7 @@ pub enum Spec {
     KubernetesGateway(KubernetesGatewaySpec),
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
+    AuthorizationPolicy(AuthorizationPolicySpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -134,6 +141,7 @@ impl Kind {
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
             (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
+            (SECURITY_GROUP, "AuthorizationPolicy") => Some(Self::AuthorizationPolicy),
             _ => None,
         }
     }
@@ -146,6 +154,7 @@ impl Kind {
             Self::Service => "Service",
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
+            Self::AuthorizationPolicy => "AuthorizationPolicy",
         }
     }
 
@@ -155,6 +164,7 @@ impl Kind {
             Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
+            Self::AuthorizationPolicy => SECURITY_GROUP,
         }
     }
 
@@ -163,6 +173,7 @@ impl Kind {
         match self.group() {
             API_GROUP => &API_VERSIONS,
             GATEWAY_API_GROUP => &GATEWAY_API_VERSIONS,
+            SECURITY_GROUP => &authz::SECURITY_VERSIONS,
             _ => &["v1"],
         }
     }
@@ -331,6 +342,17 @@ impl ResourceSet {
             Spec::Secret(secret) => Some(secret),
             _ => None,
         }
+    }
+
+    /// AuthorizationPolicies, oldest first.
+    pub fn authorization_policies(&self) -> Vec<(&ResourceKey, &AuthorizationPolicySpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::AuthorizationPolicy(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// VirtualServices, oldest first.

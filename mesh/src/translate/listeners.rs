@@ -1,6 +1,6 @@
 //! Listeners with their HTTP connection manager, as istiod sets them up for a sidecar's
 //! outbound traffic and for the ingress gateway: routes from RDS, the fault filter before the
-//! router, Istio's access log format, `server: istio-envoy`.
+//! router, Istio's access log format, `server: istio-envoy`; the authorization filters first.
 
 use std::path::{Path, PathBuf};
 
@@ -94,11 +94,12 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
             "route_config_name": plan.route_config,
             "config_source": path_config_source(&layout.rds_dir(&plan.route_config)),
         },
-        // Where istiod puts it: before the router, configured per route.
-        "http_filters": [
-            {"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
-            {"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER_TYPE}},
-        ],
+        // Where istiod puts them: authorization first; the fault filter before the router,
+        // configured per route.
+        "http_filters": plan.authz_filters.iter().cloned().chain([
+            json!({"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}}),
+            json!({"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER_TYPE}}),
+        ]).collect::<Vec<_>>(),
         "access_log": [{
             "name": "envoy.access_loggers.file",
             "typed_config": {

@@ -15,6 +15,8 @@ pub mod hosts;
 pub(crate) mod listeners;
 pub mod model;
 mod policies;
+pub mod rbac;
+mod rbac_matchers;
 mod route_matches;
 mod routes;
 pub mod tls;
@@ -103,6 +105,8 @@ pub struct ListenerPlan {
     /// The HTTPS ingress: TLS terminated by one chain per HTTPS server (none: every
     /// connection is closed). `None` for plain HTTP listeners.
     pub tls: Option<Vec<tls::TlsChain>>,
+    /// The AuthorizationPolicies' RBAC filters, first in the HTTP filter chain (see [`rbac`]).
+    pub authz_filters: Vec<Value>,
 }
 
 /// State shared while translating: the routing model, the clusters that will exist, and
@@ -120,6 +124,8 @@ pub fn translate(
     resources: &ResourceSet,
 ) -> Result<EnvoyConfig, TranslateError> {
     let model = RoutingModel::build(topology, resources);
+    let ingress_policies = rbac::policies_for(resources, &rbac::PolicyTarget::ingress(resources));
+    let authz_warnings = rbac::warnings(resources);
     let resources = &model;
     let mut translation = Translation {
         model: &model,
@@ -155,6 +161,7 @@ pub fn translate(
             stat_prefix: format!("outbound_0.0.0.0_{target_port}"),
             ingress: true,
             tls,
+            authz_filters: rbac::http_filters(&ingress_policies, rbac::ListenerPort(target_port)),
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }
@@ -168,10 +175,13 @@ pub fn translate(
             stat_prefix: format!("outbound_{}_{}", service.fqdn(), service.port),
             ingress: false,
             tls: None,
+            // Policies apply where a call arrives (a workload's inbound side), not here.
+            authz_filters: Vec::new(),
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }
     translation.warn_about_unbound(resources);
+    translation.warnings.extend(authz_warnings);
 
     Ok(EnvoyConfig {
         listeners,

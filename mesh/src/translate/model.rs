@@ -86,7 +86,8 @@ impl RoutingModel {
                 Spec::Gateway(spec) => model.gateways.push((key, spec.clone())),
                 Spec::VirtualService(spec) => model.virtual_services.push((key, spec.clone())),
                 Spec::DestinationRule(spec) => model.destination_rules.push((key, spec.clone())),
-                Spec::Service(_) => {}
+                // Authorization is not routing: see `translate::rbac`.
+                Spec::Service(_) | Spec::AuthorizationPolicy(_) => {}
                 Spec::Secret(spec) => {
                     model
                         .secrets
