@@ -22,7 +22,8 @@
 //! # Layout
 //! - [`topology`]: services, workloads and the ports Envoy listens on.
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
-//! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
+//! - [`translate`]: the pure translation to Envoy listeners, routes and clusters, and of
+//!   AuthorizationPolicies to RBAC filters (`translate::rbac`).
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
 //! - `envoy`: [`Mesh`], the Envoy process (start, ready, stop).
 //! - `control`: [`MeshControl`] (apply, delete, stats, ports).
