@@ -124,7 +124,8 @@ pub fn translate(
     resources: &ResourceSet,
 ) -> Result<EnvoyConfig, TranslateError> {
     let model = RoutingModel::build(topology, resources);
-    let ingress_policies = rbac::policies_for(resources, &rbac::PolicyTarget::ingress(resources));
+    let ingress_authz = [INGRESS_TARGET_PORT, INGRESS_HTTPS_TARGET_PORT]
+        .map(|port| rbac::ingress_filters(resources, port));
     let authz_warnings = rbac::warnings(resources);
     let resources = &model;
     let mut translation = Translation {
@@ -161,7 +162,11 @@ pub fn translate(
             stat_prefix: format!("outbound_0.0.0.0_{target_port}"),
             ingress: true,
             tls,
-            authz_filters: rbac::http_filters(&ingress_policies, rbac::ListenerPort(target_port)),
+            authz_filters: if https {
+                ingress_authz[1].clone()
+            } else {
+                ingress_authz[0].clone()
+            },
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }

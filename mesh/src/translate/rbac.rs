@@ -136,6 +136,24 @@ pub fn policies_for<'r>(
         .collect()
 }
 
+/// The RBAC filters of a workload's inbound listener (`port`: the Service port it serves on a
+/// cluster): the policies of its namespace and the root namespace that select its labels.
+pub fn workload_filters(
+    resources: &ResourceSet,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    port: u16,
+) -> Vec<Value> {
+    let target = PolicyTarget::workload(namespace, labels.clone());
+    http_filters(&policies_for(resources, &[target]), ListenerPort(port))
+}
+
+/// The RBAC filters of the ingress listener whose port on a cluster is `port` (8080, 8443).
+pub fn ingress_filters(resources: &ResourceSet, port: u16) -> Vec<Value> {
+    let targets = PolicyTarget::ingress(resources);
+    http_filters(&policies_for(resources, &targets), ListenerPort(port))
+}
+
 /// Policies whose targetRefs name only Services: on a cluster they bind waypoints, and this
 /// mesh has none, so they apply to nothing. Reported so that nobody wonders why.
 pub fn warnings(resources: &ResourceSet) -> Vec<String> {

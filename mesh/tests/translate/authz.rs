@@ -63,6 +63,17 @@ fn actions(filters: &[Value]) -> Vec<&str> {
 fn allow_nothing_is_an_allow_filter_whose_only_policy_never_matches() {
     let filters = filters_for(&workload("productpage"), &[ALLOW_NOTHING]);
     assert_eq!(actions(&filters), ["ALLOW"]);
+    let target = workload("productpage");
+    let hook = rbac::workload_filters(
+        &resources(&[ALLOW_NOTHING]),
+        "default",
+        &target.labels,
+        9080,
+    );
+    assert_eq!(
+        hook, filters,
+        "the inbound listener's hook gives the same filters"
+    );
     assert_eq!(
         filters[0]["typed_config"]["rules"]["policies"],
         json!({"ns[default]-policy[allow-nothing]-rule[0]": {
