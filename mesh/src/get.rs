@@ -117,6 +117,7 @@ fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
         ("authorizationpolicy" | "authorizationpolicie", "" | "security.istio.io") | ("ap", "") => {
             Kind::AuthorizationPolicy
         }
+        ("peerauthentication", "" | "security.istio.io") | ("pa", "") => Kind::PeerAuthentication,
         _ => return None,
     };
     Some(kind)
@@ -187,6 +188,14 @@ fn object(
                     .as_str()
                     .unwrap_or_default()
                     .to_owned(),
+            ],
+            None,
+        ),
+        Spec::PeerAuthentication(spec) => (
+            vec![
+                spec.mtls
+                    .map(|mtls| mtls.mode.name().to_owned())
+                    .unwrap_or_default(),
             ],
             None,
         ),
@@ -282,6 +291,7 @@ fn table(kind: Kind, objects: &[Object], now: u64) -> String {
         Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
         Kind::Secret => &["TYPE", "DATA"],
         Kind::AuthorizationPolicy => &["ACTION"],
+        Kind::PeerAuthentication => &["MODE"],
         Kind::Gateway => &[],
     };
     let header: Vec<String> = std::iter::once("NAME")

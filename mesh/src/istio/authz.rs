@@ -7,14 +7,8 @@ use std::net::IpAddr;
 
 use serde::Deserialize;
 
-/// The API group of Istio's security kinds.
-pub const SECURITY_GROUP: &str = "security.istio.io";
-
-/// The versions of that group served for AuthorizationPolicy.
-pub const SECURITY_VERSIONS: [&str; 2] = ["v1", "v1beta1"];
-
 /// Istio's root namespace: a policy there applies to the workloads of every namespace.
-pub const ROOT_NAMESPACE: &str = "istio-system";
+pub use super::peer_authentication::ROOT_NAMESPACE;
 
 /// The annotation that turns a policy into a dry run (evaluated and logged, never enforced).
 pub const DRY_RUN_ANNOTATION: &str = "istio.io/dry-run";

@@ -10,6 +10,7 @@ mod authz_checks;
 pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
+pub mod peer_authentication;
 pub mod secret;
 mod spec;
 mod validate;
@@ -19,9 +20,10 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use authz::{AuthorizationAction, AuthorizationPolicySpec, ROOT_NAMESPACE, SECURITY_GROUP};
+pub use authz::{AuthorizationAction, AuthorizationPolicySpec, ROOT_NAMESPACE};
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
+pub use peer_authentication::{MtlsMode, PeerAuthenticationSpec};
 pub use secret::{Credential, SecretSpec};
 pub use spec::*;
 
@@ -33,6 +35,12 @@ use crate::topology::NAMESPACE;
 
 /// The API group of Istio's networking kinds.
 pub const API_GROUP: &str = "networking.istio.io";
+
+/// The API group of Istio's security kinds (PeerAuthentication).
+pub const SECURITY_API_GROUP: &str = "security.istio.io";
+
+/// The versions of the security group served.
+pub const SECURITY_API_VERSIONS: [&str; 2] = ["v1", "v1beta1"];
 
 /// The versions of that group Istio serves (all the same schema for these kinds).
 pub const API_VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha3"];
@@ -56,6 +64,8 @@ pub enum Kind {
     Secret,
     /// Istio's `security.istio.io` AuthorizationPolicy.
     AuthorizationPolicy,
+    /// `security.istio.io` PeerAuthentication: which connections pods accept.
+    PeerAuthentication,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -91,6 +101,7 @@ pub enum Spec {
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
     AuthorizationPolicy(AuthorizationPolicySpec),
+    PeerAuthentication(PeerAuthenticationSpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -141,7 +152,8 @@ impl Kind {
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
             (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
-            (SECURITY_GROUP, "AuthorizationPolicy") => Some(Self::AuthorizationPolicy),
+            (SECURITY_API_GROUP, "AuthorizationPolicy") => Some(Self::AuthorizationPolicy),
+            (SECURITY_API_GROUP, "PeerAuthentication") => Some(Self::PeerAuthentication),
             _ => None,
         }
     }
@@ -155,6 +167,7 @@ impl Kind {
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
             Self::AuthorizationPolicy => "AuthorizationPolicy",
+            Self::PeerAuthentication => "PeerAuthentication",
         }
     }
 
@@ -164,7 +177,7 @@ impl Kind {
             Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
-            Self::AuthorizationPolicy => SECURITY_GROUP,
+            Self::AuthorizationPolicy | Self::PeerAuthentication => SECURITY_API_GROUP,
         }
     }
 
@@ -173,7 +186,7 @@ impl Kind {
         match self.group() {
             API_GROUP => &API_VERSIONS,
             GATEWAY_API_GROUP => &GATEWAY_API_VERSIONS,
-            SECURITY_GROUP => &authz::SECURITY_VERSIONS,
+            SECURITY_API_GROUP => &SECURITY_API_VERSIONS,
             _ => &["v1"],
         }
     }

@@ -144,6 +144,7 @@ pub(super) fn parse_resource(index: usize, document: Value) -> Result<Resource, 
                 .is_some_and(|value: &String| value.eq_ignore_ascii_case("true"));
             Spec::AuthorizationPolicy(spec)
         }
+        Kind::PeerAuthentication => Spec::PeerAuthentication(typed(&key, &document)?),
         Kind::Secret => Spec::Secret(SecretSpec::from_document(&document).map_err(
             |(path, message)| ParseError::Field {
                 resource: key.to_string(),

@@ -27,6 +27,7 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         // Read and checked as it is parsed: see `SecretSpec::from_document`.
         Spec::Secret(_) => Ok(()),
         Spec::AuthorizationPolicy(policy) => authz_checks::check_authorization_policy(policy),
+        Spec::PeerAuthentication(spec) => super::peer_authentication::check(spec),
     }
 }
 

@@ -86,8 +86,9 @@ impl RoutingModel {
                 Spec::Gateway(spec) => model.gateways.push((key, spec.clone())),
                 Spec::VirtualService(spec) => model.virtual_services.push((key, spec.clone())),
                 Spec::DestinationRule(spec) => model.destination_rules.push((key, spec.clone())),
-                // Authorization is not routing: see `translate::rbac`.
-                Spec::Service(_) | Spec::AuthorizationPolicy(_) => {}
+                // Services are read by `known_services`; PeerAuthentication per pod, by the
+                // sidecars; authorization is not routing (see `translate::rbac`).
+                Spec::Service(_) | Spec::PeerAuthentication(_) | Spec::AuthorizationPolicy(_) => {}
                 Spec::Secret(spec) => {
                     model
                         .secrets

@@ -52,21 +52,22 @@ impl PolicyTarget {
         }
     }
 
-    /// What the local ingress stands for: `istio-ingressgateway` in istio-system (labels
-    /// `istio: ingressgateway`, `app: istio-ingressgateway`), the instance of every Istio
-    /// Gateway in force, and the Deployment of every Gateway API Gateway.
-    pub fn ingress(resources: &ResourceSet) -> Vec<Self> {
+    /// What the local ingress stands for: the gateway pod (`istio-ingressgateway` in
+    /// istio-system, `namespace` and `labels`), the instance of every Istio Gateway in force,
+    /// and the Deployment of every Gateway API Gateway.
+    pub fn ingress(
+        resources: &ResourceSet,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Vec<Self> {
         let istio_gateways = resources
             .gateways()
             .into_iter()
             .map(|(key, _)| (key.namespace.clone(), key.name.clone()))
             .collect();
         let mut targets = vec![Self {
-            namespace: ROOT_NAMESPACE.to_owned(),
-            labels: BTreeMap::from([
-                ("istio".to_owned(), "ingressgateway".to_owned()),
-                ("app".to_owned(), "istio-ingressgateway".to_owned()),
-            ]),
+            namespace: namespace.to_owned(),
+            labels: labels.clone(),
             istio_gateways,
         }];
         for resource in resources.in_creation_order() {
@@ -148,9 +149,15 @@ pub fn workload_filters(
     http_filters(&policies_for(resources, &[target]), ListenerPort(port))
 }
 
-/// The RBAC filters of the ingress listener whose port on a cluster is `port` (8080, 8443).
-pub fn ingress_filters(resources: &ResourceSet, port: u16) -> Vec<Value> {
-    let targets = PolicyTarget::ingress(resources);
+/// The RBAC filters of the ingress listener whose port on a cluster is `port` (8080, 8443), for
+/// the gateway pod of `namespace` with `labels` (see [`PolicyTarget::ingress`]).
+pub fn ingress_filters(
+    resources: &ResourceSet,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    port: u16,
+) -> Vec<Value> {
+    let targets = PolicyTarget::ingress(resources, namespace, labels);
     http_filters(&policies_for(resources, &targets), ListenerPort(port))
 }
 

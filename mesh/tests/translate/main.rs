@@ -15,3 +15,4 @@ mod helpers;
 mod networking;
 mod refusals;
 mod routes;
+mod sidecars;
