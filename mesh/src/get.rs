@@ -87,7 +87,7 @@ pub fn get(
 /// kubectl's names for a kind: singular, plural, short, and with the group. A bare
 /// `gateway` means the Gateway API's, unless only Istio Gateways are in force (as on a
 /// cluster with one of the two CRDs).
-fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
+pub(crate) fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
     let typed = typed.to_ascii_lowercase();
     let (name, group) = typed.split_once('.').unwrap_or((&typed, ""));
     let singular = name.strip_suffix('s').unwrap_or(name);

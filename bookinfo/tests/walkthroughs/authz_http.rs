@@ -101,7 +101,8 @@ async fn authz_http_step_by_step_as_istio_io_checks_it() {
         "the stars are back"
     );
 
-    // Cleanup: every policy deleted, the page as before.
+    // Cleanup as the task's: `kubectl delete authorizationpolicy.security.istio.io/NAME`.
+    let work_dir = mesh.local.mesh().control().work_dir().to_owned();
     for name in [
         "allow-nothing",
         "productpage-viewer",
@@ -109,19 +110,28 @@ async fn authz_http_step_by_step_as_istio_io_checks_it() {
         "reviews-viewer",
         "ratings-viewer",
     ] {
-        let deleted = mesh
-            .local
-            .mesh()
-            .delete(&format!(
-                "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {{name: {name}, namespace: default}}\n"
-            ))
-            .expect("deleted")
-            .to_string();
+        let resource = format!("authorizationpolicy.security.istio.io/{name}");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_bookinfo"))
+            .args(["mesh", "delete", "--dir"])
+            .arg(&work_dir)
+            .arg(&resource)
+            .output()
+            .expect("bookinfo runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{resource}: {stderr}");
         assert_eq!(
-            deleted.trim(),
-            format!("authorizationpolicy.security.istio.io/{name} deleted")
+            String::from_utf8_lossy(&output.stdout),
+            format!("{resource} deleted\n")
         );
     }
+    assert!(
+        mesh.local
+            .mesh()
+            .control()
+            .get("ap", None, mesh::OutputFormat::Table)
+            .unwrap()
+            .starts_with("No resources found")
+    );
     verify(
         &mesh,
         "200",
