@@ -232,6 +232,9 @@ pub struct GetArgs {
     pub kind: String,
     /// One resource; all of KIND if left out
     pub name: Option<String>,
+    /// The namespace (istio-system for the mesh-wide PeerAuthentication)
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
     /// The objects as YAML, with their status, instead of kubectl's columns
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<GetOutput>,
@@ -399,9 +402,15 @@ mod tests {
                 },
                 kind: "httproute".into(),
                 name: Some("reviews".into()),
+                namespace: "default".into(),
                 output: Some(GetOutput::Yaml),
             })
         );
+        let MeshCommand::Get(in_root) = mesh_command(&["mesh", "get", "pa", "-n", "istio-system"])
+        else {
+            panic!("not get");
+        };
+        assert_eq!(in_root.namespace, "istio-system");
         assert!(problem(&["mesh", "get"]).contains("<KIND>"));
         assert!(problem(&["mesh", "get", "gtw", "-o", "json"]).contains("'json'"));
     }

@@ -197,6 +197,7 @@ fn mesh_get(
         mesh: at,
         kind,
         name,
+        namespace,
         output,
     }: &GetArgs,
 ) -> ExitCode {
@@ -208,7 +209,7 @@ fn mesh_get(
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| {
             control
-                .get(kind, name.as_deref(), format)
+                .get_in(namespace, kind, name.as_deref(), format)
                 .map_err(|error| error.to_string())
         });
     print_report(listed)

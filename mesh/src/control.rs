@@ -20,8 +20,8 @@ use crate::get::{self, GetError, GetRequest, OutputFormat};
 use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceKey, ResourceSet};
 use crate::state::{DirLock, State, read_json};
-use crate::topology::Topology;
-use crate::translate::{Layout, translate};
+use crate::topology::{NAMESPACE, Topology};
+use crate::translate::{INGRESS_HTTPS_TARGET_PORT, INGRESS_TARGET_PORT, Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds::{self, Written};
 
@@ -166,9 +166,20 @@ impl MeshControl {
         State::load(&self.dir).map(|state| state.resources)
     }
 
-    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force.
+    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force in `default`.
     pub fn get(
         &self,
+        kind: &str,
+        name: Option<&str>,
+        format: OutputFormat,
+    ) -> Result<String, MeshError> {
+        self.get_in(NAMESPACE, kind, name, format)
+    }
+
+    /// `kubectl get -n NAMESPACE KIND [NAME] [-o yaml]`.
+    pub fn get_in(
+        &self,
+        namespace: &str,
         kind: &str,
         name: Option<&str>,
         format: OutputFormat,
@@ -179,6 +190,7 @@ impl MeshControl {
         let request = GetRequest {
             kind,
             name,
+            namespace,
             format,
             ingress,
             now: clock::now(),
@@ -365,9 +377,10 @@ impl MeshControl {
                     message: format!("listener {} is not running", plan.name),
                 });
             };
-            if plan.ingress && plan.tls.is_some() {
+            // The gateway's own listeners, not the pods' addresses for the gateway Services.
+            if plan.name == format!("0.0.0.0_{INGRESS_HTTPS_TARGET_PORT}") {
                 ingress_https = Some(*address);
-            } else if plan.ingress {
+            } else if plan.name == format!("0.0.0.0_{INGRESS_TARGET_PORT}") {
                 ingress = Some(*address);
             } else if let Some(service) = self
                 .topology

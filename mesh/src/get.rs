@@ -35,6 +35,8 @@ pub struct GetRequest<'a> {
     /// As typed: `gateway`, `gtw`, `httproutes`, `vs`, `service.v1`...
     pub kind: &'a str,
     pub name: Option<&'a str>,
+    /// kubectl's `-n`: `default` unless told (`istio-system` for the mesh-wide policies).
+    pub namespace: &'a str,
     pub format: OutputFormat,
     /// The ingress's address: a Gateway's ADDRESS.
     pub ingress: IpAddr,
@@ -62,10 +64,10 @@ pub fn get(
     let mut objects: Vec<Object> = resources
         .in_creation_order()
         .into_iter()
-        .filter(|resource| resource.key.kind == kind && resource.key.namespace == NAMESPACE)
+        .filter(|resource| resource.key.kind == kind && resource.key.namespace == request.namespace)
         .map(|resource| object(resource, resources, &model, request.ingress))
         .collect();
-    if kind == Kind::Service {
+    if kind == Kind::Service && request.namespace == NAMESPACE {
         objects.extend(mesh_services(topology, &objects));
     }
     objects.sort_by(|a, b| a.name.cmp(&b.name));
@@ -79,7 +81,7 @@ pub fn get(
         }
     }
     Ok(match request.format {
-        OutputFormat::Table => table(kind, &objects, request.now),
+        OutputFormat::Table => table(kind, &objects, request),
         OutputFormat::Yaml => yaml(&objects, request.name.is_some()),
     })
 }
@@ -279,10 +281,11 @@ fn service_columns(
 }
 
 /// kubectl's columns, each as wide as its widest cell, three spaces apart.
-fn table(kind: Kind, objects: &[Object], now: u64) -> String {
+fn table(kind: Kind, objects: &[Object], request: &GetRequest<'_>) -> String {
     if objects.is_empty() {
-        return format!("No resources found in {NAMESPACE} namespace.\n");
+        return format!("No resources found in {} namespace.\n", request.namespace);
     }
+    let now = request.now;
     let middle: &[&str] = match kind {
         Kind::KubernetesGateway => &["CLASS", "ADDRESS", "PROGRAMMED"],
         Kind::HttpRoute => &["HOSTNAMES"],

@@ -338,7 +338,11 @@ fn target_refs_attach_to_the_gateway_they_name_in_their_namespace() {
 #[test]
 fn get_lists_policies_with_kubectls_name_action_and_age_columns() {
     let productpage_viewer = viewer("productpage-viewer", "productpage", None);
-    let set = resources(&[ALLOW_NOTHING, &productpage_viewer]);
+    let in_root = ALLOW_NOTHING
+        .replace("allow-nothing", "ingress-deny")
+        .replace("namespace: default", "namespace: istio-system")
+        .replace("  {}\n", "  action: DENY\n  rules: [{}]\n");
+    let set = resources(&[ALLOW_NOTHING, &productpage_viewer, &in_root]);
     let key = mesh::istio::ResourceKey {
         kind: mesh::istio::Kind::AuthorizationPolicy,
         namespace: "default".into(),
@@ -350,17 +354,23 @@ fn get_lists_policies_with_kubectls_name_action_and_age_columns() {
         "ap",
         "authorizationpolicies.security.istio.io",
     ] {
-        let request = mesh::GetRequest {
+        let request = |namespace| mesh::GetRequest {
             kind,
             name: None,
+            namespace,
             format: mesh::OutputFormat::Table,
             ingress: [127, 0, 0, 1].into(),
             now: set.created_at(&key).unwrap() + 42,
         };
         assert_eq!(
-            mesh::get(&bookinfo(), &set, &request).unwrap(),
+            mesh::get(&bookinfo(), &set, &request("default")).unwrap(),
             "NAME                 ACTION   AGE\nallow-nothing                 42s\nproductpage-viewer   ALLOW    42s\n",
             "{kind}"
+        );
+        assert_eq!(
+            mesh::get(&bookinfo(), &set, &request("istio-system")).unwrap(),
+            "NAME           ACTION   AGE\ningress-deny   DENY     42s\n",
+            "{kind} -n istio-system"
         );
     }
 }

@@ -19,6 +19,7 @@ fn get_at_42s(
     let request = GetRequest {
         kind,
         name,
+        namespace: "default",
         format,
         ingress: [127, 0, 0, 1].into(),
         now: resources.created_at(key).unwrap() + 42,
