@@ -211,3 +211,31 @@ async fn every_field_envoy_is_given_is_accepted_and_audit_and_dry_run_never_deny
     mesh.apply(&dry_run_deny);
     assert_eq!(fresh(&mesh, "/productpage", &[]).await.status, 200);
 }
+
+#[actix_web::test]
+async fn a_policy_targeting_the_gateway_api_gateway_applies_at_the_ingress() {
+    let mesh = spawn_mesh();
+    mesh.apply(crate::gateway_api_fixtures::BOOKINFO_GATEWAY);
+    assert_eq!(fresh(&mesh, "/productpage", &[]).await.status, 200);
+    let target = |name: &str| {
+        format!(
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {{name: deny-page, namespace: default}}\n\
+             spec:\n  targetRefs:\n  - {{kind: Gateway, group: gateway.networking.k8s.io, name: {name}}}\n  \
+             action: DENY\n  rules:\n  - to:\n    - operation: {{paths: [/productpage]}}\n"
+        )
+    };
+    mesh.apply(&target("another-gateway"));
+    assert_eq!(
+        fresh(&mesh, "/productpage", &[]).await.status,
+        200,
+        "another Gateway's policy"
+    );
+    mesh.apply(&target("bookinfo-gateway"));
+    let denied = fresh(&mesh, "/productpage", &[]).await;
+    assert_eq!(status_and_body(&denied), (403, DENIED));
+    assert_eq!(
+        fresh(&mesh, "/static/x", &[]).await.status,
+        200,
+        "other paths pass"
+    );
+}
