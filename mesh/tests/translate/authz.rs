@@ -483,3 +483,63 @@ fn policies_istio_would_refuse_are_refused_with_its_reason() {
         "{error}"
     );
 }
+
+#[test]
+fn each_pods_inbound_listener_and_the_gateway_listeners_carry_their_own_policies() {
+    let mut sidecars = mesh::Sidecars::new(31).with_pod(mesh::Pod::ingress_gateway());
+    for (index, (app, version)) in crate::fixtures::WORKLOADS.into_iter().enumerate() {
+        let listens = format!("127.0.0.1:{}", 10001 + index).parse().unwrap();
+        sidecars = sidecars.with_pod(mesh::Pod::bookinfo(app, version, listens));
+    }
+    let topology = mesh::Topology::new().with_pods(sidecars.with_pod(mesh::Pod::curl()));
+    let details = viewer(
+        "details-viewer",
+        "details",
+        Some("cluster.local/ns/default/sa/bookinfo-productpage"),
+    );
+    let ingress = "apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ingress, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  action: DENY
+  rules: [{to: [{operation: {paths: [/admin*]}}]}]
+";
+    let set = resources(&[GATEWAY, &details, ingress]);
+    let config = mesh::translate(&topology, &set).unwrap();
+    let layout = mesh::Layout::in_dir(std::path::Path::new("/tmp/unused"));
+    let policies_of = |listener: &Value| -> Vec<String> {
+        let chain = &listener["filter_chains"][0]["filters"][0]["typed_config"];
+        chain["http_filters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|filter| filter["name"] == "envoy.filters.http.rbac")
+            .flat_map(|filter| {
+                let policies = filter["typed_config"]["rules"]["policies"]
+                    .as_object()
+                    .unwrap();
+                policies.keys().cloned().collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let mut checked = 0;
+    for listener in config.listener_resources(&layout) {
+        let name = listener["name"].as_str().unwrap().to_owned();
+        let expected: &[&str] = if name == "details-v1~inbound_9080" {
+            &["ns[default]-policy[details-viewer]-rule[0]"]
+        } else if name.starts_with("0.0.0.0_8080")
+            || name.contains("istio-ingressgateway.istio-system")
+        {
+            &["ns[istio-system]-policy[ingress]-rule[0]"]
+        } else {
+            &[]
+        };
+        assert_eq!(policies_of(&listener), expected, "{name}");
+        checked += usize::from(!expected.is_empty());
+    }
+    assert!(
+        checked >= 2,
+        "the details pod's inbound and the ingress were checked"
+    );
+}
