@@ -20,6 +20,16 @@ spec:
   {}
 ";
 
+/// A DENY policy for the ingress gateway (istio-system, `istio: ingressgateway`).
+const INGRESS_DENY_ADMIN: &str = "apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ingress, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  action: DENY
+  rules: [{to: [{operation: {paths: [/admin*]}}]}]
+";
+
 fn viewer(name: &str, app: &str, principal: Option<&str>) -> String {
     let from = principal.map_or_else(String::new, |principal| {
         format!("  - from:\n    - source:\n        principals: [\"{principal}\"]\n")
@@ -252,14 +262,6 @@ spec:
 
 #[test]
 fn ingress_policies_go_first_on_the_ingress_listeners_and_service_targets_are_reported() {
-    let gateway_policy = "apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: ingress, namespace: istio-system}
-spec:
-  selector: {matchLabels: {istio: ingressgateway}}
-  action: DENY
-  rules: [{to: [{operation: {paths: [/admin*]}}]}]
-";
     let service_target = "apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: on-a-service}
@@ -267,7 +269,7 @@ spec:
   targetRefs: [{kind: Service, group: '', name: reviews}]
   rules: [{}]
 ";
-    let set = resources(&[GATEWAY, gateway_policy, ALLOW_NOTHING, service_target]);
+    let set = resources(&[GATEWAY, INGRESS_DENY_ADMIN, ALLOW_NOTHING, service_target]);
     let config = mesh::translate(&bookinfo(), &set).unwrap();
     let layout = mesh::Layout::in_dir(std::path::Path::new("/tmp/x"));
     let listeners = config.listener_resources(&layout);
@@ -497,15 +499,7 @@ fn each_pods_inbound_listener_and_the_gateway_listeners_carry_their_own_policies
         "details",
         Some("cluster.local/ns/default/sa/bookinfo-productpage"),
     );
-    let ingress = "apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: ingress, namespace: istio-system}
-spec:
-  selector: {matchLabels: {istio: ingressgateway}}
-  action: DENY
-  rules: [{to: [{operation: {paths: [/admin*]}}]}]
-";
-    let set = resources(&[GATEWAY, &details, ingress]);
+    let set = resources(&[GATEWAY, &details, INGRESS_DENY_ADMIN]);
     let config = mesh::translate(&topology, &set).unwrap();
     let layout = mesh::Layout::in_dir(std::path::Path::new("/tmp/unused"));
     let policies_of = |listener: &Value| -> Vec<String> {
