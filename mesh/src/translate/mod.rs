@@ -11,7 +11,9 @@
 //!   one virtual host for that service; callers reach the service through it;
 //! - one ingress listener (the `istio-ingressgateway`) whose route configuration holds what the
 //!   Gateways and their bound VirtualServices allow, and nothing (404) otherwise;
-//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
+//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`);
+//! - on a pod's inbound listener and the ingress, the AuthorizationPolicies as RBAC filters
+//!   ([`rbac`], through [`inbound::inbound_http_filters`]).
 
 mod clusters;
 mod filters;
