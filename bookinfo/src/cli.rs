@@ -232,9 +232,13 @@ pub struct GetArgs {
     pub kind: String,
     /// One resource; all of KIND if left out
     pub name: Option<String>,
-    /// The namespace (istio-system for the mesh-wide PeerAuthentication)
+    /// The namespace to list (istio-system for the ingress gateway's Secrets and the mesh-wide
+    /// PeerAuthentication)
     #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
     pub namespace: String,
+    /// Every namespace, with a NAMESPACE column
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
     /// The objects as YAML, with their status, instead of kubectl's columns
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<GetOutput>,
@@ -342,6 +346,7 @@ mod tests {
             ingress_https_port: 8443,
             admin_port: 15000,
             dir: PathBuf::from("target/mesh"),
+            ..MeshOptions::default()
         };
         match parse(&["mesh"]).unwrap().command {
             Some(Command::Mesh(MeshArgs { command: None, run })) => assert_eq!(run, expected),
@@ -372,10 +377,51 @@ mod tests {
                     ingress_https_port: 9443,
                     admin_port: 0,
                     dir: PathBuf::from("/tmp/m"),
+                    ..MeshOptions::default()
                 }
             ),
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn mesh_reads_the_outbound_policy_the_egress_ca_and_connect_to() {
+        let cli = parse(&[
+            "mesh",
+            "--outbound-traffic-policy",
+            "REGISTRY_ONLY",
+            "--egress-ca",
+            "ca.crt",
+            "--connect-to",
+            "www.googleapis.com:443:127.0.0.1:9443",
+        ])
+        .unwrap();
+        let Some(Command::Mesh(MeshArgs { command: None, run })) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(
+            run.outbound_traffic_policy,
+            mesh::OutboundTrafficPolicy::RegistryOnly
+        );
+        assert_eq!(run.egress_ca, Some(PathBuf::from("ca.crt")));
+        assert_eq!(
+            run.connect_to,
+            [mesh::OutsideAddress {
+                host: "www.googleapis.com".into(),
+                port: 443,
+                address: "127.0.0.1:9443".parse().unwrap(),
+            }]
+        );
+        assert_eq!(
+            MeshOptions::default().outbound_traffic_policy,
+            mesh::OutboundTrafficPolicy::AllowAny
+        );
+        assert!(
+            problem(&["mesh", "--outbound-traffic-policy", "DENY"])
+                .contains("ALLOW_ANY or REGISTRY_ONLY")
+        );
+        assert!(problem(&["mesh", "--connect-to", "x:443"]).contains("HOST1:PORT1:HOST2:PORT2"));
+        assert!(problem(&["mesh", "--connect-to", "x:443:name:1"]).contains("not an IP address"));
     }
 
     #[test]
@@ -403,14 +449,21 @@ mod tests {
                 kind: "httproute".into(),
                 name: Some("reviews".into()),
                 namespace: "default".into(),
+                all_namespaces: false,
                 output: Some(GetOutput::Yaml),
             })
         );
-        let MeshCommand::Get(in_root) = mesh_command(&["mesh", "get", "pa", "-n", "istio-system"])
+        let MeshCommand::Get(in_istio_system) =
+            mesh_command(&["mesh", "get", "secret", "-n", "istio-system"])
         else {
-            panic!("not get");
+            panic!("not a get");
         };
-        assert_eq!(in_root.namespace, "istio-system");
+        assert_eq!(in_istio_system.namespace, "istio-system");
+        let MeshCommand::Get(everywhere) = mesh_command(&["mesh", "get", "secret", "-A"]) else {
+            panic!("not a get");
+        };
+        assert!(everywhere.all_namespaces);
+        assert!(problem(&["mesh", "get", "secret", "-A", "-n", "x"]).contains("--namespace"));
         assert!(problem(&["mesh", "get"]).contains("<KIND>"));
         assert!(problem(&["mesh", "get", "gtw", "-o", "json"]).contains("'json'"));
     }

@@ -20,6 +20,7 @@ use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::{Server, ServerHandle};
 use chassis::client::ConnectionReuse;
+use chassis::telemetry::TelemetryConfig;
 use reviews::ReviewsVersion;
 
 /// What to start: the default run's flags (`bookinfo [--port PORT] [--pooled]`).
@@ -82,6 +83,7 @@ impl LocalBookinfo {
             reviews,
             ratings,
             ratings_from_reviews: [ratings; 3],
+            book_source: details::config::BookSource::Builtin,
         };
         let launch = start_services(listeners, &calls, options.pooled_backend_connections)?;
         let productpage = launch.address_of("productpage-v1")?;
@@ -163,6 +165,8 @@ pub(crate) struct Calls {
     /// Each reviews version's calls to ratings, in [`ReviewsVersion::ALL`] order (in the mesh,
     /// each through its own sidecar).
     pub(crate) ratings_from_reviews: [SocketAddr; 3],
+    /// Where details finds its book: the built-in record (v1) or Google Books (v2).
+    pub(crate) book_source: details::config::BookSource,
 }
 
 /// Runs the six services on `listeners`, each caller pointed at `calls`: the one place both the
@@ -173,8 +177,14 @@ pub(crate) fn start_services(
     pooled_backend_connections: bool,
 ) -> io::Result<Launch> {
     let mut launch = Launch::default();
-    launch.start_on("details", "v1", listeners.details, |listener| {
-        details::run(listener, details::Config::local())
+    let details_version = details_version(&calls.book_source);
+    let details_config = details::Config {
+        book_source: calls.book_source.clone(),
+        telemetry: TelemetryConfig::for_service(details::config::SERVICE, details_version),
+        ..details::Config::local()
+    };
+    launch.start_on("details", details_version, listeners.details, |listener| {
+        details::run(listener, details_config)
     })?;
     launch.start_on("ratings", "v1", listeners.ratings, |listener| {
         ratings::run(listener, ratings::Config::local())
@@ -203,6 +213,14 @@ pub(crate) fn start_services(
         productpage::run(listener, config)
     })?;
     Ok(launch)
+}
+
+/// details v2 is the one that fetches its book from Google Books.
+pub(crate) fn details_version(book_source: &details::config::BookSource) -> &'static str {
+    match book_source {
+        details::config::BookSource::Builtin => "v1",
+        details::config::BookSource::GoogleBooks { .. } => "v2",
+    }
 }
 
 #[derive(Default)]

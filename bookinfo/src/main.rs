@@ -20,7 +20,16 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => run(&cli.run).await,
-        Some(Command::Mesh(MeshArgs { command: None, run })) => run_mesh(&run).await,
+        Some(Command::Mesh(MeshArgs { command: None, run })) => {
+            // details reads upstream's variables as in its pod: v2 with ENABLE_EXTERNAL_BOOK_SERVICE.
+            let details =
+                details::Config::load(&ProcessEnv).unwrap_or_else(|errors| exit_usage(errors));
+            let run = MeshOptions {
+                book_source: details.book_source,
+                ..run
+            };
+            run_mesh(&run).await
+        }
         Some(Command::Mesh(MeshArgs {
             command: Some(command),
             ..
@@ -191,16 +200,22 @@ fn create_tls_secret(args: &TlsSecretArgs) -> ExitCode {
     print_report(applied)
 }
 
-/// `bookinfo mesh get KIND [NAME] [-o yaml]`.
+/// `bookinfo mesh get KIND [NAME] [-n NAMESPACE | -A] [-o yaml]`.
 fn mesh_get(
     GetArgs {
         mesh: at,
         kind,
         name,
         namespace,
+        all_namespaces,
         output,
     }: &GetArgs,
 ) -> ExitCode {
+    let namespaces = if *all_namespaces {
+        mesh::Namespaces::All
+    } else {
+        mesh::Namespaces::One(namespace.clone())
+    };
     let format = match output {
         Some(GetOutput::Yaml) => mesh::OutputFormat::Yaml,
         None => mesh::OutputFormat::Table,
@@ -209,7 +224,7 @@ fn mesh_get(
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| {
             control
-                .get_in(namespace, kind, name.as_deref(), format)
+                .get_in(namespaces, kind, name.as_deref(), format)
                 .map_err(|error| error.to_string())
         });
     print_report(listed)

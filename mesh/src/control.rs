@@ -14,13 +14,14 @@ use serde_json::Value;
 
 use crate::admin::{Admin, encode_query};
 use crate::clock;
+use crate::egress::Egress;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
-use crate::get::{self, GetError, GetRequest, OutputFormat};
+use crate::get::{self, GetError, GetRequest, Namespaces, OutputFormat};
 use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceKey, ResourceSet};
 use crate::state::{DirLock, State, read_json};
-use crate::topology::{NAMESPACE, Topology};
+use crate::topology::Topology;
 use crate::translate::{INGRESS_HTTPS_TARGET_PORT, INGRESS_TARGET_PORT, Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds::{self, Written};
@@ -40,6 +41,8 @@ pub struct Ports {
     /// Each service's outbound listener, by service name: what callers use instead of the
     /// service's own address.
     pub outbound: BTreeMap<String, SocketAddr>,
+    /// Each egress listener, by the `host:port` it stands for.
+    pub egress: BTreeMap<String, SocketAddr>,
 }
 
 /// Applies configuration to a running mesh and reads its state; needs only the work directory.
@@ -173,24 +176,25 @@ impl MeshControl {
         name: Option<&str>,
         format: OutputFormat,
     ) -> Result<String, MeshError> {
-        self.get_in(NAMESPACE, kind, name, format)
+        self.get_in(Namespaces::default(), kind, name, format)
     }
 
-    /// `kubectl get -n NAMESPACE KIND [NAME] [-o yaml]`.
+    /// `kubectl get -n NAMESPACE KIND [NAME] [-o yaml]`, or with `-A` ([`Namespaces::All`]).
     pub fn get_in(
         &self,
-        namespace: &str,
+        namespaces: impl Into<Namespaces>,
         kind: &str,
         name: Option<&str>,
         format: OutputFormat,
     ) -> Result<String, MeshError> {
+        let namespaces = namespaces.into();
         let ingress = self
             .ports()
             .map_or(IpAddr::from([127, 0, 0, 1]), |ports| ports.ingress.ip());
         let request = GetRequest {
             kind,
             name,
-            namespace,
+            namespaces,
             format,
             ingress,
             now: clock::now(),
@@ -370,6 +374,7 @@ impl MeshControl {
         let mut ingress = None;
         let mut ingress_https = None;
         let mut outbound = BTreeMap::new();
+        let mut egress = BTreeMap::new();
         for plan in &config.listeners {
             let Some(address) = by_name.get(&plan.name) else {
                 return Err(MeshError::Admin {
@@ -389,6 +394,12 @@ impl MeshControl {
                 .find(|service| plan.name == format!("{}_{}", service.fqdn(), service.port))
             {
                 outbound.insert(service.name.clone(), *address);
+            } else if let Some(listener) =
+                self.topology.egress.listeners.iter().find(|listener| {
+                    plan.name == Egress::listener_name(&listener.host, listener.port)
+                })
+            {
+                egress.insert(format!("{}:{}", listener.host, listener.port), *address);
             }
         }
         Ok(Ports {
@@ -402,6 +413,7 @@ impl MeshControl {
             })?,
             admin: self.admin.address,
             outbound,
+            egress,
         })
     }
 

@@ -162,6 +162,11 @@ impl Mesh {
         self.ports.outbound.get(service).copied()
     }
 
+    /// Where workloads send calls to the external `host:port` (its egress listener).
+    pub fn egress(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        self.ports.egress.get(&format!("{host}:{port}")).copied()
+    }
+
     /// Envoy's process id: the same for the mesh's whole life, whatever is applied.
     pub fn pid(&self) -> u32 {
         self.envoy.child.id()

@@ -1,9 +1,10 @@
-//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService and DestinationRule YAML,
-//! and the Gateway API's Gateway and HTTPRoute with core Services, are translated, the way
-//! istiod translates them (through one routing model), into Envoy configuration delivered through
-//! Envoy's file-based dynamic resources; one Envoy process is the ingress gateway and the
-//! sidecar layer for every service, so the istio.io traffic-management walkthroughs run on one
-//! machine. Envoy does all routing, faults, timeouts and retries; this crate only translates.
+//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService, DestinationRule and
+//! ServiceEntry YAML, and the Gateway API's Gateway and HTTPRoute with core Services, are
+//! translated, the way istiod translates them (through one routing model), into Envoy
+//! configuration delivered through Envoy's file-based dynamic resources; one Envoy process is
+//! the ingress gateway and the sidecar layer for every service, so the istio.io
+//! traffic-management walkthroughs run on one machine. Envoy does all routing, faults, timeouts
+//! and retries; this crate only translates.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), mesh::MeshError> {
@@ -37,6 +38,7 @@
 //! - `manifest`: [`read_manifests`] for `-f FILE|DIR|-`.
 //! - `get`, `status`: [`get`], kubectl's view of the resources in force, with the status
 //!   Istio writes on Gateway API resources.
+//! - [`egress`]: the outbound traffic policy and the external hosts workloads call.
 //! - `clock`, `duration`, `error`.
 
 mod admin;
@@ -44,6 +46,7 @@ mod ca;
 mod clock;
 mod control;
 mod duration;
+pub mod egress;
 mod envoy;
 mod error;
 mod get;
@@ -63,9 +66,10 @@ mod xds;
 pub use admin::{Admin, Reply};
 pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
+pub use egress::{Egress, EgressListener, OutboundTrafficPolicy, OutsideAddress};
 pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
-pub use get::{GetError, GetRequest, OutputFormat, get};
+pub use get::{GetError, GetRequest, Namespaces, OutputFormat, get};
 pub use identity::{LoopbackBlock, Pod, PodRole, Sidecars};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};

@@ -4,6 +4,7 @@
 
 mod authz_http;
 mod circuit_breaking;
+mod egress;
 mod exec;
 mod fault_injection;
 mod gateway_api;
@@ -11,6 +12,7 @@ mod helpers;
 mod mutual_tls;
 mod request_routing;
 mod request_timeouts;
+mod secure_ingress;
 mod start_state;
 mod traffic;
 mod traffic_shifting;

@@ -1,6 +1,6 @@
 //! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
-//! VirtualServices and DestinationRules, of the Kubernetes kinds the Gateway API walkthroughs
-//! apply (Service, Gateway, HTTPRoute), of the Secrets Gateways name, and of Istio's
+//! VirtualServices, DestinationRules and ServiceEntries, of the Kubernetes kinds the Gateway API
+//! walkthroughs apply (Service, Gateway, HTTPRoute), of the Secrets Gateways name, and of Istio's
 //! AuthorizationPolicies, parsed strictly,
 //! checked the way the API server and Istio's webhook check them, and kept in a
 //! [`ResourceSet`] keyed by kind, namespace and name.
@@ -12,6 +12,7 @@ mod gateway_api_checks;
 mod parse;
 pub mod peer_authentication;
 pub mod secret;
+pub mod service_entry;
 mod spec;
 mod validate;
 
@@ -25,6 +26,7 @@ pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, S
 pub use parse::{parse, parse_keys};
 pub use peer_authentication::{MtlsMode, PeerAuthenticationSpec};
 pub use secret::{Credential, SecretSpec};
+pub use service_entry::ServiceEntrySpec;
 pub use spec::*;
 
 use parse::parse_resource;
@@ -64,6 +66,8 @@ pub enum Kind {
     Secret,
     /// Istio's `security.istio.io` AuthorizationPolicy.
     AuthorizationPolicy,
+    /// Istio's ServiceEntry: a host outside the mesh's Services.
+    ServiceEntry,
     /// `security.istio.io` PeerAuthentication: which connections pods accept.
     PeerAuthentication,
 }
@@ -101,6 +105,7 @@ pub enum Spec {
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
     AuthorizationPolicy(AuthorizationPolicySpec),
+    ServiceEntry(ServiceEntrySpec),
     PeerAuthentication(PeerAuthenticationSpec),
 }
 
@@ -148,6 +153,7 @@ impl Kind {
             (API_GROUP, "Gateway") => Some(Self::Gateway),
             (API_GROUP, "VirtualService") => Some(Self::VirtualService),
             (API_GROUP, "DestinationRule") => Some(Self::DestinationRule),
+            (API_GROUP, "ServiceEntry") => Some(Self::ServiceEntry),
             ("", "Service") => Some(Self::Service),
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
@@ -167,6 +173,7 @@ impl Kind {
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
             Self::AuthorizationPolicy => "AuthorizationPolicy",
+            Self::ServiceEntry => "ServiceEntry",
             Self::PeerAuthentication => "PeerAuthentication",
         }
     }
@@ -174,7 +181,9 @@ impl Kind {
     /// The API group (`""` for core).
     pub fn group(self) -> &'static str {
         match self {
-            Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
+            Self::Gateway | Self::VirtualService | Self::DestinationRule | Self::ServiceEntry => {
+                API_GROUP
+            }
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
             Self::AuthorizationPolicy | Self::PeerAuthentication => SECURITY_API_GROUP,
@@ -379,6 +388,17 @@ impl ResourceSet {
             .collect()
     }
 
+    /// ServiceEntries, oldest first.
+    pub fn service_entries(&self) -> Vec<(&ResourceKey, &ServiceEntrySpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::ServiceEntry(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// DestinationRules, oldest first.
     pub fn destination_rules(&self) -> Vec<(&ResourceKey, &DestinationRuleSpec)> {
         self.in_creation_order()
@@ -481,10 +501,9 @@ spec:
 
     #[test]
     fn parse_refuses_other_kinds_and_groups() {
-        let service_entry =
-            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\n";
-        let error = parse(service_entry).unwrap_err().to_string();
-        assert!(error.contains("ServiceEntry"), "{error}");
+        let sidecar = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: x}\n";
+        let error = parse(sidecar).unwrap_err().to_string();
+        assert!(error.contains("Sidecar"), "{error}");
         let grpc_route =
             "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: x}\n";
         assert!(

@@ -16,11 +16,13 @@
 //!   ([`rbac`], through [`inbound::inbound_http_filters`]).
 
 mod clusters;
+pub mod egress;
 mod filters;
 pub mod hosts;
 pub mod inbound;
 pub(crate) mod listeners;
 pub mod model;
+pub mod passthrough;
 mod policies;
 pub mod rbac;
 mod rbac_matchers;
@@ -152,6 +154,7 @@ pub fn translate(
         warnings: model.warnings.clone(),
     };
     let mut clusters = translation.clusters(resources);
+    clusters.extend(translation.entry_clusters(&topology.egress));
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
@@ -163,7 +166,7 @@ pub fn translate(
         .cloned()
         .unwrap_or_else(Pod::ingress_gateway);
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
-    let chains = tls::https_chains(&model, &mut translation.warnings);
+    let chains = translation.https_ingress_chains();
     let ingresses = [
         (
             INGRESS_TARGET_PORT,
@@ -232,6 +235,10 @@ pub fn translate(
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }
+    let egress = translation.egress(topology);
+    listeners.extend(egress.listeners);
+    route_configs.extend(egress.route_configs);
+    clusters.extend(egress.clusters);
     translation.warn_about_unbound(resources);
     translation.warnings.extend(authz_warnings);
 
@@ -267,12 +274,13 @@ impl Translation<'_> {
         }
         for (key, spec) in &rules {
             let host = hosts::resolve(&spec.host, &key.namespace);
-            if !self
-                .model
-                .services
-                .iter()
-                .any(|service| hosts::covers(&host, &service.fqdn()))
-            {
+            let known = self.model.has_entry_for(&host)
+                || self
+                    .model
+                    .services
+                    .iter()
+                    .any(|service| hosts::covers(&host, &service.fqdn()));
+            if !known {
                 self.warnings
                     .push(format!("{key}: host {host} matches no service here"));
             }
@@ -331,7 +339,9 @@ impl Translation<'_> {
             let gateway_name = format!("{}/{}", gateway_key.namespace, gateway_key.name);
             let names = BTreeSet::from([gateway_name.clone()]);
             for server in &gateway.servers {
-                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https {
+                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https
+                    || server.is_passthrough()
+                {
                     continue;
                 }
                 let redirect = server.tls.as_ref().is_some_and(|tls| tls.https_redirect);
@@ -468,14 +478,20 @@ impl Translation<'_> {
                         .push(format!("{key}: gateway {name} does not exist (yet)"));
                 }
             }
+            if routes::applies_to_mesh(spec) && !spec.tls.is_empty() {
+                self.warnings.push(format!(
+                    "{key}: tls routes apply to PASSTHROUGH gateway servers only here; the sidecars ignore them"
+                ));
+            }
             if routes::applies_to_mesh(spec) {
                 for host in &spec.hosts {
                     let host = hosts::resolve(host, &key.namespace);
-                    let reaches_a_service = self
-                        .model
-                        .services
-                        .iter()
-                        .any(|service| hosts::covers(&host, &service.fqdn()));
+                    let reaches_a_service = self.model.has_entry_for(&host)
+                        || self
+                            .model
+                            .services
+                            .iter()
+                            .any(|service| hosts::covers(&host, &service.fqdn()));
                     if !reaches_a_service {
                         self.warnings
                             .push(format!("{key}: host {host} matches no service here"));

@@ -69,7 +69,7 @@ impl Translation<'_> {
 
     /// The sidecar VirtualService for a host: exact host first, then the most specific
     /// wildcard, then the oldest; later ones for the same host are reported as ignored.
-    fn virtual_service_for<'r>(
+    pub(super) fn virtual_service_for<'r>(
         &mut self,
         fqdn: &str,
         resources: &'r RoutingModel,

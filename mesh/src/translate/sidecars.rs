@@ -64,7 +64,8 @@ pub(super) fn clusters(
             };
             let mtls = upstream_tls(sidecars, identity, &peers, &shared);
             match built.tls {
-                Some(TlsMode::Disable) => {}
+                // SIMPLE originates TLS to a ServiceEntry's host (see `egress`), not to a pod.
+                Some(TlsMode::Disable | TlsMode::Simple) => {}
                 Some(TlsMode::IstioMutual) => cluster["transport_socket"] = mtls,
                 None => {
                     // istiod's auto mTLS: endpoints marked `tlsMode: istio` get mutual TLS.

@@ -47,6 +47,15 @@ pub fn spawn_mesh_with(delay: impl Fn(&str, &str) -> Duration) -> TestMesh {
 
 /// Starts a mesh whose workload `(service, version)` answers `reply(service, version)`.
 pub fn spawn_mesh_replying(reply: impl Fn(&str, &str) -> StubReply) -> TestMesh {
+    spawn_mesh_beside(reply, |topology| topology)
+}
+
+/// Starts a mesh of Bookinfo's recording workloads plus what `extend` adds to the topology
+/// (a stand-in HTTPS backend, say).
+pub fn spawn_mesh_beside(
+    reply: impl Fn(&str, &str) -> StubReply,
+    extend: impl FnOnce(Topology) -> Topology,
+) -> TestMesh {
     chassis::telemetry::init_for_tests();
     let mut backends = BTreeMap::new();
     let mut topology = Topology::new();
@@ -63,6 +72,7 @@ pub fn spawn_mesh_replying(reply: impl Fn(&str, &str) -> StubReply) -> TestMesh 
     for (service, workloads) in by_service {
         topology = topology.with_service(service, workloads);
     }
+    let topology = extend(topology);
     let dir = ScratchDir::new();
     let envoy = mesh::find_envoy().expect("Envoy is installed (scripts/deps/envoy.sh)");
     let mesh = Mesh::start(&topology, &dir.0, &envoy).expect("mesh starts");

@@ -7,6 +7,7 @@ mod fixtures;
 mod gateway_api_fixtures;
 
 mod authz;
+mod egress;
 mod faults;
 mod features;
 mod gateway_api;
@@ -15,5 +16,6 @@ mod https;
 mod identities;
 mod lifecycle;
 mod observability;
+mod passthrough;
 mod resilience;
 mod routing;

@@ -356,10 +356,10 @@ fn get_lists_policies_with_kubectls_name_action_and_age_columns() {
         "ap",
         "authorizationpolicies.security.istio.io",
     ] {
-        let request = |namespace| mesh::GetRequest {
+        let request = |namespace: &str| mesh::GetRequest {
             kind,
             name: None,
-            namespace,
+            namespaces: mesh::Namespaces::One(namespace.to_owned()),
             format: mesh::OutputFormat::Table,
             ingress: [127, 0, 0, 1].into(),
             now: set.created_at(&key).unwrap() + 42,

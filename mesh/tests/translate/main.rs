@@ -8,6 +8,7 @@ mod gateway_api_fixtures;
 
 mod authz;
 mod clusters;
+mod egress;
 mod gateway;
 mod gateway_api;
 mod get;
