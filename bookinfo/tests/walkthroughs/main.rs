@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod ambient;
+mod authz_http;
 mod circuit_breaking;
 mod egress;
 mod exec;

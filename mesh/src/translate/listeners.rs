@@ -1,7 +1,8 @@
 //! Listeners with their HTTP connection manager, as istiod sets them up for a sidecar's
 //! outbound traffic and for the ingress gateway: routes from RDS, the fault filter before the
-//! router, Istio's access log format, `server: istio-envoy`; and a pod's inbound listener
-//! (see [`super::inbound`]); and the ambient node proxy's L4 listeners (see [`super::ambient`]).
+//! router, Istio's access log format, `server: istio-envoy`, authorization first; a pod's
+//! inbound listener (see [`super::inbound`]); and the ambient node proxy's L4 listeners (see
+//! [`super::ambient`]).
 
 use std::path::{Path, PathBuf};
 

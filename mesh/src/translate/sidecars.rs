@@ -193,7 +193,8 @@ pub(super) fn sidecar_config(
     };
     let gateway_filters = sidecars
         .gateway()
-        .map(|gateway| inbound::inbound_http_filters(gateway, resources))
+        // The gateway's pod port on a cluster (its Service maps 80 to it).
+        .map(|gateway| inbound::inbound_http_filters(gateway, INGRESS_TARGET_PORT, resources))
         .unwrap_or_default();
     for pod in sidecars.with_sidecar() {
         let ambient = ambient::captured(pod, resources);
@@ -289,7 +290,7 @@ pub(super) fn sidecar_config(
             http_filters: if ambient {
                 Vec::new()
             } else {
-                inbound::inbound_http_filters(pod, resources)
+                inbound::inbound_http_filters(pod, port, resources)
             },
             tcp_proxy: ambient.then(|| plan.cluster.clone()),
             inbound: Some(plan),

@@ -7,6 +7,7 @@ mod fixtures;
 mod gateway_api_fixtures;
 
 mod ambient;
+mod authz;
 mod clusters;
 mod egress;
 mod gateway;
