@@ -58,8 +58,9 @@ pub struct MeshArgs {
 pub enum MeshCommand {
     /// Applies Istio or Gateway API YAML to the mesh running in DIR, as kubectl apply would
     Apply(ChangeArgs),
-    /// Deletes Istio or Gateway API YAML from the mesh running in DIR, as kubectl delete would
-    Delete(ChangeArgs),
+    /// Deletes resources from the mesh running in DIR, as kubectl delete would: those the YAML
+    /// names (-f), or KIND NAME... / KIND/NAME...
+    Delete(DeleteArgs),
     /// Prints the requests each version of each service (or of SERVICE) received
     Stats(StatsArgs),
     /// Lists resources of KIND (or the one named NAME) as kubectl get would, with status
@@ -144,6 +145,72 @@ pub struct ExecArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+/// `bookinfo mesh delete (-f FILE... | KIND NAME... | KIND/NAME...) [-n NAMESPACE]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// A file, every .yaml/.yml/.json file of a directory, or - for standard input; repeatable
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR|-",
+        required_unless_present = "resources",
+        conflicts_with = "resources"
+    )]
+    pub files: Vec<String>,
+    /// What to delete by name, as kubectl names it: `authorizationpolicy allow-nothing`, or
+    /// `authorizationpolicy.security.istio.io/allow-nothing`
+    #[arg(value_name = "KIND/NAME")]
+    pub resources: Vec<String>,
+    /// The namespace of the resources named on the command line
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+}
+
+// === impl DeleteArgs ===
+
+impl DeleteArgs {
+    /// The (kind, name) pairs named on the command line, as kubectl reads them: all
+    /// `KIND/NAME`, or one `KIND` followed by names.
+    pub fn named(&self) -> Result<Vec<(String, String)>, String> {
+        let Some(first) = self.resources.first() else {
+            return Ok(Vec::new());
+        };
+        if first.contains('/') {
+            return self
+                .resources
+                .iter()
+                .map(|resource| match resource.split_once('/') {
+                    Some((kind, name)) if !kind.is_empty() && !name.is_empty() => {
+                        Ok((kind.to_owned(), name.to_owned()))
+                    }
+                    _ => Err(format!(
+                        "there is no need to specify a resource type as a separate argument when \
+                         passing arguments in resource/name form: {resource}"
+                    )),
+                })
+                .collect();
+        }
+        let names = &self.resources[1..];
+        if names.is_empty() {
+            return Err(format!(
+                "resource(s) were provided, but no name was specified: {first}"
+            ));
+        }
+        if let Some(both) = names.iter().find(|name| name.contains('/')) {
+            return Err(format!(
+                "there is no need to specify a resource type as a separate argument when passing \
+                 arguments in resource/name form: {both}"
+            ));
+        }
+        Ok(names
+            .iter()
+            .map(|name| (first.clone(), name.clone()))
+            .collect())
+    }
 }
 
 /// `bookinfo mesh stats`.
@@ -458,12 +525,52 @@ mod tests {
         );
         assert_eq!(
             mesh_command(&["mesh", "delete", "--dir", "/tmp/m", "-f", "a.yaml"]),
-            MeshCommand::Delete(ChangeArgs {
+            MeshCommand::Delete(DeleteArgs {
                 mesh: MeshDir {
                     dir: PathBuf::from("/tmp/m")
                 },
                 files: vec!["a.yaml".into()],
+                resources: Vec::new(),
+                namespace: "default".into(),
             })
+        );
+    }
+
+    #[test]
+    fn mesh_delete_takes_kind_and_names_or_kind_slash_name_as_kubectl_does() {
+        let named = |args: &[&str]| match mesh_command(args) {
+            MeshCommand::Delete(delete) => delete.named(),
+            other => panic!("{other:?}"),
+        };
+        let pair = |kind: &str, name: &str| (kind.to_owned(), name.to_owned());
+        assert_eq!(
+            named(&[
+                "mesh",
+                "delete",
+                "authorizationpolicy.security.istio.io/allow-nothing",
+                "ap/x"
+            ]),
+            Ok(vec![
+                pair("authorizationpolicy.security.istio.io", "allow-nothing"),
+                pair("ap", "x")
+            ])
+        );
+        assert_eq!(
+            named(&["mesh", "delete", "ap", "a", "b", "-n", "istio-system"]),
+            Ok(vec![pair("ap", "a"), pair("ap", "b")])
+        );
+        assert!(
+            named(&["mesh", "delete", "ap"])
+                .unwrap_err()
+                .contains("no name was specified")
+        );
+        assert!(
+            named(&["mesh", "delete", "ap", "vs/x"])
+                .unwrap_err()
+                .contains("vs/x")
+        );
+        assert!(
+            problem(&["mesh", "delete", "ap/x", "-f", "a.yaml"]).contains("cannot be used with")
         );
     }
 
@@ -471,6 +578,7 @@ mod tests {
     fn mesh_apply_and_delete_reject_missing_files_and_unknown_arguments() {
         assert!(problem(&["mesh", "apply"]).contains("--filename <FILE|DIR|->"));
         assert!(problem(&["mesh", "delete"]).contains("--filename <FILE|DIR|->"));
+        assert!(problem(&["mesh", "delete"]).contains("KIND/NAME"));
         assert!(problem(&["mesh", "apply", "-f"]).contains("-f"));
         assert!(problem(&["mesh", "apply", "a.yaml"]).contains("unexpected argument 'a.yaml'"));
         assert!(

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bookinfo::cli::{
-    ChangeArgs, Cli, Command, CreateCommand, GetArgs, GetOutput, MeshArgs, MeshCommand,
+    ChangeArgs, Cli, Command, CreateCommand, DeleteArgs, GetArgs, GetOutput, MeshArgs, MeshCommand,
     SecretCommand, StatsArgs, TlsSecretArgs,
 };
 use bookinfo::mesh::{LocalMesh, MeshOptions};
@@ -35,7 +35,7 @@ async fn main() -> ExitCode {
             ..
         })) => match command {
             MeshCommand::Apply(change) => change_mesh(&change, mesh::MeshControl::apply),
-            MeshCommand::Delete(change) => change_mesh(&change, mesh::MeshControl::delete),
+            MeshCommand::Delete(delete) => delete_from_mesh(delete),
             MeshCommand::Stats(StatsArgs { mesh, service }) => {
                 mesh_stats(&mesh.dir, service.as_deref())
             }
@@ -152,6 +152,26 @@ fn change_mesh(
             ExitCode::FAILURE
         }
     }
+}
+
+/// `bookinfo mesh delete`: what `-f` names, or the resources named on the command line.
+fn delete_from_mesh(delete: DeleteArgs) -> ExitCode {
+    if delete.resources.is_empty() {
+        let change = ChangeArgs {
+            mesh: delete.mesh,
+            files: delete.files,
+        };
+        return change_mesh(&change, mesh::MeshControl::delete);
+    }
+    let deleted = delete.named().and_then(|named| {
+        let control = mesh::MeshControl::open(&delete.mesh.dir)
+            .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))?;
+        control
+            .delete_named(&named, &delete.namespace)
+            .map(|applied| applied.to_string())
+            .map_err(|error| error.to_string())
+    });
+    print_report(deleted)
 }
 
 fn mesh_stats(dir: &Path, service: Option<&str>) -> ExitCode {

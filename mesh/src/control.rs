@@ -17,9 +17,9 @@ use crate::clock;
 use crate::egress::Egress;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
-use crate::get::{self, GetRequest, Namespaces, OutputFormat};
+use crate::get::{self, GetError, GetRequest, Namespaces, OutputFormat};
 use crate::hosts_files;
-use crate::istio::{self, Action, Change, ResourceSet};
+use crate::istio::{self, Action, Change, ResourceKey, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
 use crate::translate::{INGRESS_HTTPS_TARGET_PORT, INGRESS_TARGET_PORT, Layout, translate};
@@ -137,6 +137,30 @@ impl MeshControl {
     /// `kubectl delete -f` would; one that does not exist is reported, not an error.
     pub fn delete(&self, yaml: &str) -> Result<Applied, MeshError> {
         let keys = istio::parse_keys(yaml)?;
+        self.change(|set| set.delete(keys))
+    }
+
+    /// Deletes the resources named as `kubectl delete KIND NAME` names them ((kind, name) pairs,
+    /// the kind as kubectl takes it: `ap`, `authorizationpolicy.security.istio.io`), in
+    /// `namespace`. An unknown kind changes nothing; a missing name is reported, not an error.
+    pub fn delete_named(
+        &self,
+        named: &[(String, String)],
+        namespace: &str,
+    ) -> Result<Applied, MeshError> {
+        let resources = self.resources()?;
+        let keys = named
+            .iter()
+            .map(|(kind, name)| {
+                let kind = get::resolve_kind(kind, &resources)
+                    .ok_or_else(|| GetError::UnknownType(kind.clone()))?;
+                Ok(ResourceKey {
+                    kind,
+                    namespace: namespace.to_owned(),
+                    name: name.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, GetError>>()?;
         self.change(|set| set.delete(keys))
     }
 

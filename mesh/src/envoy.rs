@@ -109,6 +109,9 @@ impl Mesh {
                 .args(["--concurrency", ENVOY_CONCURRENCY])
                 .args(["--log-level", "warn"])
                 .args(["--drain-time-s", "2"])
+                // As istio-proxy runs it: a replaced listener (a new authorization policy)
+                // closes its connections after their next response, not gradually.
+                .args(["--drain-strategy", "immediate"])
                 .stdin(Stdio::null())
                 .stdout(log)
                 .stderr(log_for_stderr);

@@ -124,7 +124,7 @@ pub fn get(
 /// kubectl's names for a kind: singular, plural, short, and with the group. A bare
 /// `gateway` means the Gateway API's, unless only Istio Gateways are in force (as on a
 /// cluster with one of the two CRDs).
-fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
+pub(crate) fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
     let typed = typed.to_ascii_lowercase();
     let (name, group) = typed.split_once('.').unwrap_or((&typed, ""));
     let singular = name.strip_suffix('s').unwrap_or(name);
@@ -154,6 +154,9 @@ fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
         }
         ("service", "" | "v1") | ("svc", "") => Kind::Service,
         ("secret", "" | "v1") => Kind::Secret,
+        ("authorizationpolicy" | "authorizationpolicie", "" | "security.istio.io") | ("ap", "") => {
+            Kind::AuthorizationPolicy
+        }
         ("peerauthentication", "" | "security.istio.io") | ("pa", "") => Kind::PeerAuthentication,
         _ => return None,
     };
@@ -228,6 +231,16 @@ fn object(
         ),
         Spec::Secret(secret) => (
             vec![secret.secret_type.clone(), secret.len().to_string()],
+            None,
+        ),
+        // The CRD's ACTION column prints `.spec.action` as written: empty when not set.
+        Spec::AuthorizationPolicy(_) => (
+            vec![
+                resource.document["action"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ],
             None,
         ),
         Spec::PeerAuthentication(spec) => (
@@ -342,6 +355,7 @@ fn table(kind: Kind, objects: &[Object], namespaces: &Namespaces, now: u64) -> S
         Kind::ServiceEntry => &["HOSTS", "LOCATION", "RESOLUTION"],
         Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
         Kind::Secret => &["TYPE", "DATA"],
+        Kind::AuthorizationPolicy => &["ACTION"],
         Kind::PeerAuthentication => &["MODE"],
         Kind::Gateway => &[],
     };

@@ -26,7 +26,8 @@
 //! - `ca`: the mesh CA and each pod's certificate.
 //! - [`hosts_files`]: each pod's `/etc/hosts` for `mesh exec`.
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
-//! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
+//! - [`translate`](mod@translate): the pure translation to Envoy listeners, routes and clusters, and of
+//!   AuthorizationPolicies to RBAC filters (`translate::rbac`).
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
 //! - `envoy`: [`Mesh`], the Envoy process (start, ready, stop).
 //! - `control`: [`MeshControl`] (apply, delete, stats, ports).

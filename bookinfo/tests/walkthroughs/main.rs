@@ -2,6 +2,7 @@
 //! starts its own mesh and checks through the ingress what the task's scripts check.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authz_http;
 mod circuit_breaking;
 mod egress;
 mod exec;

@@ -1,9 +1,12 @@
 //! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
-//! VirtualServices, DestinationRules and ServiceEntries, of the Kubernetes kinds the Gateway API walkthroughs
-//! apply (Service, Gateway, HTTPRoute), and of the Secrets Gateways name, parsed strictly,
+//! VirtualServices, DestinationRules and ServiceEntries, of the Kubernetes kinds the Gateway API
+//! walkthroughs apply (Service, Gateway, HTTPRoute), of the Secrets Gateways name, and of Istio's
+//! AuthorizationPolicies, parsed strictly,
 //! checked the way the API server and Istio's webhook check them, and kept in a
 //! [`ResourceSet`] keyed by kind, namespace and name.
 
+pub mod authz;
+mod authz_checks;
 pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
@@ -18,6 +21,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub use authz::{AuthorizationAction, AuthorizationPolicySpec, ROOT_NAMESPACE};
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
 pub use peer_authentication::{MtlsMode, PeerAuthenticationSpec};
@@ -60,6 +64,8 @@ pub enum Kind {
     HttpRoute,
     /// A core `v1` Secret: certificates and keys a Gateway serves.
     Secret,
+    /// Istio's `security.istio.io` AuthorizationPolicy.
+    AuthorizationPolicy,
     /// Istio's ServiceEntry: a host outside the mesh's Services.
     ServiceEntry,
     /// `security.istio.io` PeerAuthentication: which connections pods accept.
@@ -98,6 +104,7 @@ pub enum Spec {
     KubernetesGateway(KubernetesGatewaySpec),
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
+    AuthorizationPolicy(AuthorizationPolicySpec),
     ServiceEntry(ServiceEntrySpec),
     PeerAuthentication(PeerAuthenticationSpec),
 }
@@ -151,6 +158,7 @@ impl Kind {
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
             (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
+            (SECURITY_API_GROUP, "AuthorizationPolicy") => Some(Self::AuthorizationPolicy),
             (SECURITY_API_GROUP, "PeerAuthentication") => Some(Self::PeerAuthentication),
             _ => None,
         }
@@ -164,6 +172,7 @@ impl Kind {
             Self::Service => "Service",
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
+            Self::AuthorizationPolicy => "AuthorizationPolicy",
             Self::ServiceEntry => "ServiceEntry",
             Self::PeerAuthentication => "PeerAuthentication",
         }
@@ -177,7 +186,7 @@ impl Kind {
             }
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
-            Self::PeerAuthentication => SECURITY_API_GROUP,
+            Self::AuthorizationPolicy | Self::PeerAuthentication => SECURITY_API_GROUP,
         }
     }
 
@@ -355,6 +364,17 @@ impl ResourceSet {
             Spec::Secret(secret) => Some(secret),
             _ => None,
         }
+    }
+
+    /// AuthorizationPolicies, oldest first.
+    pub fn authorization_policies(&self) -> Vec<(&ResourceKey, &AuthorizationPolicySpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::AuthorizationPolicy(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// VirtualServices, oldest first.

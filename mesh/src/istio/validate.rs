@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::spec::*;
-use super::{Spec, gateway_api_checks, service_entry};
+use super::{Spec, authz_checks, gateway_api_checks, service_entry};
 use crate::duration::IstioDuration;
 use crate::topology::{
     INGRESS_GATEWAY_HTTPS_PORTS, INGRESS_GATEWAY_PORTS, INGRESS_GATEWAY_SELECTOR,
@@ -27,6 +27,7 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         Spec::HttpRoute(route) => gateway_api_checks::check_http_route(route),
         // Read and checked as it is parsed: see `SecretSpec::from_document`.
         Spec::Secret(_) => Ok(()),
+        Spec::AuthorizationPolicy(policy) => authz_checks::check_authorization_policy(policy),
         Spec::PeerAuthentication(spec) => super::peer_authentication::check(spec),
     }
 }

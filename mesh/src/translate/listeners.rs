@@ -1,7 +1,7 @@
 //! Listeners with their HTTP connection manager, as istiod sets them up for a sidecar's
 //! outbound traffic and for the ingress gateway: routes from RDS, the fault filter before the
-//! router, Istio's access log format, `server: istio-envoy`; and a pod's inbound listener
-//! (see [`super::inbound`]).
+//! router, Istio's access log format, `server: istio-envoy`, authorization first; and a
+//! pod's inbound listener (see [`super::inbound`]).
 
 use std::path::{Path, PathBuf};
 

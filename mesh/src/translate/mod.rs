@@ -11,7 +11,9 @@
 //!   one virtual host for that service; callers reach the service through it;
 //! - one ingress listener (the `istio-ingressgateway`) whose route configuration holds what the
 //!   Gateways and their bound VirtualServices allow, and nothing (404) otherwise;
-//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
+//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`);
+//! - on a pod's inbound listener and the ingress, the AuthorizationPolicies as RBAC filters
+//!   ([`rbac`], through [`inbound::inbound_http_filters`]).
 
 mod clusters;
 pub mod egress;
@@ -22,6 +24,8 @@ pub(crate) mod listeners;
 pub mod model;
 pub mod passthrough;
 mod policies;
+pub mod rbac;
+mod rbac_matchers;
 mod route_matches;
 mod routes;
 mod sidecar_routes;
@@ -38,7 +42,7 @@ pub use policies::{DEFAULT_RETRIES, DEFAULT_RETRY_ON};
 pub use routes::DEFAULT_ROUTE_NAME;
 
 use crate::error::TranslateError;
-use crate::identity::Sidecars;
+use crate::identity::{Pod, Sidecars};
 use crate::istio::{Destination, DestinationRuleSpec, ResourceKey, ResourceSet};
 use crate::topology::{Service, Topology};
 use hosts::MESH_GATEWAY;
@@ -139,6 +143,7 @@ pub fn translate(
     resources: &ResourceSet,
 ) -> Result<EnvoyConfig, TranslateError> {
     let model = RoutingModel::build(topology, resources);
+    let authz_warnings = rbac::warnings(resources);
     let applied = resources;
     let resources = &model;
     let mut translation = Translation {
@@ -153,12 +158,13 @@ pub fn translate(
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
-    let gateway_filters = topology
+    // Without pods (the translator's and Envoy's own tests) the gateway is still Istio's.
+    let gateway = topology
         .sidecars
         .as_ref()
         .and_then(Sidecars::gateway)
-        .map(|gateway| inbound::inbound_http_filters(gateway, applied))
-        .unwrap_or_default();
+        .cloned()
+        .unwrap_or_else(Pod::ingress_gateway);
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
     let chains = translation.https_ingress_chains();
     let ingresses = [
@@ -186,7 +192,7 @@ pub fn translate(
             ingress: true,
             tls,
             inbound: None,
-            http_filters: gateway_filters.clone(),
+            http_filters: inbound::inbound_http_filters(&gateway, target_port, applied),
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }
@@ -234,6 +240,7 @@ pub fn translate(
     route_configs.extend(egress.route_configs);
     clusters.extend(egress.clusters);
     translation.warn_about_unbound(resources);
+    translation.warnings.extend(authz_warnings);
 
     Ok(EnvoyConfig {
         listeners,

@@ -90,8 +90,8 @@ impl RoutingModel {
                 Spec::VirtualService(spec) => model.virtual_services.push((key, spec.clone())),
                 Spec::DestinationRule(spec) => model.destination_rules.push((key, spec.clone())),
                 // Services are read by `known_services`; PeerAuthentication per pod, by the
-                // sidecars.
-                Spec::Service(_) | Spec::PeerAuthentication(_) => {}
+                // sidecars; authorization is not routing (see `translate::rbac`).
+                Spec::Service(_) | Spec::PeerAuthentication(_) | Spec::AuthorizationPolicy(_) => {}
                 Spec::ServiceEntry(spec) => model.service_entries.push((key, spec.clone())),
                 Spec::Secret(spec) => {
                     model

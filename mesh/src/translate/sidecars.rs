@@ -192,7 +192,8 @@ pub(super) fn sidecar_config(
     };
     let gateway_filters = sidecars
         .gateway()
-        .map(|gateway| inbound::inbound_http_filters(gateway, resources))
+        // The gateway's pod port on a cluster (its Service maps 80 to it).
+        .map(|gateway| inbound::inbound_http_filters(gateway, INGRESS_TARGET_PORT, resources))
         .unwrap_or_default();
     for pod in sidecars.with_sidecar() {
         // One route configuration per pod and port, its virtual hosts told apart by Host as
@@ -277,7 +278,7 @@ pub(super) fn sidecar_config(
             ingress: false,
             tls: None,
             inbound: Some(plan),
-            http_filters: inbound::inbound_http_filters(pod, resources),
+            http_filters: inbound::inbound_http_filters(pod, port, resources),
         });
     }
     out

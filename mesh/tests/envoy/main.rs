@@ -6,6 +6,7 @@ mod fixtures;
 #[path = "../gateway_api_fixtures.rs"]
 mod gateway_api_fixtures;
 
+mod authz;
 mod egress;
 mod faults;
 mod features;
