@@ -248,7 +248,7 @@ pub struct GetArgs {
     #[command(flatten)]
     pub mesh: MeshDir,
     /// gateway (gtw), httproute, virtualservice (vs), destinationrule (dr), service (svc), gw,
-    /// secret (names and types only)
+    /// secret (names and types only), namespace (ns)
     pub kind: String,
     /// One resource; all of KIND if left out
     pub name: Option<String>,
@@ -262,6 +262,9 @@ pub struct GetArgs {
     /// The objects as YAML, with their status, instead of kubectl's columns
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<GetOutput>,
+    /// A LABELS column after kubectl's (the namespaces' labels: `get ns --show-labels`)
+    #[arg(long, conflicts_with = "output")]
+    pub show_labels: bool,
 }
 
 /// `-o` formats.
@@ -495,6 +498,7 @@ mod tests {
                 namespace: "default".into(),
                 all_namespaces: false,
                 output: Some(GetOutput::Yaml),
+                show_labels: false,
             })
         );
         let MeshCommand::Get(in_istio_system) =

@@ -233,6 +233,7 @@ fn mesh_get(
         namespace,
         all_namespaces,
         output,
+        show_labels,
     }: &GetArgs,
 ) -> ExitCode {
     let namespaces = if *all_namespaces {
@@ -242,6 +243,7 @@ fn mesh_get(
     };
     let format = match output {
         Some(GetOutput::Yaml) => mesh::OutputFormat::Yaml,
+        None if *show_labels => mesh::OutputFormat::TableWithLabels,
         None => mesh::OutputFormat::Table,
     };
     let listed = mesh::MeshControl::open(&at.dir)

@@ -2,12 +2,14 @@
 //! (`get gateway` shows NAME CLASS ADDRESS PROGRAMMED AGE), or as YAML with the status Istio
 //! writes (`-o yaml`), so each `kubectl get` step of the guides has a one-line equivalent.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
 use crate::clock;
 use crate::istio::{Kind, Resource, ResourceSet, Spec};
+use crate::namespaces;
 use crate::status;
 use crate::topology::{NAMESPACE, Topology};
 use crate::translate::model::RoutingModel;
@@ -19,6 +21,8 @@ pub enum OutputFormat {
     Table,
     /// `-o yaml`: the objects with their status.
     Yaml,
+    /// `--show-labels`: kubectl's columns, then LABELS.
+    TableWithLabels,
 }
 
 /// What `get` could not do, in kubectl's words.
@@ -79,6 +83,8 @@ struct Object {
     name: String,
     created_at: Option<u64>,
     columns: Vec<String>,
+    /// `KEY=VALUE,...` for `--show-labels` (`<none>`).
+    labels: String,
     yaml: Value,
 }
 
@@ -88,6 +94,12 @@ pub fn get(
     resources: &ResourceSet,
     request: &GetRequest<'_>,
 ) -> Result<String, GetError> {
+    if matches!(
+        request.kind.to_ascii_lowercase().as_str(),
+        "namespace" | "namespaces" | "ns"
+    ) {
+        return get_namespaces(resources, request);
+    }
     let kind = resolve_kind(request.kind, resources)
         .ok_or_else(|| GetError::UnknownType(request.kind.to_owned()))?;
     if request.name.is_some() && request.namespaces == Namespaces::All {
@@ -115,10 +127,69 @@ pub fn get(
             });
         }
     }
-    Ok(match request.format {
-        OutputFormat::Table => table(kind, &objects, &request.namespaces, request.now),
-        OutputFormat::Yaml => yaml(&objects, request.name.is_some()),
-    })
+    Ok(print(columns(kind), &objects, request))
+}
+
+/// `kubectl get namespace [NAME]`: the namespaces here (cluster-scoped: `-n` and `-A` change
+/// nothing), with the labels `bookinfo mesh label` gave them.
+fn get_namespaces(resources: &ResourceSet, request: &GetRequest<'_>) -> Result<String, GetError> {
+    let objects: Vec<Object> = namespaces::NAMESPACES
+        .iter()
+        .filter(|name| request.name.is_none_or(|wanted| wanted == **name))
+        .map(|name| {
+            let labels = namespaces::labels_of(&resources.namespace_labels, name);
+            Object {
+                namespace: String::new(),
+                name: (*name).to_owned(),
+                created_at: None,
+                columns: vec!["Active".to_owned()],
+                labels: label_list(&labels),
+                yaml: json!({
+                    "apiVersion": "v1",
+                    "kind": "Namespace",
+                    "metadata": {"name": name, "labels": labels},
+                    "spec": {"finalizers": ["kubernetes"]},
+                    "status": {"phase": "Active"},
+                }),
+            }
+        })
+        .collect();
+    if let (Some(name), true) = (request.name, objects.is_empty()) {
+        return Err(GetError::NotFound {
+            resource: "namespaces".to_owned(),
+            name: name.to_owned(),
+        });
+    }
+    let cluster_scoped = GetRequest {
+        namespaces: Namespaces::One(String::new()),
+        ..*request
+    };
+    Ok(print(&["STATUS"], &objects, &cluster_scoped))
+}
+
+/// `KEY=VALUE,...` as `--show-labels` prints them.
+fn label_list(labels: &BTreeMap<String, String>) -> String {
+    if labels.is_empty() {
+        return "<none>".to_owned();
+    }
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
+    pairs.join(",")
+}
+
+fn print(middle: &[&str], objects: &[Object], request: &GetRequest<'_>) -> String {
+    match request.format {
+        OutputFormat::Table | OutputFormat::TableWithLabels => table(
+            middle,
+            objects,
+            &request.namespaces,
+            request.now,
+            request.format == OutputFormat::TableWithLabels,
+        ),
+        OutputFormat::Yaml => yaml(objects, request.name.is_some()),
+    }
 }
 
 /// kubectl's names for a kind: singular, plural, short, and with the group. A bare
@@ -284,6 +355,7 @@ fn object(
         name: key.name.clone(),
         created_at,
         columns,
+        labels: "<none>".to_owned(),
         yaml: Value::Object(yaml),
     }
 }
@@ -304,6 +376,7 @@ fn mesh_services(topology: &Topology, applied: &[Object]) -> Vec<Object> {
             name: service.name.clone(),
             created_at: None,
             columns: service_columns("ClusterIP", "127.0.0.1", [service.port]),
+            labels: "<none>".to_owned(),
             yaml: json!({
                 "apiVersion": "v1",
                 "kind": "Service",
@@ -336,18 +409,9 @@ fn service_columns(
     ]
 }
 
-/// kubectl's columns, each as wide as its widest cell, three spaces apart; with `-A`, the
-/// NAMESPACE first.
-fn table(kind: Kind, objects: &[Object], namespaces: &Namespaces, now: u64) -> String {
-    let all = *namespaces == Namespaces::All;
-    match namespaces {
-        Namespaces::One(namespace) if objects.is_empty() => {
-            return format!("No resources found in {namespace} namespace.\n");
-        }
-        Namespaces::All if objects.is_empty() => return "No resources found\n".to_owned(),
-        _ => {}
-    }
-    let middle: &[&str] = match kind {
+/// kubectl's columns between NAME and AGE for `kind`.
+fn columns(kind: Kind) -> &'static [&'static str] {
+    match kind {
         Kind::KubernetesGateway => &["CLASS", "ADDRESS", "PROGRAMMED"],
         Kind::HttpRoute => &["HOSTNAMES"],
         Kind::VirtualService => &["GATEWAYS", "HOSTS"],
@@ -358,13 +422,33 @@ fn table(kind: Kind, objects: &[Object], namespaces: &Namespaces, now: u64) -> S
         Kind::AuthorizationPolicy => &["ACTION"],
         Kind::PeerAuthentication => &["MODE"],
         Kind::Gateway => &[],
-    };
+    }
+}
+
+/// kubectl's columns, each as wide as its widest cell, three spaces apart; with `-A`, the
+/// NAMESPACE first.
+fn table(
+    middle: &[&str],
+    objects: &[Object],
+    namespaces: &Namespaces,
+    now: u64,
+    show_labels: bool,
+) -> String {
+    let all = *namespaces == Namespaces::All;
+    match namespaces {
+        Namespaces::One(namespace) if objects.is_empty() => {
+            return format!("No resources found in {namespace} namespace.\n");
+        }
+        Namespaces::All if objects.is_empty() => return "No resources found\n".to_owned(),
+        _ => {}
+    }
     let header: Vec<String> = all
         .then_some("NAMESPACE")
         .into_iter()
         .chain(std::iter::once("NAME"))
         .chain(middle.iter().copied())
         .chain(std::iter::once("AGE"))
+        .chain(show_labels.then_some("LABELS"))
         .map(str::to_owned)
         .collect();
     let rows: Vec<Vec<String>> = objects
@@ -379,6 +463,7 @@ fn table(kind: Kind, objects: &[Object], namespaces: &Namespaces, now: u64) -> S
                 .chain(std::iter::once(object.name.clone()))
                 .chain(object.columns.iter().cloned())
                 .chain(std::iter::once(age))
+                .chain(show_labels.then(|| object.labels.clone()))
                 .collect()
         })
         .collect();

@@ -150,6 +150,17 @@ pub fn label(
     })
 }
 
+/// `namespace`'s labels as the API server shows them: `kubernetes.io/metadata.name` (which
+/// Kubernetes sets on every namespace) and the ones given.
+pub fn labels_of(labels: &NamespaceLabels, namespace: &str) -> BTreeMap<String, String> {
+    let mut all = labels.get(namespace).cloned().unwrap_or_default();
+    all.insert(
+        "kubernetes.io/metadata.name".to_owned(),
+        namespace.to_owned(),
+    );
+    all
+}
+
 /// Whether `namespace`'s pods are in the ambient mesh.
 pub fn is_ambient(labels: &NamespaceLabels, namespace: &str) -> bool {
     labels

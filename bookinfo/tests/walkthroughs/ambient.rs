@@ -55,6 +55,18 @@ async fn labelled_ambient_the_pods_talk_through_the_l4_node_proxy_and_back() {
         String::from_utf8_lossy(&again.stderr)
     );
 
+    let shown = std::process::Command::new(env!("CARGO_BIN_EXE_bookinfo"))
+        .args(["mesh", "get", "--dir"])
+        .arg(mesh.local.mesh().control().work_dir())
+        .args(["namespace", "default", "--show-labels"])
+        .output()
+        .expect("bookinfo runs");
+    assert_eq!(
+        stdout(&shown),
+        "NAME      STATUS   AGE         LABELS\n\
+         default   Active   <unknown>   istio.io/dataplane-mode=ambient,kubernetes.io/metadata.name=default\n"
+    );
+
     let seen = mesh.stars_over(24, None).await;
     for stars in [Stars::None, Stars::Black, Stars::Red] {
         assert!(

@@ -423,3 +423,54 @@ fn services_in_another_namespace_leave_the_meshs_own_out() {
     .unwrap();
     assert_eq!(listed, "No resources found in istio-system namespace.\n");
 }
+
+/// `get namespace [NAME]` in `format`, with `default` labelled ambient.
+fn get_namespaces(name: Option<&str>, namespaces: Namespaces, format: OutputFormat) -> String {
+    let mut resources = ResourceSet::new();
+    resources.namespace_labels.insert(
+        "default".into(),
+        [("istio.io/dataplane-mode".to_owned(), "ambient".to_owned())].into(),
+    );
+    let request = GetRequest {
+        kind: "ns",
+        name,
+        namespaces,
+        format,
+        ingress: [127, 0, 0, 1].into(),
+        now: 42,
+    };
+    mesh::get(&bookinfo(), &resources, &request).unwrap()
+}
+
+#[test]
+fn get_namespace_shows_the_labels_as_kubectl_does() {
+    assert_eq!(
+        get_namespaces(None, Namespaces::All, OutputFormat::TableWithLabels),
+        "NAME           STATUS   AGE         LABELS\n\
+         default        Active   <unknown>   istio.io/dataplane-mode=ambient,kubernetes.io/metadata.name=default\n\
+         istio-system   Active   <unknown>   kubernetes.io/metadata.name=istio-system\n"
+    );
+    assert_eq!(
+        get_namespaces(Some("default"), Namespaces::default(), OutputFormat::Table),
+        "NAME      STATUS   AGE\ndefault   Active   <unknown>\n"
+    );
+    let yaml = get_namespaces(Some("default"), Namespaces::default(), OutputFormat::Yaml);
+    assert!(
+        yaml.starts_with("apiVersion: v1\nkind: Namespace\n"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("    istio.io/dataplane-mode: ambient\n"),
+        "{yaml}"
+    );
+    let request_missing = GetRequest {
+        kind: "namespace",
+        name: Some("bookinfo"),
+        namespaces: Namespaces::default(),
+        format: OutputFormat::Table,
+        ingress: [127, 0, 0, 1].into(),
+        now: 42,
+    };
+    let error = mesh::get(&bookinfo(), &ResourceSet::new(), &request_missing).unwrap_err();
+    assert_eq!(error.to_string(), "namespaces \"bookinfo\" not found");
+}
