@@ -15,7 +15,9 @@
 //! actix would listen for the signals itself, but only once the server is first polled: a server
 //! spawned onto a runtime (the launcher starts six, then prints that Ctrl-C stops them) leaves a
 //! window in which a signal is lost, or kills the process by its default action. Here the
-//! handlers are in place before the server is handed back.
+//! handlers are in place before the server is handed back. A process that runs several servers
+//! and stops them in an order of its own (the launcher) drains each through its [`StopHandle`],
+//! the one way in besides the signals.
 
 use std::any::Any;
 use std::io;
@@ -27,6 +29,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Extensions, ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
+use actix_web::rt::task::JoinHandle;
 use actix_web::web;
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -41,10 +44,10 @@ const DRAIN_POLL: Duration = Duration::from_millis(20);
 
 /// One server's drain: whether it is stopping, its open client connections and the requests it
 /// has in hand.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Drain(Arc<DrainState>);
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct DrainState {
     draining: AtomicBool,
     open_connections: AtomicUsize,
@@ -135,16 +138,39 @@ pub(crate) async fn close_when_draining(
     Ok(response)
 }
 
-/// Drains and stops the server behind `handle` on the first SIGTERM or SIGINT. The handlers are
-/// in place when this returns. Call within the runtime that runs the server.
-pub(crate) fn stop_on_signal(handle: ServerHandle, drain: Drain) -> io::Result<()> {
+/// Stops one served server with the drain: what SIGTERM does to a service, for a caller that
+/// stops servers itself. Cloned freely; stopping twice, or a stopped server, is harmless.
+#[derive(Clone, Debug)]
+pub struct StopHandle {
+    handle: ServerHandle,
+    drain: Drain,
+}
+
+impl StopHandle {
+    pub(crate) fn new(handle: ServerHandle, drain: Drain) -> Self {
+        Self { handle, drain }
+    }
+
+    /// Drains the server and completes once it has stopped: it stops accepting, answers every
+    /// request it has read (each `Connection: close`), gives idle connections [`IDLE_GRACE`],
+    /// and cuts what is left at [`crate::server::SHUTDOWN_GRACE`].
+    pub async fn stop(&self) {
+        self.drain
+            .stop(&self.handle, crate::server::SHUTDOWN_GRACE)
+            .await;
+    }
+}
+
+/// Drains and stops the server behind `stop` on the first SIGTERM or SIGINT. The handlers are
+/// in place when this returns; aborting the task it returns leaves the stopping to the caller.
+/// Call within the runtime that runs the server.
+pub(crate) fn stop_on_signal(stop: StopHandle) -> io::Result<JoinHandle<()>> {
     let signal = on_signal()?;
-    actix_web::rt::spawn(async move {
+    Ok(actix_web::rt::spawn(async move {
         let name = signal.await;
         tracing::info!("{name} received; finishing the requests in hand");
-        drain.stop(&handle, crate::server::SHUTDOWN_GRACE).await;
-    });
-    Ok(())
+        stop.stop().await;
+    }))
 }
 
 /// Completes with the signal's name at the first SIGTERM or SIGINT from the moment this returns,
