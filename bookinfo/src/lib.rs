@@ -5,11 +5,13 @@
 //! - [`LocalBookinfo`]: starts the six servers, knows their addresses, stops one or all.
 //! - [`balancer`]: the per-connection round robin in front of the three reviews versions.
 //! - [`cli`]: the `bookinfo` command's arguments.
+//! - [`exec`]: `bookinfo mesh exec`, a command run as one of the mesh's workloads.
 //! - [`mesh`]: the same services behind a real Envoy that takes Istio YAML.
 //! - [`traffic`]: `bookinfo traffic`, visitors loading pages and a summary of what answered.
 
 pub mod balancer;
 pub mod cli;
+pub mod exec;
 pub mod mesh;
 pub mod traffic;
 
@@ -19,6 +21,7 @@ use std::net::{SocketAddr, TcpListener};
 use chassis::client::ConnectionReuse;
 use chassis::server::RunningServer;
 use chassis::shutdown::StopHandle;
+use chassis::telemetry::TelemetryConfig;
 use reviews::ReviewsVersion;
 
 /// What to start: the default run's flags (`bookinfo [--port PORT] [--pooled]`).
@@ -80,7 +83,8 @@ impl LocalBookinfo {
             details: listeners.details.local_addr()?,
             reviews,
             ratings,
-            ratings_from_reviews: ratings,
+            ratings_from_reviews: [ratings; 3],
+            book_source: details::config::BookSource::Builtin,
         };
         let launch = start_services(listeners, &calls, options.pooled_backend_connections)?;
         let productpage = launch.address_of("productpage-v1")?;
@@ -160,8 +164,11 @@ pub(crate) struct Calls {
     pub(crate) reviews: SocketAddr,
     /// productpage's calls to ratings.
     pub(crate) ratings: SocketAddr,
-    /// reviews v2 and v3's calls to ratings.
-    pub(crate) ratings_from_reviews: SocketAddr,
+    /// Each reviews version's calls to ratings, in [`ReviewsVersion::ALL`] order (in the mesh,
+    /// each through its own sidecar).
+    pub(crate) ratings_from_reviews: [SocketAddr; 3],
+    /// Where details finds its book: the built-in record (v1) or Google Books (v2).
+    pub(crate) book_source: details::config::BookSource,
 }
 
 /// Runs the six services on `listeners`, each caller pointed at `calls`: the one place both the
@@ -172,18 +179,24 @@ pub(crate) fn start_services(
     pooled_backend_connections: bool,
 ) -> io::Result<Launch> {
     let mut launch = Launch::default();
-    launch.start_on("details", "v1", listeners.details, |listener| {
-        details::run(listener, details::Config::local())
+    let details_version = details_version(&calls.book_source);
+    let details_config = details::Config {
+        book_source: calls.book_source.clone(),
+        telemetry: TelemetryConfig::for_service(details::config::SERVICE, details_version),
+        ..details::Config::local()
+    };
+    launch.start_on("details", details_version, listeners.details, |listener| {
+        details::run(listener, details_config)
     })?;
     launch.start_on("ratings", "v1", listeners.ratings, |listener| {
         ratings::run(listener, ratings::Config::local())
     })?;
-    for (version, listener) in ReviewsVersion::ALL.into_iter().zip(listeners.reviews) {
-        let config = reviews::Config::local(
-            version,
-            calls.ratings_from_reviews,
-            &format!("reviews-{version}-local"),
-        );
+    let reviews = ReviewsVersion::ALL
+        .into_iter()
+        .zip(listeners.reviews)
+        .zip(calls.ratings_from_reviews);
+    for ((version, listener), ratings) in reviews {
+        let config = reviews::Config::local(version, ratings, &format!("reviews-{version}-local"));
         launch.start_on("reviews", version.as_str(), listener, |listener| {
             reviews::run(listener, config)
         })?;
@@ -202,6 +215,14 @@ pub(crate) fn start_services(
         productpage::run(listener, config)
     })?;
     Ok(launch)
+}
+
+/// details v2 is the one that fetches its book from Google Books.
+pub(crate) fn details_version(book_source: &details::config::BookSource) -> &'static str {
+    match book_source {
+        details::config::BookSource::Builtin => "v1",
+        details::config::BookSource::GoogleBooks { .. } => "v2",
+    }
 }
 
 #[derive(Default)]

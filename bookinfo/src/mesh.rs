@@ -5,7 +5,12 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ::mesh::{Mesh, MeshError, Topology, Workload as MeshWorkload};
+use ::mesh::identity::GATEWAY_SERVICE_PORT;
+use ::mesh::{
+    Egress, EgressListener, LoopbackBlock, Mesh, MeshError, OutboundTrafficPolicy, OutsideAddress,
+    Pod, Sidecars, Topology,
+};
+use details::config::BookSource;
 
 use reviews::ReviewsVersion;
 
@@ -28,6 +33,48 @@ pub struct MeshOptions {
     /// from another shell
     #[arg(long, value_name = "DIR", default_value = DEFAULT_MESH_DIR)]
     pub dir: PathBuf,
+    /// Calls to hosts no ServiceEntry names: ALLOW_ANY lets them out, REGISTRY_ONLY answers
+    /// 502 (Istio's meshConfig.outboundTrafficPolicy.mode)
+    #[arg(long, value_name = "MODE", value_parser = parse_policy, default_value = "ALLOW_ANY")]
+    pub outbound_traffic_policy: OutboundTrafficPolicy,
+    /// The CA (PEM) that signs the certificates of external hosts the mesh originates TLS to
+    /// (DestinationRule tls.mode SIMPLE); the system's CAs if not given
+    #[arg(long, value_name = "FILE")]
+    pub egress_ca: Option<PathBuf>,
+    /// Where a connection to HOST1:PORT1 outside the mesh goes instead, as curl's --connect-to
+    /// (HOST2 an IP address); repeatable
+    #[arg(long, value_name = "HOST1:PORT1:HOST2:PORT2", value_parser = parse_connect_to)]
+    pub connect_to: Vec<OutsideAddress>,
+    /// Where details finds its book: read from upstream's ENABLE_EXTERNAL_BOOK_SERVICE and
+    /// DO_NOT_ENCRYPT in the environment; details v2 with DO_NOT_ENCRYPT=true calls Google
+    /// Books through the mesh's egress listener for www.googleapis.com:80.
+    #[arg(skip = BookSource::Builtin)]
+    pub book_source: BookSource,
+}
+
+fn parse_policy(text: &str) -> Result<OutboundTrafficPolicy, String> {
+    OutboundTrafficPolicy::parse(text).ok_or_else(|| "ALLOW_ANY or REGISTRY_ONLY".to_owned())
+}
+
+fn parse_connect_to(text: &str) -> Result<OutsideAddress, String> {
+    let mut parts = text.splitn(3, ':');
+    let (Some(host), Some(port), Some(address)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("HOST1:PORT1:HOST2:PORT2".to_owned());
+    };
+    let port = port
+        .parse()
+        .map_err(|_| format!("{port:?} is not a port"))?;
+    let address = address
+        .parse()
+        .map_err(|_| format!("{address:?} is not an IP address and port"))?;
+    if host.is_empty() {
+        return Err("HOST1 is empty".to_owned());
+    }
+    Ok(OutsideAddress {
+        host: host.to_owned(),
+        port,
+        address,
+    })
 }
 
 /// Where `bookinfo mesh` keeps Envoy's files unless told otherwise.
@@ -47,6 +94,10 @@ impl Default for MeshOptions {
             ingress_https_port: DEFAULT_INGRESS_HTTPS_PORT,
             admin_port: DEFAULT_ADMIN_PORT,
             dir: PathBuf::from(DEFAULT_MESH_DIR),
+            outbound_traffic_policy: OutboundTrafficPolicy::AllowAny,
+            egress_ca: None,
+            connect_to: Vec::new(),
+            book_source: BookSource::Builtin,
         }
     }
 }
@@ -60,6 +111,8 @@ pub struct LocalMesh {
     pub ingress: SocketAddr,
     services: Launch,
     mesh: Mesh,
+    /// The mesh's 127.B.0.0/16, held as long as its pods' addresses are in use.
+    _block: LoopbackBlock,
 }
 
 impl LocalMesh {
@@ -69,54 +122,102 @@ impl LocalMesh {
     /// is ready (bounded by [`mesh::START_WITHIN`](::mesh::START_WITHIN)).
     pub async fn start(options: &MeshOptions) -> io::Result<Self> {
         let listeners = Listeners::bind(0)?;
-        let reviews = listeners
+        let block = LoopbackBlock::reserve()?;
+        // In MESH_SERVICES order, so the Services are made in that order.
+        let mut apps = vec![
+            (
+                "details",
+                crate::details_version(&options.book_source),
+                listeners.details.local_addr()?,
+            ),
+            ("ratings", "v1", listeners.ratings.local_addr()?),
+        ];
+        for (address, version) in listeners
             .reviews_addresses()?
             .into_iter()
             .zip(ReviewsVersion::ALL)
-            .map(|(address, version)| MeshWorkload::new("reviews", version.as_str(), address))
-            .collect();
+        {
+            apps.push(("reviews", version.as_str(), address));
+        }
+        apps.push(("productpage", "v1", listeners.productpage.local_addr()?));
+        let mut sidecars = Sidecars::new(block.number()).with_pod(Pod::ingress_gateway());
+        for (app, version, listens) in &apps {
+            sidecars = sidecars.with_pod(Pod::bookinfo(app, version, *listens));
+        }
+        // The gateways' port 80 needs root, as `mesh exec` does.
+        sidecars = sidecars
+            .with_pod(Pod::curl())
+            .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
+        let called = external_call(&options.book_source);
+        let egress = Egress {
+            policy: options.outbound_traffic_policy,
+            ca_certificate: options
+                .egress_ca
+                .as_ref()
+                .map(|path| {
+                    std::fs::read_to_string(path).map_err(|error| {
+                        io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+                    })
+                })
+                .transpose()?,
+            listeners: called
+                .iter()
+                .map(|(host, port)| EgressListener {
+                    host: host.clone(),
+                    port: *port,
+                    // details' own pod: the call goes through its sidecar.
+                    pod: Some(format!(
+                        "details-{}",
+                        crate::details_version(&options.book_source)
+                    )),
+                    tls: false,
+                    outbound_port: 0,
+                })
+                .collect(),
+            outside: options.connect_to.clone(),
+        };
+        // The Services, in MESH_SERVICES order: details, ratings, reviews, productpage.
         let topology = Topology::new()
-            .with_service(
-                "details",
-                vec![MeshWorkload::new(
-                    "details",
-                    "v1",
-                    listeners.details.local_addr()?,
-                )],
-            )
-            .with_service(
-                "ratings",
-                vec![MeshWorkload::new(
-                    "ratings",
-                    "v1",
-                    listeners.ratings.local_addr()?,
-                )],
-            )
-            .with_service("reviews", reviews)
-            .with_service(
-                "productpage",
-                vec![MeshWorkload::new(
-                    "productpage",
-                    "v1",
-                    listeners.productpage.local_addr()?,
-                )],
-            )
+            .with_pods(sidecars)
             .with_ingress_port(options.ingress_port)
             .with_ingress_https_port(options.ingress_https_port)
-            .with_admin_port(options.admin_port);
+            .with_admin_port(options.admin_port)
+            .with_egress(egress);
         let envoy = ::mesh::find_envoy().map_err(to_io)?;
         let mesh = Mesh::start(&topology, &options.dir, &envoy).map_err(to_io)?;
 
-        let outbound = |service: &str| {
-            mesh.outbound(service).ok_or_else(|| {
-                io::Error::other(format!("the mesh has no outbound listener for {service}"))
+        // Each app calls through its own pod's sidecar, with its own identity.
+        let outbound = |pod: &str, service: &str| {
+            mesh.control().outbound_of(pod, service).ok_or_else(|| {
+                io::Error::other(format!("{pod} has no outbound listener for {service}"))
             })
         };
+        // details v2 calls the external host through its egress listener, as a sidecar would
+        // intercept the call.
+        let book_source = match (&options.book_source, &called) {
+            (BookSource::GoogleBooks { timeout, .. }, Some((host, port))) => {
+                let listener = mesh.egress(host, *port).ok_or_else(|| {
+                    io::Error::other(format!("the mesh has no egress listener for {host}:{port}"))
+                })?;
+                BookSource::GoogleBooks {
+                    base_url: format!("http://{listener}"),
+                    timeout: *timeout,
+                }
+            }
+            (source, _) => source.clone(),
+        };
+        let ratings_from =
+            |version: ReviewsVersion| outbound(&format!("reviews-{version}"), "ratings");
         let calls = Calls {
-            details: outbound("details")?,
-            reviews: outbound("reviews")?,
-            ratings: outbound("ratings")?,
-            ratings_from_reviews: outbound("ratings")?,
+            details: outbound("productpage-v1", "details")?,
+            reviews: outbound("productpage-v1", "reviews")?,
+            ratings: outbound("productpage-v1", "ratings")?,
+            ratings_from_reviews: [
+                ratings_from(ReviewsVersion::V1)?,
+                ratings_from(ReviewsVersion::V2)?,
+                ratings_from(ReviewsVersion::V3)?,
+            ],
+            book_source,
         };
         // Envoy keeps connections to the services itself; productpage's fresh connection per call
         // only costs a loopback handshake to Envoy.
@@ -125,6 +226,7 @@ impl LocalMesh {
             ingress: mesh.ports().ingress,
             services,
             mesh,
+            _block: block,
         })
     }
 
@@ -161,10 +263,30 @@ impl LocalMesh {
     /// Runs until `stop` completes (then every server is stopped as SIGTERM stops a service), or
     /// until a server ends by itself; then stops Envoy.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
-        let Self { services, mesh, .. } = self;
+        let Self {
+            services,
+            mesh,
+            _block,
+            ..
+        } = self;
         let result = services.run_until(stop).await;
         drop(mesh);
+        drop(_block);
         result
+    }
+}
+
+/// The external `host:port` details v2 calls in plain HTTP (`DO_NOT_ENCRYPT=true`), which the
+/// mesh intercepts; a call in HTTPS leaves details encrypted and goes out directly.
+fn external_call(book_source: &BookSource) -> Option<(String, u16)> {
+    let BookSource::GoogleBooks { base_url, .. } = book_source else {
+        return None;
+    };
+    let authority = base_url.strip_prefix("http://")?;
+    let authority = authority.split('/').next().unwrap_or(authority);
+    match authority.rsplit_once(':') {
+        Some((host, port)) => Some((host.to_owned(), port.parse().ok()?)),
+        None => Some((authority.to_owned(), 80)),
     }
 }
 
@@ -181,6 +303,14 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         local.mesh.ports().admin,
         local.mesh.control().work_dir().display(),
     );
+    let policy = match options.outbound_traffic_policy {
+        OutboundTrafficPolicy::AllowAny => "ALLOW_ANY",
+        OutboundTrafficPolicy::RegistryOnly => "REGISTRY_ONLY",
+    };
+    text.push_str(&format!("  outbound  {policy}\n"));
+    for (host, address) in &local.mesh.ports().egress {
+        text.push_str(&format!("  egress    {host} via http://{address}\n"));
+    }
     for workload in local.workloads() {
         text.push_str(&format!(
             "  {:<15} http://{}\n",
@@ -194,7 +324,7 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         format!(" --dir {}", options.dir.display())
     };
     text.push_str(&format!(
-        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
+        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\n  sudo bookinfo mesh exec{dir} curl -- curl -s http://productpage:9080/productpage   (as a pod: curl, productpage-v1, ...)\nPress Ctrl-C to stop."
     ));
     text
 }

@@ -19,6 +19,7 @@ use crate::topology::Topology;
 use crate::translate::{Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds;
+use crate::{ca, hosts_files};
 
 /// How long Envoy may take to start and report ready.
 pub const START_WITHIN: Duration = Duration::from_secs(30);
@@ -64,6 +65,14 @@ impl Mesh {
             let _ = fs::remove_file(stale);
         }
         let _ = fs::remove_dir_all(&layout.xds_dir);
+        let mut topology = topology.clone();
+        if let Some(sidecars) = &mut topology.sidecars {
+            // A fresh CA per start, as a fresh install has; the old keys go with the old mesh.
+            sidecars.pki_dir = dir.join("pki");
+            let _ = fs::remove_dir_all(&sidecars.pki_dir);
+            ca::issue(sidecars)?;
+        }
+        let topology = &topology;
         write_json(
             &dir.join("topology.json"),
             &serde_json::to_value(topology).unwrap_or_default(),
@@ -75,6 +84,7 @@ impl Mesh {
         };
         let config = translate(topology, &state.resources)?;
         xds::write(&layout, &config, state.version, true)?;
+        hosts_files::write_for(&dir, topology, &state.resources)?;
         state.save(&dir)?;
         write_json(
             &dir.join("bootstrap.json"),
@@ -99,6 +109,9 @@ impl Mesh {
                 .args(["--concurrency", ENVOY_CONCURRENCY])
                 .args(["--log-level", "warn"])
                 .args(["--drain-time-s", "2"])
+                // As istio-proxy runs it: a replaced listener (a new authorization policy)
+                // closes its connections after their next response, not gradually.
+                .args(["--drain-strategy", "immediate"])
                 .stdin(Stdio::null())
                 .stdout(log)
                 .stderr(log_for_stderr);
@@ -147,6 +160,11 @@ impl Mesh {
     /// Where callers reach `service` through the mesh.
     pub fn outbound(&self, service: &str) -> Option<SocketAddr> {
         self.ports.outbound.get(service).copied()
+    }
+
+    /// Where workloads send calls to the external `host:port` (its egress listener).
+    pub fn egress(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        self.ports.egress.get(&format!("{host}:{port}")).copied()
     }
 
     /// Envoy's process id: the same for the mesh's whole life, whatever is applied.

@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::egress::Egress;
+use crate::identity::{PodRole, Sidecars};
+
 /// The namespace every Bookinfo service lives in, as in `platform/kube/bookinfo.yaml`.
 pub const NAMESPACE: &str = "default";
 
@@ -42,6 +45,13 @@ pub struct Topology {
     pub ingress_https_port: u16,
     /// Envoy's admin interface (stats, config dump, readiness).
     pub admin_port: u16,
+    /// The outbound traffic policy, the egress CA, the external hosts called.
+    #[serde(default)]
+    pub egress: Egress,
+    /// Pods with identities and sidecars of their own (mutual TLS between them); without,
+    /// one shared outbound listener per service and plain HTTP to the workloads.
+    #[serde(default)]
+    pub sidecars: Option<Sidecars>,
 }
 
 /// One Kubernetes Service: its name, its port, the workloads behind it, and the local port of
@@ -73,14 +83,21 @@ impl Topology {
             ingress_port: 0,
             ingress_https_port: 0,
             admin_port: 0,
+            egress: Egress::default(),
+            sidecars: None,
         }
     }
 
     /// Adds a service on [`SERVICE_PORT`] whose outbound listener takes a free port.
-    pub fn with_service(mut self, name: &str, workloads: Vec<Workload>) -> Self {
+    pub fn with_service(self, name: &str, workloads: Vec<Workload>) -> Self {
+        self.with_service_on_port(name, SERVICE_PORT, workloads)
+    }
+
+    /// Adds a service on another port (`my-nginx` on 443, say), with a free outbound port.
+    pub fn with_service_on_port(mut self, name: &str, port: u16, workloads: Vec<Workload>) -> Self {
         self.services.push(Service {
             name: name.to_owned(),
-            port: SERVICE_PORT,
+            port,
             outbound_port: 0,
             workloads,
         });
@@ -94,6 +111,38 @@ impl Topology {
 
     pub fn with_ingress_https_port(mut self, port: u16) -> Self {
         self.ingress_https_port = port;
+        self
+    }
+
+    pub fn with_egress(mut self, egress: Egress) -> Self {
+        self.egress = egress;
+        self
+    }
+
+    /// Pods with sidecars, and for each `app` label among the app pods (in their order) a
+    /// Service on [`SERVICE_PORT`] whose workloads are those pods' inbound listeners, as a
+    /// Deployment's pods are its Service's endpoints.
+    pub fn with_pods(mut self, sidecars: Sidecars) -> Self {
+        for pod in &sidecars.pods {
+            let (PodRole::App { .. }, Some(app), Some(ip)) =
+                (pod.role, pod.labels.get("app"), sidecars.pod_ip(&pod.name))
+            else {
+                continue;
+            };
+            let workload = Workload {
+                labels: pod.labels.clone(),
+                address: SocketAddr::from((ip, SERVICE_PORT)),
+            };
+            match self
+                .services
+                .iter_mut()
+                .find(|service| service.name == *app)
+            {
+                Some(service) => service.workloads.push(workload),
+                None => self = self.with_service(app, vec![workload]),
+            }
+        }
+        self.sidecars = Some(sidecars);
         self
     }
 

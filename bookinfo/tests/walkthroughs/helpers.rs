@@ -51,15 +51,24 @@ impl Page {
 /// Starts Bookinfo and Envoy with the ingress and admin on free ports, in a work dir of the
 /// test's own (`name`), in the state of a fresh Istio install: no Gateway, no routing rule.
 pub async fn spawn_mesh(name: &str) -> TestMesh {
+    spawn_mesh_with(name, |options| options).await
+}
+
+/// [`spawn_mesh`] with `configure` changing the launcher's options first (egress, details v2).
+pub async fn spawn_mesh_with(
+    name: &str,
+    configure: impl FnOnce(MeshOptions) -> MeshOptions,
+) -> TestMesh {
     chassis::telemetry::init_for_tests();
-    let options = MeshOptions {
+    let options = configure(MeshOptions {
         ingress_port: 0,
         ingress_https_port: 0,
         admin_port: 0,
         dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join("walkthroughs")
             .join(name),
-    };
+        ..MeshOptions::default()
+    });
     // A missing Envoy fails here with the error naming scripts/deps/envoy.sh.
     let local = LocalMesh::start(&options)
         .await
@@ -150,6 +159,18 @@ impl TestMesh {
             status: response.status().as_u16(),
             body: String::from_utf8_lossy(&body).into_owned(),
         }
+    }
+
+    /// `bookinfo mesh exec --dir DIR WORKLOAD -- COMMAND...`, as a user in another shell.
+    pub fn exec(&self, workload: &str, command: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bookinfo"))
+            .args(["mesh", "exec", "--dir"])
+            .arg(self.local.mesh().control().work_dir())
+            .arg(workload)
+            .arg("--")
+            .args(command)
+            .output()
+            .expect("bookinfo runs")
     }
 
     /// `/productpage` as nobody in particular.
@@ -249,4 +270,32 @@ impl TestMesh {
 /// How many of `seen` are `stars`.
 pub fn count(seen: &[Stars], stars: Stars) -> usize {
     seen.iter().filter(|seen| **seen == stars).count()
+}
+
+/// `openssl ARGS` in `dir`, as the tasks make certificates; it must succeed.
+pub fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let output = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// `mesh exec` needs root; without it, tests check that it says so and stop there.
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status
+                .lines()
+                .find(|line| line.starts_with("Uid:"))?
+                .to_owned();
+            line.split_whitespace().nth(2).map(|uid| uid == "0")
+        })
+        .unwrap_or(false)
 }

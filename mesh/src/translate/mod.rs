@@ -3,23 +3,37 @@
 //! same YAML so that a result here is the result on a cluster.
 //!
 //! Layout of the generated configuration:
-//! - one listener per service on its outbound port (the sidecar layer) whose route
-//!   configuration has one virtual host for that service; callers reach the service through it;
+//! - with pods ([`crate::identity`]): each pod's sidecar, i.e. an outbound listener per
+//!   service on the pod's own address for it, one route configuration per pod, clusters of its
+//!   own with its certificate, and an inbound listener on the pod's IP (`sidecars`,
+//!   [`inbound`]);
+//! - without pods: one listener per service on its outbound port whose route configuration has
+//!   one virtual host for that service; callers reach the service through it;
 //! - one ingress listener (the `istio-ingressgateway`) whose route configuration holds what the
 //!   Gateways and their bound VirtualServices allow, and nothing (404) otherwise;
-//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
+//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`);
+//! - on a pod's inbound listener and the ingress, the AuthorizationPolicies as RBAC filters
+//!   ([`rbac`], through [`inbound::inbound_http_filters`]).
 
 mod clusters;
+pub mod egress;
 mod filters;
 pub mod hosts;
+pub mod inbound;
 pub(crate) mod listeners;
 pub mod model;
+pub mod passthrough;
 mod policies;
+pub mod rbac;
+mod rbac_matchers;
 mod route_matches;
 mod routes;
+mod sidecar_routes;
+mod sidecars;
 pub mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde_json::{Value, json};
 
@@ -28,9 +42,8 @@ pub use policies::{DEFAULT_RETRIES, DEFAULT_RETRY_ON};
 pub use routes::DEFAULT_ROUTE_NAME;
 
 use crate::error::TranslateError;
-use crate::istio::{
-    Destination, DestinationRuleSpec, ResourceKey, ResourceSet, VirtualServiceSpec,
-};
+use crate::identity::{Pod, Sidecars};
+use crate::istio::{Destination, DestinationRuleSpec, ResourceKey, ResourceSet};
 use crate::topology::{Service, Topology};
 use hosts::MESH_GATEWAY;
 use model::RoutingModel;
@@ -92,9 +105,11 @@ impl EnvoyConfig {
 }
 
 /// A listener before the paths of its files are known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListenerPlan {
     pub name: String,
+    /// `127.0.0.1` for the ingress; a pod's own loopback address for its sidecar listeners.
+    pub address: IpAddr,
     pub port: u16,
     pub route_config: String,
     pub stat_prefix: String,
@@ -103,12 +118,20 @@ pub struct ListenerPlan {
     /// The HTTPS ingress: TLS terminated by one chain per HTTPS server (none: every
     /// connection is closed). `None` for plain HTTP listeners.
     pub tls: Option<Vec<tls::TlsChain>>,
+    /// A pod's inbound listener: its TLS modes.
+    pub inbound: Option<inbound::InboundPlan>,
+    /// HTTP filters before the fault filter and the router: a pod's, or on the ingress
+    /// listeners the gateway pod's, from [`inbound::inbound_http_filters`].
+    pub http_filters: Vec<Value>,
 }
 
 /// State shared while translating: the routing model, the clusters that will exist, and
 /// warnings.
 pub(crate) struct Translation<'a> {
     model: &'a RoutingModel,
+    sidecars: Option<&'a Sidecars>,
+    /// The resources as applied, for what the routing model leaves out (PeerAuthentication).
+    applied: &'a ResourceSet,
     clusters: BTreeSet<String>,
     warnings: Vec<String>,
 }
@@ -120,18 +143,30 @@ pub fn translate(
     resources: &ResourceSet,
 ) -> Result<EnvoyConfig, TranslateError> {
     let model = RoutingModel::build(topology, resources);
+    let authz_warnings = rbac::warnings(resources);
+    let applied = resources;
     let resources = &model;
     let mut translation = Translation {
         model: &model,
+        sidecars: topology.sidecars.as_ref(),
+        applied,
         clusters: BTreeSet::new(),
         warnings: model.warnings.clone(),
     };
-    let clusters = translation.clusters(resources);
+    let mut clusters = translation.clusters(resources);
+    clusters.extend(translation.entry_clusters(&topology.egress));
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
+    // Without pods (the translator's and Envoy's own tests) the gateway is still Istio's.
+    let gateway = topology
+        .sidecars
+        .as_ref()
+        .and_then(Sidecars::gateway)
+        .cloned()
+        .unwrap_or_else(Pod::ingress_gateway);
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
-    let chains = tls::https_chains(&model, &mut translation.warnings);
+    let chains = translation.https_ingress_chains();
     let ingresses = [
         (
             INGRESS_TARGET_PORT,
@@ -152,26 +187,60 @@ pub fn translate(
             name: format!("0.0.0.0_{target_port}"),
             port,
             route_config: route_config.to_owned(),
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             stat_prefix: format!("outbound_0.0.0.0_{target_port}"),
             ingress: true,
             tls,
+            inbound: None,
+            http_filters: inbound::inbound_http_filters(&gateway, target_port, applied),
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }
 
-    for service in &topology.services {
+    if let Some(sidecars) = &topology.sidecars {
+        // Every pod calls through its own sidecar; there is no shared outbound listener.
+        let warned = translation.warnings.len();
+        let added = sidecars::sidecar_config(&mut translation, sidecars, &model, applied);
+        listeners.extend(added.listeners);
+        route_configs.extend(added.route_configs);
+        clusters.extend(added.clusters);
+        // Each sidecar translates the same VirtualServices: say each problem once.
+        let mut seen: BTreeSet<String> = translation.warnings[..warned].iter().cloned().collect();
+        let mut index = warned;
+        while index < translation.warnings.len() {
+            if seen.insert(translation.warnings[index].clone()) {
+                index += 1;
+            } else {
+                translation.warnings.remove(index);
+            }
+        }
+    }
+    let shared_outbound = if topology.sidecars.is_some() {
+        &[][..]
+    } else {
+        &topology.services[..]
+    };
+    for service in shared_outbound {
         let route_name = format!("{}:{}", service.fqdn(), service.port);
         listeners.push(ListenerPlan {
             name: format!("{}_{}", service.fqdn(), service.port),
             port: service.outbound_port,
             route_config: route_name.clone(),
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             stat_prefix: format!("outbound_{}_{}", service.fqdn(), service.port),
             ingress: false,
             tls: None,
+            inbound: None,
+            http_filters: Vec::new(),
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }
+    let egress = translation.egress(topology);
+    listeners.extend(egress.listeners);
+    route_configs.extend(egress.route_configs);
+    clusters.extend(egress.clusters);
     translation.warn_about_unbound(resources);
+    translation.warnings.extend(authz_warnings);
 
     Ok(EnvoyConfig {
         listeners,
@@ -188,34 +257,42 @@ impl Translation<'_> {
     /// applies to it.
     fn clusters(&mut self, resources: &RoutingModel) -> Vec<Value> {
         let rules = resources.destination_rules();
-        let mut out = Vec::new();
+        let mut built = Vec::new();
         for service in &self.model.services {
             let rule = self.rule_for(service, &rules);
             let policy = rule.and_then(|(_, spec)| spec.traffic_policy.as_ref());
-            out.push(clusters::cluster(service, None, policy));
-            if let Some((_, spec)) = rule {
-                for subset in &spec.subsets {
-                    out.push(clusters::cluster(service, Some(subset), policy));
-                }
+            let subsets = rule
+                .map(|(_, spec)| spec.subsets.as_slice())
+                .unwrap_or_default();
+            for subset in std::iter::once(None).chain(subsets.iter().map(Some)) {
+                built.push(sidecars::BuiltCluster {
+                    cluster: clusters::cluster(service, subset, policy),
+                    service,
+                    tls: clusters::tls_mode(policy, subset),
+                });
             }
         }
         for (key, spec) in &rules {
             let host = hosts::resolve(&spec.host, &key.namespace);
-            if !self
-                .model
-                .services
-                .iter()
-                .any(|service| hosts::covers(&host, &service.fqdn()))
-            {
+            let known = self.model.has_entry_for(&host)
+                || self
+                    .model
+                    .services
+                    .iter()
+                    .any(|service| hosts::covers(&host, &service.fqdn()));
+            if !known {
                 self.warnings
                     .push(format!("{key}: host {host} matches no service here"));
             }
         }
-        self.clusters = out
+        self.clusters = built
             .iter()
-            .filter_map(|cluster| cluster["name"].as_str().map(str::to_owned))
+            .filter_map(|built| built.cluster["name"].as_str().map(str::to_owned))
             .collect();
-        out
+        match self.sidecars {
+            Some(sidecars) => sidecars::clusters(built, sidecars, self.applied),
+            None => built.into_iter().map(|built| built.cluster).collect(),
+        }
     }
 
     /// The DestinationRule for a service: an exact host before a wildcard, a more specific
@@ -249,85 +326,6 @@ impl Translation<'_> {
         Some(chosen)
     }
 
-    /// The route configuration of a service's outbound listener.
-    fn sidecar_routes(
-        &mut self,
-        service: &Service,
-        route_name: &str,
-        resources: &RoutingModel,
-    ) -> Value {
-        let fqdn = service.fqdn();
-        let mesh: BTreeSet<String> = BTreeSet::from([MESH_GATEWAY.to_owned()]);
-        let context = RouteContext {
-            listen_port: service.port,
-            gateways: &mesh,
-        };
-        let mut routes = Vec::new();
-        if let Some((key, spec)) = self.virtual_service_for(&fqdn, resources) {
-            routes = routes::virtual_service_routes(key, spec, &context, self);
-        }
-        if routes.is_empty() {
-            // No VirtualService (or none of its rules applies here): Kubernetes-style
-            // balancing over every workload of the service.
-            let cluster = format!("outbound|{}||{fqdn}", service.port);
-            routes.push(routes::default_route(
-                &cluster,
-                &format!("{fqdn}:{}/*", service.port),
-            ));
-        }
-        json!({
-            "@type": ROUTE_CONFIG_TYPE,
-            "name": route_name,
-            "validate_clusters": false,
-            "virtual_hosts": [{
-                "name": format!("{fqdn}:{}", service.port),
-                // The listener is the service's own, so any Host header is this service.
-                "domains": ["*"],
-                "routes": routes,
-                "include_request_attempt_count": true,
-            }],
-        })
-    }
-
-    /// The sidecar VirtualService for a host: exact host first, then the most specific
-    /// wildcard, then the oldest; later ones for the same host are reported as ignored.
-    fn virtual_service_for<'r>(
-        &mut self,
-        fqdn: &str,
-        resources: &'r RoutingModel,
-    ) -> Option<(&'r ResourceKey, &'r VirtualServiceSpec)> {
-        let mut matching: Vec<(usize, &'r ResourceKey, &'r VirtualServiceSpec, String)> =
-            Vec::new();
-        for (age, (key, spec)) in resources.virtual_services().into_iter().enumerate() {
-            if !routes::applies_to_mesh(spec) {
-                continue;
-            }
-            let best = spec
-                .hosts
-                .iter()
-                .map(|host| hosts::resolve(host, &key.namespace))
-                .filter(|host| hosts::covers(host, fqdn))
-                .max_by_key(|host| hosts::specificity(host));
-            if let Some(host) = best {
-                matching.push((age, key, spec, host));
-            }
-        }
-        matching.sort_by(|a, b| {
-            hosts::specificity(&b.3)
-                .cmp(&hosts::specificity(&a.3))
-                .then(a.0.cmp(&b.0))
-        });
-        let (_, chosen_key, chosen_spec, chosen_host) = matching.first()?.clone();
-        for (_, key, _, host) in matching.iter().skip(1) {
-            if *host == chosen_host {
-                self.warnings.push(format!(
-                    "{key}: ignored for {fqdn}: {chosen_key} already routes it (Istio uses the oldest)"
-                ));
-            }
-        }
-        Some((chosen_key, chosen_spec))
-    }
-
     /// The ingress route configuration: a virtual host per host that a Gateway server and a
     /// VirtualService bound to that Gateway have in common, with the routes of every such
     /// VirtualService (oldest first, catch-alls last). No Gateway or no binding: no virtual
@@ -341,13 +339,16 @@ impl Translation<'_> {
             let gateway_name = format!("{}/{}", gateway_key.namespace, gateway_key.name);
             let names = BTreeSet::from([gateway_name.clone()]);
             for server in &gateway.servers {
-                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https {
+                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https
+                    || server.is_passthrough()
+                {
                     continue;
                 }
                 let redirect = server.tls.as_ref().is_some_and(|tls| tls.https_redirect);
                 let context = RouteContext {
                     listen_port: u16::try_from(server.port.number).unwrap_or(INGRESS_TARGET_PORT),
                     gateways: &names,
+                    source: None,
                 };
                 for (key, spec) in resources.virtual_services() {
                     let bound = spec.gateways.iter().any(|gateway| {
@@ -477,14 +478,20 @@ impl Translation<'_> {
                         .push(format!("{key}: gateway {name} does not exist (yet)"));
                 }
             }
+            if routes::applies_to_mesh(spec) && !spec.tls.is_empty() {
+                self.warnings.push(format!(
+                    "{key}: tls routes apply to PASSTHROUGH gateway servers only here; the sidecars ignore them"
+                ));
+            }
             if routes::applies_to_mesh(spec) {
                 for host in &spec.hosts {
                     let host = hosts::resolve(host, &key.namespace);
-                    let reaches_a_service = self
-                        .model
-                        .services
-                        .iter()
-                        .any(|service| hosts::covers(&host, &service.fqdn()));
+                    let reaches_a_service = self.model.has_entry_for(&host)
+                        || self
+                            .model
+                            .services
+                            .iter()
+                            .any(|service| hosts::covers(&host, &service.fqdn()));
                     if !reaches_a_service {
                         self.warnings
                             .push(format!("{key}: host {host} matches no service here"));

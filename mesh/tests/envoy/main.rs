@@ -6,12 +6,16 @@ mod fixtures;
 #[path = "../gateway_api_fixtures.rs"]
 mod gateway_api_fixtures;
 
+mod authz;
+mod egress;
 mod faults;
 mod features;
 mod gateway_api;
 mod helpers;
 mod https;
+mod identities;
 mod lifecycle;
 mod observability;
+mod passthrough;
 mod resilience;
 mod routing;
