@@ -302,14 +302,16 @@ impl Launch {
 /// Stops `workloads` with the chassis drain, callers before what they call: productpage (which
 /// no other service calls) first, then the rest together. Once productpage has answered every
 /// request it read, no request is on its way to the others, so none of them stops accepting
-/// under a call productpage still has to make; stopping the rest together keeps a stop to about
-/// two idle grace periods however many workloads there are.
+/// under a call productpage still has to make, and their idle connections' grace counts from
+/// the start: a stop takes one idle grace, however many workloads there are.
 async fn stop_in_order(workloads: &[Workload]) {
+    let began = tokio::time::Instant::now();
     let (entry, called): (Vec<&Workload>, Vec<&Workload>) = workloads
         .iter()
         .partition(|workload| workload.service == "productpage");
     for tier in [entry, called] {
-        futures_util::future::join_all(tier.iter().map(|workload| workload.stop.stop())).await;
+        futures_util::future::join_all(tier.iter().map(|workload| workload.stop.stop_since(began)))
+            .await;
     }
 }
 

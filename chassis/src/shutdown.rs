@@ -32,6 +32,7 @@ use actix_web::middleware::Next;
 use actix_web::rt::task::JoinHandle;
 use actix_web::web;
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::Instant;
 
 /// How long a draining server keeps idle kept-alive connections open: a request already on its
 /// way to one (sent before the client could know) arrives within it, on loopback or in a pod.
@@ -94,20 +95,20 @@ impl Drain {
 
     /// Whether actix may close what is left: no connection, or no request in hand once idle
     /// connections have had [`IDLE_GRACE`].
-    fn may_stop(&self, since: tokio::time::Instant) -> bool {
+    fn may_stop(&self, since: Instant) -> bool {
         self.open_connections() == 0
             || (since.elapsed() >= IDLE_GRACE
                 && self.0.requests_in_hand.load(Ordering::SeqCst) == 0)
     }
 
-    /// Stops accepting, waits until [`Self::may_stop`] or `grace` is over, then stops the
-    /// server: gracefully (actix closes the idle connections and lets any request that has just
-    /// come finish), or at the end of `grace` by cutting what is left.
-    async fn stop(&self, handle: &ServerHandle, grace: Duration) {
+    /// Stops accepting, waits until [`Self::may_stop`] (idle connections' grace counted from
+    /// `since`) or `grace` is over, then stops the server: gracefully (actix closes the idle
+    /// connections and lets any request that has just come finish), or at the end of `grace` by
+    /// cutting what is left.
+    async fn stop(&self, handle: &ServerHandle, since: Instant, grace: Duration) {
         self.0.draining.store(true, Ordering::SeqCst);
         handle.pause().await;
-        let since = tokio::time::Instant::now();
-        let deadline = since + grace;
+        let deadline = Instant::now() + grace;
         while !self.may_stop(since) && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(DRAIN_POLL).await;
         }
@@ -155,8 +156,16 @@ impl StopHandle {
     /// request it has read (each `Connection: close`), gives idle connections [`IDLE_GRACE`],
     /// and cuts what is left at [`crate::server::SHUTDOWN_GRACE`].
     pub async fn stop(&self) {
+        self.stop_since(Instant::now()).await;
+    }
+
+    /// Drains as [`Self::stop`] does, counting idle connections' [`IDLE_GRACE`] from `began`:
+    /// for a server whose callers were stopped first, from when their stop began. Once they have
+    /// answered everything, no request of theirs can still be on its way, so it need not wait
+    /// a second grace.
+    pub async fn stop_since(&self, began: Instant) {
         self.drain
-            .stop(&self.handle, crate::server::SHUTDOWN_GRACE)
+            .stop(&self.handle, began, crate::server::SHUTDOWN_GRACE)
             .await;
     }
 }
