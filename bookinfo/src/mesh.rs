@@ -10,7 +10,7 @@ use ::mesh::{
     Egress, EgressListener, LoopbackBlock, Mesh, MeshError, OutboundTrafficPolicy, OutsideAddress,
     Pod, Sidecars, Topology,
 };
-use details::config::BookSource;
+use details::config::{BookSource, MeshEgress};
 
 use reviews::ReviewsVersion;
 
@@ -46,8 +46,8 @@ pub struct MeshOptions {
     #[arg(long, value_name = "HOST1:PORT1:HOST2:PORT2", value_parser = parse_connect_to)]
     pub connect_to: Vec<OutsideAddress>,
     /// Where details finds its book: read from upstream's ENABLE_EXTERNAL_BOOK_SERVICE and
-    /// DO_NOT_ENCRYPT in the environment; details v2 with DO_NOT_ENCRYPT=true calls Google
-    /// Books through the mesh's egress listener for www.googleapis.com:80.
+    /// DO_NOT_ENCRYPT in the environment; details v2 connects to Google Books at its pod's
+    /// egress listener for www.googleapis.com:443 (TLS of its own) or :80 (DO_NOT_ENCRYPT=true).
     #[arg(skip = BookSource::Builtin)]
     pub book_source: BookSource,
 }
@@ -149,20 +149,21 @@ impl LocalMesh {
             .with_pod(Pod::curl())
             .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
         let called = external_call(&options.book_source);
+        let egress_ca = options
+            .egress_ca
+            .as_ref()
+            .map(|path| {
+                std::fs::read_to_string(path).map_err(|error| {
+                    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+                })
+            })
+            .transpose()?;
         let egress = Egress {
             policy: options.outbound_traffic_policy,
-            ca_certificate: options
-                .egress_ca
-                .as_ref()
-                .map(|path| {
-                    std::fs::read_to_string(path).map_err(|error| {
-                        io::Error::new(error.kind(), format!("{}: {error}", path.display()))
-                    })
-                })
-                .transpose()?,
+            ca_certificate: egress_ca.clone(),
             listeners: called
                 .iter()
-                .map(|(host, port)| EgressListener {
+                .map(|(host, port, tls)| EgressListener {
                     host: host.clone(),
                     port: *port,
                     // details' own pod: the call goes through its sidecar.
@@ -170,7 +171,7 @@ impl LocalMesh {
                         "details-{}",
                         crate::details_version(&options.book_source)
                     )),
-                    tls: false,
+                    tls: *tls,
                     outbound_port: 0,
                 })
                 .collect(),
@@ -192,16 +193,29 @@ impl LocalMesh {
                 io::Error::other(format!("{pod} has no outbound listener for {service}"))
             })
         };
-        // details v2 calls the external host through its egress listener, as a sidecar would
-        // intercept the call.
+        // details v2 connects to the external host at its egress listener, where a sidecar
+        // would capture the connection; the URL (Host, SNI, certificate name) stays the host's.
         let book_source = match (&options.book_source, &called) {
-            (BookSource::GoogleBooks { timeout, .. }, Some((host, port))) => {
+            (
+                BookSource::GoogleBooks {
+                    base_url, timeout, ..
+                },
+                Some((host, port, _)),
+            ) => {
                 let listener = mesh.egress(host, *port).ok_or_else(|| {
                     io::Error::other(format!("the mesh has no egress listener for {host}:{port}"))
                 })?;
+                let egress =
+                    MeshEgress::new(listener, egress_ca.as_deref()).map_err(|problem| {
+                        io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!("--egress-ca: {problem}"),
+                        )
+                    })?;
                 BookSource::GoogleBooks {
-                    base_url: format!("http://{listener}"),
+                    base_url: base_url.clone(),
                     timeout: *timeout,
+                    egress: Some(egress),
                 }
             }
             (source, _) => source.clone(),
@@ -276,18 +290,17 @@ impl LocalMesh {
     }
 }
 
-/// The external `host:port` details v2 calls in plain HTTP (`DO_NOT_ENCRYPT=true`), which the
-/// mesh intercepts; a call in HTTPS leaves details encrypted and goes out directly.
-fn external_call(book_source: &BookSource) -> Option<(String, u16)> {
+/// The external `host`, `port` and whether details speaks TLS there: plain HTTP with
+/// `DO_NOT_ENCRYPT=true` (the mesh may originate TLS), HTTPS otherwise (the mesh passes it
+/// through by SNI).
+fn external_call(book_source: &BookSource) -> Option<(String, u16, bool)> {
     let BookSource::GoogleBooks { base_url, .. } = book_source else {
         return None;
     };
-    let authority = base_url.strip_prefix("http://")?;
-    let authority = authority.split('/').next().unwrap_or(authority);
-    match authority.rsplit_once(':') {
-        Some((host, port)) => Some((host.to_owned(), port.parse().ok()?)),
-        None => Some((authority.to_owned(), 80)),
-    }
+    let uri: actix_web::http::Uri = base_url.parse().ok()?;
+    let tls = uri.scheme_str() == Some("https");
+    let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+    Some((uri.host()?.to_owned(), port, tls))
 }
 
 fn to_io(error: MeshError) -> io::Error {
@@ -309,7 +322,7 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
     };
     text.push_str(&format!("  outbound  {policy}\n"));
     for (host, address) in &local.mesh.ports().egress {
-        text.push_str(&format!("  egress    {host} via http://{address}\n"));
+        text.push_str(&format!("  egress    {host} via {address}\n"));
     }
     for workload in local.workloads() {
         text.push_str(&format!(

@@ -11,7 +11,10 @@
 //! ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
 
 use std::cell::Cell;
+use std::net::SocketAddr;
 use std::rc::Rc;
+#[cfg(feature = "tls")]
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -91,12 +94,50 @@ pub struct BackendClient {
     timeout: Duration,
     reuse: ConnectionReuse,
     in_flight: Rc<Cell<usize>>,
+    /// Where every connection goes instead of where the URL's host resolves to.
+    connect_to: Option<SocketAddr>,
 }
 
 impl BackendClient {
     /// A client whose every call gives up after `timeout`.
     pub fn new(timeout: Duration, reuse: ConnectionReuse) -> Self {
+        Self::build(
+            timeout,
+            reuse,
+            #[cfg(feature = "tls")]
+            None,
+        )
+    }
+
+    /// A client whose `https` calls use `tls` (its roots, its ALPN) instead of awc's defaults.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(
+        timeout: Duration,
+        reuse: ConnectionReuse,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Self {
+        Self::build(timeout, reuse, Some(tls))
+    }
+
+    /// The same client, connecting to `address` whatever the URL's host resolves to; the URL's
+    /// host is still what `Host`, SNI and the certificate check use (curl's `--connect-to`).
+    pub fn connecting_to(self, address: SocketAddr) -> Self {
+        Self {
+            connect_to: Some(address),
+            ..self
+        }
+    }
+
+    fn build(
+        timeout: Duration,
+        reuse: ConnectionReuse,
+        #[cfg(feature = "tls")] tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Self {
         let mut connector = awc::Connector::new();
+        #[cfg(feature = "tls")]
+        if let Some(tls) = tls {
+            connector = connector.rustls_0_23(tls);
+        }
         if reuse == ConnectionReuse::WhileBusy {
             connector = connector.conn_keep_alive(BUSY_IDLE_TIMEOUT);
         }
@@ -114,6 +155,7 @@ impl BackendClient {
             timeout,
             reuse,
             in_flight: Rc::default(),
+            connect_to: None,
         }
     }
 
@@ -154,6 +196,9 @@ impl BackendClient {
     ) -> Result<BackendReply, CallError> {
         let headers = crate::telemetry::context::with_span_context(span, headers);
         let mut request = headers.apply(self.client.get(url));
+        if let Some(address) = self.connect_to {
+            request = request.address(address);
+        }
         let in_flight = InFlight::enter(&self.in_flight);
         let keep_connection = match self.reuse {
             ConnectionReuse::FreshPerCall => false,
