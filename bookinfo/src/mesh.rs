@@ -274,8 +274,8 @@ impl LocalMesh {
         self.services.stop_all().await;
     }
 
-    /// Runs until every server has stopped (Ctrl-C or SIGTERM stops them all), or until `stop`
-    /// completes (then every server is stopped gracefully first); then stops Envoy.
+    /// Runs until `stop` completes (then every server is stopped as SIGTERM stops a service), or
+    /// until a server ends by itself; then stops Envoy.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
         let Self {
             services,
