@@ -46,6 +46,16 @@ pub fn outbound_listener(pod: &Pod, service: &Service, address: Ipv4Addr) -> Lis
     }
 }
 
+/// Said when AuthorizationPolicies select pods of an ambient namespace: the node proxy has no
+/// L4 policy yet, and silence would read as enforcement.
+pub fn unenforced_policies(namespace: &str) -> String {
+    format!(
+        "AuthorizationPolicies select pods of namespace {namespace}, which is in ambient mode: \
+         the local node proxy does not enforce them yet, so they allow everything (remove \
+         istio.io/dataplane-mode to enforce them in the sidecars)"
+    )
+}
+
 /// The network filter of an L4 listener: the connection's bytes to `cluster`.
 pub fn tcp_proxy_filter(stat_prefix: &str, cluster: &str, access_log: &Value) -> Value {
     json!({

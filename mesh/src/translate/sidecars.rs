@@ -278,6 +278,12 @@ pub(super) fn sidecar_config(
             mode != MtlsMode::Strict,
         );
         out.clusters.push(inbound::cluster(&plan.cluster, listens));
+        let filters = inbound::inbound_http_filters(pod, port, resources);
+        if ambient && !filters.is_empty() {
+            translation
+                .warnings
+                .push(ambient::unenforced_policies(&pod.namespace));
+        }
         out.listeners.push(ListenerPlan {
             name: format!("{}~inbound_{port}", pod.name),
             address: IpAddr::V4(ip),
@@ -287,11 +293,7 @@ pub(super) fn sidecar_config(
             ingress: false,
             tls: None,
             // The node proxy's inbound side: the same TLS modes, no HTTP processing.
-            http_filters: if ambient {
-                Vec::new()
-            } else {
-                inbound::inbound_http_filters(pod, port, resources)
-            },
+            http_filters: if ambient { Vec::new() } else { filters },
             tcp_proxy: ambient.then(|| plan.cluster.clone()),
             inbound: Some(plan),
         });

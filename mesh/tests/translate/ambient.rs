@@ -86,3 +86,22 @@ fn without_the_label_on_their_namespace_pods_keep_their_sidecars() {
         assert_eq!(chains(&listener(&set, REVIEWS))[0].0, HCM);
     }
 }
+
+#[test]
+fn policies_the_node_proxy_cannot_enforce_yet_are_said_once() {
+    let allow_nothing = "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n  name: allow-nothing\nspec: {}\n";
+    let config = translate(&topology(), &labelled("default", &[allow_nothing])).unwrap();
+    let said: Vec<&String> = config
+        .warnings
+        .iter()
+        .filter(|warning| warning.contains("does not enforce them yet"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", config.warnings);
+    let sidecars = translate(&topology(), &resources(&[allow_nothing])).unwrap();
+    assert!(
+        !sidecars
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("does not enforce them yet"))
+    );
+}
