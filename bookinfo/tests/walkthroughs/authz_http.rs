@@ -92,14 +92,16 @@ async fn authz_http_step_by_step_as_istio_io_checks_it() {
     verify(
         &mesh,
         "200",
-        &["William Shakespeare", "Book Details", "Book Reviews"],
+        // test.sh checks the first three; the stars say ratings answered reviews. Retried with
+        // them: a pooled reviews→ratings connection may keep the old listener for one answer.
+        &[
+            "William Shakespeare",
+            "Book Details",
+            "Book Reviews",
+            "glyphicon glyphicon-star",
+        ],
     )
     .await;
-    let page = mesh.exec("curl", &["curl", "-sS", INGRESS_URL]);
-    assert!(
-        String::from_utf8_lossy(&page.stdout).contains("glyphicon glyphicon-star"),
-        "the stars are back"
-    );
 
     // Cleanup as the task's: `kubectl delete authorizationpolicy.security.istio.io/NAME`.
     let work_dir = mesh.local.mesh().control().work_dir().to_owned();
