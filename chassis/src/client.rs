@@ -1,6 +1,6 @@
 //! The outbound HTTP client every service uses to call another: one per backend and worker, a
 //! timeout on the whole call (connect, headers and body), the forwarded headers, and by default a
-//! fresh connection per call unless calls overlap.
+//! fresh connection per call unless the worker is busy with other calls.
 //!
 //! Why fresh connections: without a mesh, kube-proxy balances per TCP connection, so a pooled
 //! keep-alive connection would pin productpage to one reviews pod and the "refresh to see v1, v2,
@@ -10,8 +10,6 @@
 //! pods) and saves a TCP handshake per call. Full pooling is a switch
 //! ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -23,21 +21,26 @@ use crate::propagation::ForwardedHeaders;
 /// Largest body accepted from a backend; Bookinfo's answers are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// How long a connection kept by [`ConnectionReuse::WhileBusy`] may wait idle for the next call.
-/// Under load the next call comes within microseconds (milliseconds in a debug build on a busy
-/// machine). A sequential caller never keeps a connection in the first place; this only bounds
-/// how long connections left over from a burst of load can serve the calls after it.
-pub const BUSY_IDLE_TIMEOUT: Duration = Duration::from_millis(50);
+/// How long a connection kept by [`ConnectionReuse::WhileBusy`] may wait idle for the next busy
+/// call. Under load the next call comes within microseconds, unless the process is not scheduled:
+/// on a machine busy with other work that can take tens of milliseconds, long enough to expire a
+/// 50 ms window (this used to be 50 ms). A lone call never takes a kept connection
+/// (it has a client of its own), so this bounds only how long connections left over from a burst
+/// stay open, never whether a sequential caller gets a fresh one; well under actix-web's 5 s
+/// keep-alive, so our side closes first.
+pub const BUSY_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Whether outbound connections are kept open and reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnectionReuse {
     /// A new TCP connection for every call (`Connection: close`), like upstream.
     FreshPerCall,
-    /// A fresh connection per call, except that a call started while another call to the same
-    /// backend is in flight keeps its connection open for [`BUSY_IDLE_TIMEOUT`], for the next
-    /// call. A sequential caller never overlaps calls, so it gets a new connection (and a new
-    /// balancing choice) every time; concurrent load reuses connections.
+    /// A fresh connection per call, except for a call started while its worker thread is busy
+    /// (serving another request, or with another outbound call in flight): that one takes, and
+    /// then keeps for [`BUSY_IDLE_TIMEOUT`], a connection from a pool only such calls use. A
+    /// sequential caller is one request and one call at a time, so it gets a new connection (and
+    /// a new balancing choice) every time, even right after a burst of load; concurrent load
+    /// reuses connections.
     #[default]
     WhileBusy,
     /// Keep-alive connections are pooled and reused.
@@ -83,37 +86,29 @@ pub enum CallError {
 /// An HTTP client for calls to one sibling service.
 ///
 /// It is not `Send` (awc's client is per thread), so build one per worker, inside the app factory.
-/// Build one per backend too: [`ConnectionReuse::WhileBusy`] counts the calls in flight on this
-/// client (and its clones) as calls to the same backend.
 #[derive(Clone)]
 pub struct BackendClient {
-    client: awc::Client,
+    /// Calls that keep their connection: every call when pooled, busy ones while busy.
+    kept: awc::Client,
+    /// Calls that close their connection (`Connection: close`): a pool of their own, which never
+    /// holds an idle connection, so such a call always opens a new one.
+    fresh: awc::Client,
     timeout: Duration,
     reuse: ConnectionReuse,
-    in_flight: Rc<Cell<usize>>,
 }
 
 impl BackendClient {
     /// A client whose every call gives up after `timeout`.
     pub fn new(timeout: Duration, reuse: ConnectionReuse) -> Self {
-        let mut connector = awc::Connector::new();
-        if reuse == ConnectionReuse::WhileBusy {
-            connector = connector.conn_keep_alive(BUSY_IDLE_TIMEOUT);
-        }
-        let client = awc::Client::builder()
-            .connector(connector)
-            // Our own deadline below covers the body too; awc's would cover only the headers.
-            .disable_timeout()
-            // A sibling that redirects is misbehaving: its answer is reported as it is, never
-            // followed to wherever `Location` points.
-            .disable_redirects()
-            .no_default_headers()
-            .finish();
+        let kept = match reuse {
+            ConnectionReuse::WhileBusy => awc_client(Some(BUSY_IDLE_TIMEOUT)),
+            _ => awc_client(None),
+        };
         Self {
-            client,
+            kept,
+            fresh: awc_client(None),
             timeout,
             reuse,
-            in_flight: Rc::default(),
         }
     }
 
@@ -153,16 +148,17 @@ impl BackendClient {
         span: &tracing::Span,
     ) -> Result<BackendReply, CallError> {
         let headers = crate::telemetry::context::with_span_context(span, headers);
-        let mut request = headers.apply(self.client.get(url));
-        let in_flight = InFlight::enter(&self.in_flight);
+        let in_flight = crate::busy::Calling::enter();
         let keep_connection = match self.reuse {
             ConnectionReuse::FreshPerCall => false,
-            ConnectionReuse::WhileBusy => in_flight.others > 0,
+            ConnectionReuse::WhileBusy => in_flight.busy,
             ConnectionReuse::Pooled => true,
         };
-        if !keep_connection {
-            request = request.force_close();
-        }
+        let request = if keep_connection {
+            headers.apply(self.kept.get(url))
+        } else {
+            headers.apply(self.fresh.get(url)).force_close()
+        };
         let call = async move {
             let mut response = request
                 .send()
@@ -188,25 +184,21 @@ impl BackendClient {
     }
 }
 
-/// One call counted in flight on its client until dropped (a cancelled call included).
-struct InFlight<'a> {
-    count: &'a Cell<usize>,
-    /// How many other calls were in flight when this one started.
-    others: usize,
-}
-
-impl<'a> InFlight<'a> {
-    fn enter(count: &'a Cell<usize>) -> Self {
-        let others = count.get();
-        count.set(others + 1);
-        Self { count, others }
+/// An awc client for one backend; with `idle`, its kept connections close after that long idle.
+fn awc_client(idle: Option<Duration>) -> awc::Client {
+    let mut connector = awc::Connector::new();
+    if let Some(idle) = idle {
+        connector = connector.conn_keep_alive(idle);
     }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.count.set(self.count.get() - 1);
-    }
+    awc::Client::builder()
+        .connector(connector)
+        // Our own deadline covers the body too; awc's would cover only the headers.
+        .disable_timeout()
+        // A sibling that redirects is misbehaving: its answer is reported as it is, never
+        // followed to wherever `Location` points.
+        .disable_redirects()
+        .no_default_headers()
+        .finish()
 }
 
 /// The client span of one call, named `GET host:port` (the path would make a name per product).
