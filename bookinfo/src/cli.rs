@@ -64,6 +64,10 @@ pub enum MeshCommand {
     Stats(StatsArgs),
     /// Lists resources of KIND (or the one named NAME) as kubectl get would, with status
     Get(GetArgs),
+    /// Runs COMMAND as WORKLOAD (or deploy/WORKLOAD), as kubectl exec would: Service names
+    /// resolve to the workload's own sidecar, which calls with the workload's identity (needs
+    /// root, for a private mount namespace with the workload's /etc/hosts)
+    Exec(ExecArgs),
     /// Creates a resource from files, as kubectl create would (secret tls)
     Create {
         #[command(subcommand)]
@@ -127,6 +131,19 @@ pub struct ChangeArgs {
         required = true
     )]
     pub files: Vec<String>,
+}
+
+/// `bookinfo mesh exec WORKLOAD -- COMMAND [ARG...]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// productpage-v1, details-v1, reviews-v1, reviews-v2, reviews-v3, ratings-v1 or curl
+    /// (also as deploy/NAME)
+    pub workload: String,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// `bookinfo mesh stats`.
@@ -464,5 +481,23 @@ mod tests {
             }
         }
         assert!(problem(&["completions", "tcsh"]).contains("invalid value 'tcsh'"));
+    }
+
+    #[test]
+    fn exec_takes_the_command_after_a_double_dash() {
+        let MeshCommand::Exec(exec) = mesh_command(&[
+            "mesh",
+            "exec",
+            "deploy/curl",
+            "--",
+            "curl",
+            "-s",
+            "http://productpage:9080/",
+        ]) else {
+            panic!("not exec");
+        };
+        assert_eq!(exec.workload, "deploy/curl");
+        assert_eq!(exec.command, ["curl", "-s", "http://productpage:9080/"]);
+        assert!(problem(&["mesh", "exec", "curl"]).contains("COMMAND"));
     }
 }

@@ -5,11 +5,13 @@
 //! - [`LocalBookinfo`]: starts the six servers, knows their addresses, stops one or all.
 //! - [`balancer`]: the per-connection round robin in front of the three reviews versions.
 //! - [`cli`]: the `bookinfo` command's arguments.
+//! - [`exec`]: `bookinfo mesh exec`, a command run as one of the mesh's workloads.
 //! - [`mesh`]: the same services behind a real Envoy that takes Istio YAML.
 //! - [`traffic`]: `bookinfo traffic`, visitors loading pages and a summary of what answered.
 
 pub mod balancer;
 pub mod cli;
+pub mod exec;
 pub mod mesh;
 pub mod traffic;
 
@@ -79,7 +81,7 @@ impl LocalBookinfo {
             details: listeners.details.local_addr()?,
             reviews,
             ratings,
-            ratings_from_reviews: ratings,
+            ratings_from_reviews: [ratings; 3],
         };
         let launch = start_services(listeners, &calls, options.pooled_backend_connections)?;
         let productpage = launch.address_of("productpage-v1")?;
@@ -158,8 +160,9 @@ pub(crate) struct Calls {
     pub(crate) reviews: SocketAddr,
     /// productpage's calls to ratings.
     pub(crate) ratings: SocketAddr,
-    /// reviews v2 and v3's calls to ratings.
-    pub(crate) ratings_from_reviews: SocketAddr,
+    /// Each reviews version's calls to ratings, in [`ReviewsVersion::ALL`] order (in the mesh,
+    /// each through its own sidecar).
+    pub(crate) ratings_from_reviews: [SocketAddr; 3],
 }
 
 /// Runs the six services on `listeners`, each caller pointed at `calls`: the one place both the
@@ -176,12 +179,12 @@ pub(crate) fn start_services(
     launch.start_on("ratings", "v1", listeners.ratings, |listener| {
         ratings::run(listener, ratings::Config::local())
     })?;
-    for (version, listener) in ReviewsVersion::ALL.into_iter().zip(listeners.reviews) {
-        let config = reviews::Config::local(
-            version,
-            calls.ratings_from_reviews,
-            &format!("reviews-{version}-local"),
-        );
+    let reviews = ReviewsVersion::ALL
+        .into_iter()
+        .zip(listeners.reviews)
+        .zip(calls.ratings_from_reviews);
+    for ((version, listener), ratings) in reviews {
+        let config = reviews::Config::local(version, ratings, &format!("reviews-{version}-local"));
         launch.start_on("reviews", version.as_str(), listener, |listener| {
             reviews::run(listener, config)
         })?;

@@ -31,6 +31,7 @@ async fn main() -> ExitCode {
                 mesh_stats(&mesh.dir, service.as_deref())
             }
             MeshCommand::Get(get) => mesh_get(&get),
+            MeshCommand::Exec(exec) => bookinfo::exec::command(&exec),
             MeshCommand::Create {
                 what:
                     CreateCommand::Secret {

@@ -5,7 +5,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use ::mesh::{Mesh, MeshError, Topology, Workload as MeshWorkload};
+use ::mesh::identity::GATEWAY_SERVICE_PORT;
+use ::mesh::{LoopbackBlock, Mesh, MeshError, Pod, Sidecars, Topology};
 
 use reviews::ReviewsVersion;
 
@@ -60,6 +61,8 @@ pub struct LocalMesh {
     pub ingress: SocketAddr,
     services: Launch,
     mesh: Mesh,
+    /// The mesh's 127.B.0.0/16, held as long as its pods' addresses are in use.
+    _block: LoopbackBlock,
 }
 
 impl LocalMesh {
@@ -69,54 +72,54 @@ impl LocalMesh {
     /// is ready (bounded by [`mesh::START_WITHIN`](::mesh::START_WITHIN)).
     pub async fn start(options: &MeshOptions) -> io::Result<Self> {
         let listeners = Listeners::bind(0)?;
-        let reviews = listeners
+        let block = LoopbackBlock::reserve()?;
+        // In MESH_SERVICES order, so the Services are made in that order.
+        let mut apps = vec![
+            ("details", "v1", listeners.details.local_addr()?),
+            ("ratings", "v1", listeners.ratings.local_addr()?),
+        ];
+        for (address, version) in listeners
             .reviews_addresses()?
             .into_iter()
             .zip(ReviewsVersion::ALL)
-            .map(|(address, version)| MeshWorkload::new("reviews", version.as_str(), address))
-            .collect();
+        {
+            apps.push(("reviews", version.as_str(), address));
+        }
+        apps.push(("productpage", "v1", listeners.productpage.local_addr()?));
+        let mut sidecars = Sidecars::new(block.number()).with_pod(Pod::ingress_gateway());
+        for (app, version, listens) in &apps {
+            sidecars = sidecars.with_pod(Pod::bookinfo(app, version, *listens));
+        }
+        // The gateways' port 80 needs root, as `mesh exec` does.
+        sidecars = sidecars
+            .with_pod(Pod::curl())
+            .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
+        // The Services, in MESH_SERVICES order: details, ratings, reviews, productpage.
         let topology = Topology::new()
-            .with_service(
-                "details",
-                vec![MeshWorkload::new(
-                    "details",
-                    "v1",
-                    listeners.details.local_addr()?,
-                )],
-            )
-            .with_service(
-                "ratings",
-                vec![MeshWorkload::new(
-                    "ratings",
-                    "v1",
-                    listeners.ratings.local_addr()?,
-                )],
-            )
-            .with_service("reviews", reviews)
-            .with_service(
-                "productpage",
-                vec![MeshWorkload::new(
-                    "productpage",
-                    "v1",
-                    listeners.productpage.local_addr()?,
-                )],
-            )
+            .with_pods(sidecars)
             .with_ingress_port(options.ingress_port)
             .with_ingress_https_port(options.ingress_https_port)
             .with_admin_port(options.admin_port);
         let envoy = ::mesh::find_envoy().map_err(to_io)?;
         let mesh = Mesh::start(&topology, &options.dir, &envoy).map_err(to_io)?;
 
-        let outbound = |service: &str| {
-            mesh.outbound(service).ok_or_else(|| {
-                io::Error::other(format!("the mesh has no outbound listener for {service}"))
+        // Each app calls through its own pod's sidecar, with its own identity.
+        let outbound = |pod: &str, service: &str| {
+            mesh.control().outbound_of(pod, service).ok_or_else(|| {
+                io::Error::other(format!("{pod} has no outbound listener for {service}"))
             })
         };
+        let ratings_from =
+            |version: ReviewsVersion| outbound(&format!("reviews-{version}"), "ratings");
         let calls = Calls {
-            details: outbound("details")?,
-            reviews: outbound("reviews")?,
-            ratings: outbound("ratings")?,
-            ratings_from_reviews: outbound("ratings")?,
+            details: outbound("productpage-v1", "details")?,
+            reviews: outbound("productpage-v1", "reviews")?,
+            ratings: outbound("productpage-v1", "ratings")?,
+            ratings_from_reviews: [
+                ratings_from(ReviewsVersion::V1)?,
+                ratings_from(ReviewsVersion::V2)?,
+                ratings_from(ReviewsVersion::V3)?,
+            ],
         };
         // Envoy keeps connections to the services itself; productpage's fresh connection per call
         // only costs a loopback handshake to Envoy.
@@ -125,6 +128,7 @@ impl LocalMesh {
             ingress: mesh.ports().ingress,
             services,
             mesh,
+            _block: block,
         })
     }
 
@@ -161,9 +165,15 @@ impl LocalMesh {
     /// Runs until every server has stopped (Ctrl-C or SIGTERM stops them all), or until `stop`
     /// completes (then every server is stopped gracefully first); then stops Envoy.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
-        let Self { services, mesh, .. } = self;
+        let Self {
+            services,
+            mesh,
+            _block,
+            ..
+        } = self;
         let result = services.run_until(stop).await;
         drop(mesh);
+        drop(_block);
         result
     }
 }
@@ -194,7 +204,7 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         format!(" --dir {}", options.dir.display())
     };
     text.push_str(&format!(
-        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\nPress Ctrl-C to stop."
+        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\n  sudo bookinfo mesh exec{dir} curl -- curl -s http://productpage:9080/productpage   (as a pod: curl, productpage-v1, ...)\nPress Ctrl-C to stop."
     ));
     text
 }

@@ -76,11 +76,26 @@ impl Drop for Launcher {
     }
 }
 
+/// Whether process `pid` has a handler of its own for signal `number` (`SigCgt` in its status).
+fn catches(pid: u32, number: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let mask = status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigCgt:"))
+        .map(|mask| u64::from_str_radix(mask.trim(), 16).expect("hex mask"))
+        .expect("SigCgt line");
+    mask & (1 << (number - 1)) != 0
+}
+
 #[test]
 fn ctrl_c_right_after_the_first_line_stops_the_launcher_cleanly() {
     let mut launcher = Launcher::start(&["--port", "0"]);
 
     let first = launcher.next_line();
+    // Handled already, not by the default action: whatever the timing of the signal below.
+    let pid = launcher.child.id();
+    assert!(catches(pid, 2), "SIGINT not handled at {first:?}");
+    assert!(catches(pid, 15), "SIGTERM not handled at {first:?}");
     launcher.signal("INT");
     let status = launcher.exit_status();
 

@@ -12,7 +12,8 @@
 //! - [`limits`]: what a server grants its clients (time to send a request, connections).
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
 //!   with the shared middleware, `/metrics` and graceful shutdown.
-//! - [`shutdown`]: stopping on SIGTERM or SIGINT, the handlers in place as the server is made.
+//! - [`shutdown`]: stopping on SIGTERM or SIGINT, the handlers in place as the server is made,
+//!   answering every request read before closing each connection.
 //! - [`telemetry`]: logs, spans exported to Zipkin or OTLP, trace context in and out.
 //! - [`metrics`]: the Prometheus registry behind every service's `/metrics`.
 //! - [`testing`] (feature `testing`): servers on loopback for tests and a recording backend.

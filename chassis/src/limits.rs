@@ -20,7 +20,8 @@ use crate::config::EnvReader;
 /// `SERVER_REQUEST_TIMEOUT_MS`: how long a client has to send a request's headers, and then as
 /// long again for its body.
 pub const ENV_REQUEST_TIMEOUT_MS: &str = "SERVER_REQUEST_TIMEOUT_MS";
-/// `SERVER_MAX_CONNECTIONS`: open client connections at once; more wait to be accepted.
+/// `SERVER_MAX_CONNECTIONS`: open client connections at once, idle kept-alive ones included; more
+/// wait unread in the kernel's accept queue until one closes.
 pub const ENV_MAX_CONNECTIONS: &str = "SERVER_MAX_CONNECTIONS";
 
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(5);

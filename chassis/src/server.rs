@@ -100,7 +100,8 @@ where
 ///
 /// Clients get what `limits` allow: requests that take longer to arrive are cut (408 for a
 /// stalled body), connections beyond the maximum wait to be accepted.
-/// The server stops gracefully on SIGTERM and SIGINT (see [`crate::shutdown`]).
+/// The server stops gracefully on SIGTERM and SIGINT: every request it has read is answered, each
+/// connection closed after its answer (see [`crate::shutdown`]).
 pub fn serve_with<F>(
     listener: TcpListener,
     service: &ServiceIdentity,
@@ -116,33 +117,42 @@ where
     // Read by the server span (`telemetry::ServerSpan`), so each span names this server's service.
     let service = web::Data::new(service.clone());
     let limits_data = web::Data::new(*limits);
+    let drain = crate::shutdown::Drain::default();
+    let drain_data = web::Data::new(drain.clone());
+    let counted = drain.clone();
     // actix's connection limit is per worker; workers as many as actix would start by default,
-    // but never more than connections allowed.
+    // but never more than connections allowed. Each gets its whole share, so the total is never
+    // over the limit (it is rounded down to a multiple of the workers).
     let workers = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(limits.max_connections)
         .max(1);
+    let connections_per_worker = (limits.max_connections / workers).max(1);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(metrics.clone())
             .app_data(service.clone())
             .app_data(limits_data.clone())
+            .app_data(drain_data.clone())
             .service(crate::metrics::resource())
             .configure(configure.clone())
             // The last wrap runs first: metrics and the request's log line around the server span,
-            // around the body's deadline (so a cut body is counted and logged as the 408 it gets).
+            // around the body's deadline (so a cut body is counted and logged as the 408 it gets);
+            // outermost, every answer given while the server drains says the connection closes.
             .wrap(from_fn(crate::limits::bound_body))
             .wrap(crate::telemetry::request_tracing())
             .wrap(from_fn(crate::metrics::observe))
+            .wrap(from_fn(crate::shutdown::close_when_draining))
     })
+    .on_connect(move |io, data| counted.on_connect(io, data))
     .workers(workers)
-    .max_connections(limits.max_connections.div_ceil(workers))
+    .max_connections(connections_per_worker)
     .client_request_timeout(limits.request_timeout)
     .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
     // Signals are ours (crate::shutdown): actix listens for its own only once it is polled.
     .disable_signals()
     .listen(listener)?
     .run();
-    crate::shutdown::stop_on_signal(server.handle())?;
+    crate::shutdown::stop_on_signal(server.handle(), drain)?;
     Ok(server)
 }

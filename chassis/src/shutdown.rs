@@ -1,25 +1,148 @@
-//! Stopping a server on SIGTERM or SIGINT: it stops accepting, answers the requests it is
-//! serving, and closes each kept-alive connection after its current answer (actix-http's
-//! draining), all within [`crate::server::SHUTDOWN_GRACE`].
+//! Stopping a server on SIGTERM or SIGINT without dropping a request it has read: it stops
+//! accepting, marks every answer from then on `Connection: close`, and once no request is in
+//! hand (and at least [`IDLE_GRACE`] after the signal) lets actix close what is left, all within
+//! [`crate::server::SHUTDOWN_GRACE`].
+//!
+//! Until then the drain is ours, not actix's: actix-http's own (`ServerHandle::stop(true)`)
+//! closes an idle kept-alive connection at once, so a request already on its way there gets no
+//! answer, and it drops pipelined requests it has read but not started. Here an idle connection
+//! stays open for [`IDLE_GRACE`], so such a request arrives and is answered, and actix is only
+//! stopped when no request is in hand, so none waits behind another. A middleware cannot see
+//! whether more pipelined requests wait behind the one it answers, so each of those is marked
+//! `close` too, and actix answers them all before it closes. A request sent on an idle
+//! connection after that is the race every keep-alive close has; clients retry it.
 //!
 //! actix would listen for the signals itself, but only once the server is first polled: a server
 //! spawned onto a runtime (the launcher starts six, then prints that Ctrl-C stops them) leaves a
 //! window in which a signal is lost, or kills the process by its default action. Here the
 //! handlers are in place before the server is handed back.
 
+use std::any::Any;
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
-use actix_web::dev::ServerHandle;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Extensions, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::ConnectionType;
+use actix_web::middleware::Next;
+use actix_web::web;
 use tokio::signal::unix::{SignalKind, signal};
 
-/// Stops the server behind `handle` gracefully on the first SIGTERM or SIGINT. The handlers are
+/// How long a draining server keeps idle kept-alive connections open: a request already on its
+/// way to one (sent before the client could know) arrives within it, on loopback or in a pod.
+/// Short, since pooling clients (Envoy, awc, browsers) keep idle connections open and a stop
+/// waits for it.
+pub const IDLE_GRACE: Duration = Duration::from_millis(250);
+
+/// How often a draining server looks whether it may stop.
+const DRAIN_POLL: Duration = Duration::from_millis(20);
+
+/// One server's drain: whether it is stopping, its open client connections and the requests it
+/// has in hand.
+#[derive(Clone, Default)]
+pub(crate) struct Drain(Arc<DrainState>);
+
+#[derive(Default)]
+struct DrainState {
+    draining: AtomicBool,
+    open_connections: AtomicUsize,
+    requests_in_hand: AtomicUsize,
+}
+
+/// Counts one request in hand for as long as the middleware handles it.
+struct InHand(Arc<DrainState>);
+
+impl Drop for InHand {
+    fn drop(&mut self) {
+        self.0.requests_in_hand.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Kept in a connection's data for as long as actix keeps the connection: counts it open.
+struct OpenConnection(Arc<DrainState>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open_connections.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Drain {
+    /// The server's `on_connect` hook: counts the connection until actix drops it.
+    pub(crate) fn on_connect(&self, _io: &dyn Any, data: &mut Extensions) {
+        self.0.open_connections.fetch_add(1, Ordering::SeqCst);
+        data.insert(OpenConnection(self.0.clone()));
+    }
+
+    fn draining(&self) -> bool {
+        self.0.draining.load(Ordering::SeqCst)
+    }
+
+    fn open_connections(&self) -> usize {
+        self.0.open_connections.load(Ordering::SeqCst)
+    }
+
+    fn in_hand(&self) -> InHand {
+        self.0.requests_in_hand.fetch_add(1, Ordering::SeqCst);
+        InHand(self.0.clone())
+    }
+
+    /// Whether actix may close what is left: no connection, or no request in hand once idle
+    /// connections have had [`IDLE_GRACE`].
+    fn may_stop(&self, since: tokio::time::Instant) -> bool {
+        self.open_connections() == 0
+            || (since.elapsed() >= IDLE_GRACE
+                && self.0.requests_in_hand.load(Ordering::SeqCst) == 0)
+    }
+
+    /// Stops accepting, waits until [`Self::may_stop`] or `grace` is over, then stops the
+    /// server: gracefully (actix closes the idle connections and lets any request that has just
+    /// come finish), or at the end of `grace` by cutting what is left.
+    async fn stop(&self, handle: &ServerHandle, grace: Duration) {
+        self.0.draining.store(true, Ordering::SeqCst);
+        handle.pause().await;
+        let since = tokio::time::Instant::now();
+        let deadline = since + grace;
+        while !self.may_stop(since) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(DRAIN_POLL).await;
+        }
+        let graceful = self.may_stop(since);
+        if !graceful {
+            tracing::warn!("requests still in hand after {grace:?}; closing their connections");
+        }
+        handle.stop(graceful).await;
+    }
+}
+
+/// The middleware that counts the requests in hand and marks every answer given while the server
+/// drains `Connection: close`, so that its client sends nothing more on that connection and
+/// actix closes it after the answer.
+pub(crate) async fn close_when_draining(
+    request: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let drain = request.app_data::<web::Data<Drain>>().cloned();
+    let _in_hand = drain.as_ref().map(|drain| drain.in_hand());
+    let mut response = next.call(request).await?;
+    if drain.is_some_and(|drain| drain.draining()) {
+        response
+            .response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+    }
+    Ok(response)
+}
+
+/// Drains and stops the server behind `handle` on the first SIGTERM or SIGINT. The handlers are
 /// in place when this returns. Call within the runtime that runs the server.
-pub(crate) fn stop_on_signal(handle: ServerHandle) -> io::Result<()> {
+pub(crate) fn stop_on_signal(handle: ServerHandle, drain: Drain) -> io::Result<()> {
     let signal = on_signal()?;
     actix_web::rt::spawn(async move {
         let name = signal.await;
         tracing::info!("{name} received; finishing the requests in hand");
-        handle.stop(true).await;
+        drain.stop(&handle, crate::server::SHUTDOWN_GRACE).await;
     });
     Ok(())
 }

@@ -17,6 +17,7 @@ use crate::clock;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
 use crate::get::{self, GetRequest, OutputFormat};
+use crate::hosts_files;
 use crate::istio::{self, Action, Change, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
@@ -94,6 +95,23 @@ impl MeshControl {
 
     pub fn topology(&self) -> &Topology {
         &self.topology
+    }
+
+    /// Where `pod`'s calls to `service` go: its sidecar's outbound listener for it (a
+    /// Service of the topology; applied Services come after them).
+    pub fn outbound_of(&self, pod: &str, service: &str) -> Option<SocketAddr> {
+        let sidecars = self.topology.sidecars.as_ref()?;
+        sidecars
+            .with_sidecar()
+            .find(|candidate| candidate.name == pod)?;
+        let index = self
+            .topology
+            .services
+            .iter()
+            .position(|known| known.name == service)?;
+        let port = self.topology.services[index].port;
+        let ip = sidecars.outbound_ip(pod, index)?;
+        Some(SocketAddr::from((ip, port)))
     }
 
     pub fn work_dir(&self) -> &Path {
@@ -185,6 +203,7 @@ impl MeshControl {
             .save(&self.dir)?;
             return Err(error);
         }
+        hosts_files::write_for(&self.dir, &self.topology, &resources)?;
         State { version, resources }.save(&self.dir)?;
         Ok(Applied {
             changes,

@@ -19,6 +19,7 @@ use crate::topology::Topology;
 use crate::translate::{Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds;
+use crate::{ca, hosts_files};
 
 /// How long Envoy may take to start and report ready.
 pub const START_WITHIN: Duration = Duration::from_secs(30);
@@ -64,6 +65,14 @@ impl Mesh {
             let _ = fs::remove_file(stale);
         }
         let _ = fs::remove_dir_all(&layout.xds_dir);
+        let mut topology = topology.clone();
+        if let Some(sidecars) = &mut topology.sidecars {
+            // A fresh CA per start, as a fresh install has; the old keys go with the old mesh.
+            sidecars.pki_dir = dir.join("pki");
+            let _ = fs::remove_dir_all(&sidecars.pki_dir);
+            ca::issue(sidecars)?;
+        }
+        let topology = &topology;
         write_json(
             &dir.join("topology.json"),
             &serde_json::to_value(topology).unwrap_or_default(),
@@ -75,6 +84,7 @@ impl Mesh {
         };
         let config = translate(topology, &state.resources)?;
         xds::write(&layout, &config, state.version, true)?;
+        hosts_files::write_for(&dir, topology, &state.resources)?;
         state.save(&dir)?;
         write_json(
             &dir.join("bootstrap.json"),

@@ -12,8 +12,9 @@ pub enum ParseError {
     Document { document: usize, message: String },
     #[error(
         "document {document}: kind {kind} ({api_version}) is not supported \
-         (Gateway, VirtualService and DestinationRule of networking.istio.io, Gateway and \
-         HTTPRoute of gateway.networking.k8s.io, and v1 Service are)"
+         (Gateway, VirtualService and DestinationRule of networking.istio.io, \
+         PeerAuthentication of security.istio.io, Gateway and HTTPRoute of \
+         gateway.networking.k8s.io, and v1 Service and Secret are)"
     )]
     UnsupportedKind {
         document: usize,
@@ -77,6 +78,8 @@ pub enum MeshError {
     Get(#[from] crate::get::GetError),
     #[error("another mesh apply holds {lock}; remove it if none is running")]
     Locked { lock: PathBuf },
+    #[error("the mesh CA could not issue {what}: {message}")]
+    Certificate { what: String, message: String },
 }
 
 impl MeshError {

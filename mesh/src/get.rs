@@ -114,6 +114,7 @@ fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
         ("destinationrule", "" | "networking.istio.io") | ("dr", "") => Kind::DestinationRule,
         ("service", "" | "v1") | ("svc", "") => Kind::Service,
         ("secret", "" | "v1") => Kind::Secret,
+        ("peerauthentication", "" | "security.istio.io") | ("pa", "") => Kind::PeerAuthentication,
         _ => return None,
     };
     Some(kind)
@@ -175,6 +176,14 @@ fn object(
         ),
         Spec::Secret(secret) => (
             vec![secret.secret_type.clone(), secret.len().to_string()],
+            None,
+        ),
+        Spec::PeerAuthentication(spec) => (
+            vec![
+                spec.mtls
+                    .map(|mtls| mtls.mode.name().to_owned())
+                    .unwrap_or_default(),
+            ],
             None,
         ),
         Spec::Gateway(_) => (Vec::new(), None),
@@ -268,6 +277,7 @@ fn table(kind: Kind, objects: &[Object], now: u64) -> String {
         Kind::DestinationRule => &["HOST"],
         Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
         Kind::Secret => &["TYPE", "DATA"],
+        Kind::PeerAuthentication => &["MODE"],
         Kind::Gateway => &[],
     };
     let header: Vec<String> = std::iter::once("NAME")

@@ -21,6 +21,9 @@
 //!
 //! # Layout
 //! - [`topology`]: services, workloads and the ports Envoy listens on.
+//! - [`identity`]: pods with service accounts and SPIFFE ids, their loopback addresses.
+//! - `ca`: the mesh CA and each pod's certificate.
+//! - [`hosts_files`]: each pod's `/etc/hosts` for `mesh exec`.
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
 //! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
@@ -36,12 +39,15 @@
 //! - `clock`, `duration`, `error`.
 
 mod admin;
+mod ca;
 mod clock;
 mod control;
 mod duration;
 mod envoy;
 mod error;
 mod get;
+pub mod hosts_files;
+pub mod identity;
 pub mod istio;
 mod locate;
 mod manifest;
@@ -59,6 +65,7 @@ pub use duration::IstioDuration;
 pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
 pub use get::{GetError, GetRequest, OutputFormat, get};
+pub use identity::{LoopbackBlock, Pod, PodRole, Sidecars};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};
 pub use manifest::read_manifests;

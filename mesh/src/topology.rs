@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::identity::{PodRole, Sidecars};
+
 /// The namespace every Bookinfo service lives in, as in `platform/kube/bookinfo.yaml`.
 pub const NAMESPACE: &str = "default";
 
@@ -42,6 +44,10 @@ pub struct Topology {
     pub ingress_https_port: u16,
     /// Envoy's admin interface (stats, config dump, readiness).
     pub admin_port: u16,
+    /// Pods with identities and sidecars of their own (mutual TLS between them); without,
+    /// one shared outbound listener per service and plain HTTP to the workloads.
+    #[serde(default)]
+    pub sidecars: Option<Sidecars>,
 }
 
 /// One Kubernetes Service: its name, its port, the workloads behind it, and the local port of
@@ -73,6 +79,7 @@ impl Topology {
             ingress_port: 0,
             ingress_https_port: 0,
             admin_port: 0,
+            sidecars: None,
         }
     }
 
@@ -94,6 +101,33 @@ impl Topology {
 
     pub fn with_ingress_https_port(mut self, port: u16) -> Self {
         self.ingress_https_port = port;
+        self
+    }
+
+    /// Pods with sidecars, and for each `app` label among the app pods (in their order) a
+    /// Service on [`SERVICE_PORT`] whose workloads are those pods' inbound listeners, as a
+    /// Deployment's pods are its Service's endpoints.
+    pub fn with_pods(mut self, sidecars: Sidecars) -> Self {
+        for pod in &sidecars.pods {
+            let (PodRole::App { .. }, Some(app), Some(ip)) =
+                (pod.role, pod.labels.get("app"), sidecars.pod_ip(&pod.name))
+            else {
+                continue;
+            };
+            let workload = Workload {
+                labels: pod.labels.clone(),
+                address: SocketAddr::from((ip, SERVICE_PORT)),
+            };
+            match self
+                .services
+                .iter_mut()
+                .find(|service| service.name == *app)
+            {
+                Some(service) => service.workloads.push(workload),
+                None => self = self.with_service(app, vec![workload]),
+            }
+        }
+        self.sidecars = Some(sidecars);
         self
     }
 

@@ -2,6 +2,16 @@
 //! istio.io task steps, shared by the translation and the Envoy tests.
 #![allow(dead_code)]
 
+/// Every workload Bookinfo runs: (service, version).
+pub const WORKLOADS: [(&str, &str); 6] = [
+    ("details", "v1"),
+    ("ratings", "v1"),
+    ("reviews", "v1"),
+    ("reviews", "v2"),
+    ("reviews", "v3"),
+    ("productpage", "v1"),
+];
+
 /// `bookinfo-gateway.yaml`: the Gateway on 8080 and the VirtualService exposing five paths.
 pub const GATEWAY: &str = r#"
 apiVersion: networking.istio.io/v1

@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use awc::Client;
 use bookinfo::mesh::{LocalMesh, MeshOptions};
@@ -16,11 +16,10 @@ pub struct TestMesh {
     client: Client,
 }
 
-/// One fetched page and how long it took.
+/// One fetched page.
 pub struct Page {
     pub status: u16,
     pub body: String,
-    pub took: Duration,
 }
 
 /// What the reviews on a product page look like.
@@ -139,7 +138,6 @@ impl TestMesh {
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Page {
-        let started = Instant::now();
         let mut request = self
             .client
             .get(format!("http://{}{path}", self.local.ingress));
@@ -151,8 +149,19 @@ impl TestMesh {
         Page {
             status: response.status().as_u16(),
             body: String::from_utf8_lossy(&body).into_owned(),
-            took: started.elapsed(),
         }
+    }
+
+    /// `bookinfo mesh exec --dir DIR WORKLOAD -- COMMAND...`, as a user in another shell.
+    pub fn exec(&self, workload: &str, command: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bookinfo"))
+            .args(["mesh", "exec", "--dir"])
+            .arg(self.local.mesh().control().work_dir())
+            .arg(workload)
+            .arg("--")
+            .args(command)
+            .output()
+            .expect("bookinfo runs")
     }
 
     /// `/productpage` as nobody in particular.
@@ -184,6 +193,29 @@ impl TestMesh {
             .to_owned();
         assert!(!cookie.is_empty(), "login set no session cookie");
         cookie
+    }
+
+    /// The sum of Envoy's counters whose names match the regular expression `filter`, as
+    /// `bookinfo mesh stats` shows them: what the proxy did, where the page only shows the outcome.
+    pub fn counter(&self, filter: &str) -> u64 {
+        self.local
+            .mesh()
+            .stats(filter)
+            .unwrap_or_else(|error| panic!("stats {filter}: {error}"))
+            .iter()
+            .map(|stat| stat.value)
+            .sum()
+    }
+
+    /// Requests Envoy has sent to version `version` of `service`.
+    pub fn requests_to(&self, service: &str, version: &str) -> u64 {
+        self.local
+            .mesh()
+            .requests_by_version(service)
+            .unwrap_or_else(|error| panic!("requests to {service}: {error}"))
+            .get(version)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The stars seen on `count` pages (anonymous when `cookie` is `None`).
@@ -229,4 +261,18 @@ impl TestMesh {
 /// How many of `seen` are `stars`.
 pub fn count(seen: &[Stars], stars: Stars) -> usize {
     seen.iter().filter(|seen| **seen == stars).count()
+}
+
+/// `mesh exec` needs root; without it, tests check that it says so and stop there.
+pub fn running_as_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status
+                .lines()
+                .find(|line| line.starts_with("Uid:"))?
+                .to_owned();
+            line.split_whitespace().nth(2).map(|uid| uid == "0")
+        })
+        .unwrap_or(false)
 }

@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod circuit_breaking;
+mod exec;
 mod fault_injection;
 mod gateway_api;
 mod helpers;
+mod mutual_tls;
 mod request_routing;
 mod request_timeouts;
 mod start_state;

@@ -81,9 +81,24 @@ impl RawConnection {
     /// # Panics
     /// When no whole answer or end comes within [`READY_WITHIN`].
     pub async fn exchange(&mut self, request: &[u8]) -> Option<RawAnswer> {
+        self.send(request).await?;
+        self.answer().await
+    }
+
+    /// Sends `bytes` (one request, part of one, or several pipelined) without reading; `None`
+    /// when the connection is already closed.
+    pub async fn send(&mut self, bytes: &[u8]) -> Option<()> {
         use tokio::io::AsyncWriteExt;
 
-        self.stream.write_all(request).await.ok()?;
+        self.stream.write_all(bytes).await.ok()
+    }
+
+    /// Reads the next answer (its head and a `Content-Length` body), or `None` when the
+    /// connection ends first.
+    ///
+    /// # Panics
+    /// When no whole answer or end comes within [`READY_WITHIN`].
+    pub async fn answer(&mut self) -> Option<RawAnswer> {
         tokio::time::timeout(READY_WITHIN, self.read_answer())
             .await
             .unwrap_or_else(|_| panic!("no answer nor end within {READY_WITHIN:?}"))

@@ -7,6 +7,7 @@
 pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
+pub mod peer_authentication;
 pub mod secret;
 mod spec;
 mod validate;
@@ -18,6 +19,7 @@ use serde_json::Value;
 
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
+pub use peer_authentication::{MtlsMode, PeerAuthenticationSpec};
 pub use secret::{Credential, SecretSpec};
 pub use spec::*;
 
@@ -29,6 +31,12 @@ use crate::topology::NAMESPACE;
 
 /// The API group of Istio's networking kinds.
 pub const API_GROUP: &str = "networking.istio.io";
+
+/// The API group of Istio's security kinds (PeerAuthentication).
+pub const SECURITY_API_GROUP: &str = "security.istio.io";
+
+/// The versions of the security group served.
+pub const SECURITY_API_VERSIONS: [&str; 2] = ["v1", "v1beta1"];
 
 /// The versions of that group Istio serves (all the same schema for these kinds).
 pub const API_VERSIONS: [&str; 3] = ["v1", "v1beta1", "v1alpha3"];
@@ -50,6 +58,8 @@ pub enum Kind {
     HttpRoute,
     /// A core `v1` Secret: certificates and keys a Gateway serves.
     Secret,
+    /// `security.istio.io` PeerAuthentication: which connections pods accept.
+    PeerAuthentication,
 }
 
 /// Which resource: kind, namespace and name, as Kubernetes identifies it.
@@ -84,6 +94,7 @@ pub enum Spec {
     KubernetesGateway(KubernetesGatewaySpec),
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
+    PeerAuthentication(PeerAuthenticationSpec),
 }
 
 /// What applying or deleting did to one resource, in `kubectl`'s words.
@@ -134,6 +145,7 @@ impl Kind {
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
             (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
+            (SECURITY_API_GROUP, "PeerAuthentication") => Some(Self::PeerAuthentication),
             _ => None,
         }
     }
@@ -146,6 +158,7 @@ impl Kind {
             Self::Service => "Service",
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
+            Self::PeerAuthentication => "PeerAuthentication",
         }
     }
 
@@ -155,6 +168,7 @@ impl Kind {
             Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
+            Self::PeerAuthentication => SECURITY_API_GROUP,
         }
     }
 
@@ -163,6 +177,7 @@ impl Kind {
         match self.group() {
             API_GROUP => &API_VERSIONS,
             GATEWAY_API_GROUP => &GATEWAY_API_VERSIONS,
+            SECURITY_API_GROUP => &SECURITY_API_VERSIONS,
             _ => &["v1"],
         }
     }

@@ -135,6 +135,7 @@ pub(super) fn parse_resource(index: usize, document: Value) -> Result<Resource, 
         Kind::Service => Spec::Service(typed(&key, &document)?),
         Kind::KubernetesGateway => Spec::KubernetesGateway(typed(&key, &document)?),
         Kind::HttpRoute => Spec::HttpRoute(typed(&key, &document)?),
+        Kind::PeerAuthentication => Spec::PeerAuthentication(typed(&key, &document)?),
         Kind::Secret => Spec::Secret(SecretSpec::from_document(&document).map_err(
             |(path, message)| ParseError::Field {
                 resource: key.to_string(),

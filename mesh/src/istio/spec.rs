@@ -158,6 +158,10 @@ pub struct MatchRequest {
     pub port: Option<u32>,
     #[serde(default)]
     pub gateways: Vec<String>,
+    /// The calling workload's labels must include these (sidecars only: a gateway has none
+    /// here).
+    #[serde(default)]
+    pub source_labels: BTreeMap<String, String>,
 }
 
 /// One of `exact`, `prefix` or `regex` (RE2, whole-string), or none: "present".
@@ -344,7 +348,8 @@ pub struct ClientTls {
     pub mode: TlsMode,
 }
 
-/// `ISTIO_MUTUAL` is accepted and not simulated: the local mesh speaks plain HTTP on loopback.
+/// A DestinationRule's `tls.mode`: with pods (sidecars), `ISTIO_MUTUAL` is mutual TLS with the
+/// caller's certificate (also the default, as auto mTLS) and `DISABLE` plain HTTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum TlsMode {
     #[serde(rename = "DISABLE")]

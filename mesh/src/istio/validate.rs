@@ -26,6 +26,7 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         Spec::HttpRoute(route) => gateway_api_checks::check_http_route(route),
         // Read and checked as it is parsed: see `SecretSpec::from_document`.
         Spec::Secret(_) => Ok(()),
+        Spec::PeerAuthentication(spec) => super::peer_authentication::check(spec),
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::duration::IstioDuration;
 use crate::istio::{
-    ConnectionPool, LoadBalancer, OutlierDetection, SimpleLb, Subset, TrafficPolicy,
+    ConnectionPool, LoadBalancer, OutlierDetection, SimpleLb, Subset, TlsMode, TrafficPolicy,
 };
 use crate::topology::{NAMESPACE, Service, Workload};
 
@@ -97,6 +97,16 @@ fn merged_policy(rule: Option<&TrafficPolicy>, subset: Option<&TrafficPolicy>) -
         outlier_detection: subset.outlier_detection.clone().or(rule.outlier_detection),
         tls: subset.tls.or(rule.tls),
     }
+}
+
+/// The `tls.mode` in force for a subset (or the service): the subset's own, else the rule's.
+pub fn tls_mode(rule_policy: Option<&TrafficPolicy>, subset: Option<&Subset>) -> Option<TlsMode> {
+    merged_policy(
+        rule_policy,
+        subset.and_then(|subset| subset.traffic_policy.as_ref()),
+    )
+    .tls
+    .map(|tls| tls.mode)
 }
 
 /// istiod's default is `LEAST_REQUEST`; `LEAST_CONN` is its deprecated alias.

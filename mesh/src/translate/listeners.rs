@@ -1,12 +1,13 @@
 //! Listeners with their HTTP connection manager, as istiod sets them up for a sidecar's
 //! outbound traffic and for the ingress gateway: routes from RDS, the fault filter before the
-//! router, Istio's access log format, `server: istio-envoy`.
+//! router, Istio's access log format, `server: istio-envoy`; and a pod's inbound listener
+//! (see [`super::inbound`]).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{ListenerPlan, ROUTER_FAULT_FILTER, tls};
+use super::{ListenerPlan, ROUTER_FAULT_FILTER, inbound, tls};
 
 const LISTENER_TYPE: &str = "type.googleapis.com/envoy.config.listener.v3.Listener";
 const HCM_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
@@ -87,18 +88,11 @@ pub fn path_config_source(dir: &Path) -> Value {
 
 /// The Envoy `Listener` for a plan.
 pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
-    let connection_manager = json!({
+    let router =
+        json!({"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER_TYPE}});
+    let mut connection_manager = json!({
         "@type": HCM_TYPE,
         "stat_prefix": plan.stat_prefix,
-        "rds": {
-            "route_config_name": plan.route_config,
-            "config_source": path_config_source(&layout.rds_dir(&plan.route_config)),
-        },
-        // Where istiod puts it: before the router, configured per route.
-        "http_filters": [
-            {"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
-            {"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER_TYPE}},
-        ],
         "access_log": [{
             "name": "envoy.access_loggers.file",
             "typed_config": {
@@ -116,6 +110,27 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
         "stream_idle_timeout": "0s",
         "upgrade_configs": [{"upgrade_type": "websocket"}],
     });
+    if let Some(inbound) = &plan.inbound {
+        connection_manager["route_config"] = inbound::route_config(inbound);
+        let mut http_filters = plan.http_filters.clone();
+        http_filters.push(router);
+        connection_manager["http_filters"] = Value::Array(http_filters);
+        // The app sees the verified peer (`URI=spiffe://...`) and never a header a client
+        // wrote itself: an identity comes from a certificate only.
+        connection_manager["forward_client_cert_details"] = json!("SANITIZE_SET");
+        connection_manager["set_current_client_cert_details"] = json!({"uri": true});
+    } else {
+        connection_manager["rds"] = json!({
+            "route_config_name": plan.route_config,
+            "config_source": path_config_source(&layout.rds_dir(&plan.route_config)),
+        });
+        // Where istiod puts it: before the router, configured per route.
+        let mut http_filters = plan.http_filters.clone();
+        http_filters
+            .push(json!({"name": ROUTER_FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}}));
+        http_filters.push(router);
+        connection_manager["http_filters"] = Value::Array(http_filters);
+    }
     let filters = json!([{
         "name": "envoy.filters.network.http_connection_manager",
         "typed_config": connection_manager,
@@ -123,11 +138,14 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
     let mut listener = json!({
         "@type": LISTENER_TYPE,
         "name": plan.name,
-        "address": {"socket_address": {"address": "127.0.0.1", "port_value": plan.port}},
-        "traffic_direction": "OUTBOUND",
+        "address": {"socket_address": {"address": plan.address.to_string(), "port_value": plan.port}},
+        "traffic_direction": if plan.inbound.is_some() { "INBOUND" } else { "OUTBOUND" },
         "filter_chains": [{"filters": filters}],
     });
-    if let Some(chains) = &plan.tls {
+    if let Some(inbound) = &plan.inbound {
+        listener["listener_filters"] = json!([tls::tls_inspector()]);
+        listener["filter_chains"] = inbound::filter_chains(inbound, &filters);
+    } else if let Some(chains) = &plan.tls {
         listener["listener_filters"] = json!([tls::tls_inspector()]);
         listener["filter_chains"] = if chains.is_empty() {
             json!([tls::closed_chain()])

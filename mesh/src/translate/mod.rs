@@ -12,14 +12,17 @@
 mod clusters;
 mod filters;
 pub mod hosts;
+pub mod inbound;
 pub(crate) mod listeners;
 pub mod model;
 mod policies;
 mod route_matches;
 mod routes;
+mod sidecars;
 pub mod tls;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
 
 use serde_json::{Value, json};
 
@@ -28,6 +31,7 @@ pub use policies::{DEFAULT_RETRIES, DEFAULT_RETRY_ON};
 pub use routes::DEFAULT_ROUTE_NAME;
 
 use crate::error::TranslateError;
+use crate::identity::{Pod, Sidecars};
 use crate::istio::{
     Destination, DestinationRuleSpec, ResourceKey, ResourceSet, VirtualServiceSpec,
 };
@@ -92,9 +96,11 @@ impl EnvoyConfig {
 }
 
 /// A listener before the paths of its files are known.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListenerPlan {
     pub name: String,
+    /// `127.0.0.1` for the ingress; a pod's own loopback address for its sidecar listeners.
+    pub address: IpAddr,
     pub port: u16,
     pub route_config: String,
     pub stat_prefix: String,
@@ -103,12 +109,20 @@ pub struct ListenerPlan {
     /// The HTTPS ingress: TLS terminated by one chain per HTTPS server (none: every
     /// connection is closed). `None` for plain HTTP listeners.
     pub tls: Option<Vec<tls::TlsChain>>,
+    /// A pod's inbound listener: its TLS modes.
+    pub inbound: Option<inbound::InboundPlan>,
+    /// HTTP filters before the fault filter and the router: a pod's, or on the ingress
+    /// listeners the gateway pod's, from [`inbound::inbound_http_filters`].
+    pub http_filters: Vec<Value>,
 }
 
 /// State shared while translating: the routing model, the clusters that will exist, and
 /// warnings.
 pub(crate) struct Translation<'a> {
     model: &'a RoutingModel,
+    sidecars: Option<&'a Sidecars>,
+    /// The resources as applied, for what the routing model leaves out (PeerAuthentication).
+    applied: &'a ResourceSet,
     clusters: BTreeSet<String>,
     warnings: Vec<String>,
 }
@@ -120,16 +134,25 @@ pub fn translate(
     resources: &ResourceSet,
 ) -> Result<EnvoyConfig, TranslateError> {
     let model = RoutingModel::build(topology, resources);
+    let applied = resources;
     let resources = &model;
     let mut translation = Translation {
         model: &model,
+        sidecars: topology.sidecars.as_ref(),
+        applied,
         clusters: BTreeSet::new(),
         warnings: model.warnings.clone(),
     };
-    let clusters = translation.clusters(resources);
+    let mut clusters = translation.clusters(resources);
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
+    let gateway_filters = topology
+        .sidecars
+        .as_ref()
+        .and_then(Sidecars::gateway)
+        .map(|gateway| inbound::inbound_http_filters(gateway, applied))
+        .unwrap_or_default();
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
     let chains = tls::https_chains(&model, &mut translation.warnings);
     let ingresses = [
@@ -152,22 +175,51 @@ pub fn translate(
             name: format!("0.0.0.0_{target_port}"),
             port,
             route_config: route_config.to_owned(),
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             stat_prefix: format!("outbound_0.0.0.0_{target_port}"),
             ingress: true,
             tls,
+            inbound: None,
+            http_filters: gateway_filters.clone(),
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }
 
-    for service in &topology.services {
+    if let Some(sidecars) = &topology.sidecars {
+        // Every pod calls through its own sidecar; there is no shared outbound listener.
+        let warned = translation.warnings.len();
+        let added = sidecars::sidecar_config(&mut translation, sidecars, &model, applied);
+        listeners.extend(added.listeners);
+        route_configs.extend(added.route_configs);
+        clusters.extend(added.clusters);
+        // Each sidecar translates the same VirtualServices: say each problem once.
+        let mut seen: BTreeSet<String> = translation.warnings[..warned].iter().cloned().collect();
+        let mut index = warned;
+        while index < translation.warnings.len() {
+            if seen.insert(translation.warnings[index].clone()) {
+                index += 1;
+            } else {
+                translation.warnings.remove(index);
+            }
+        }
+    }
+    let shared_outbound = if topology.sidecars.is_some() {
+        &[][..]
+    } else {
+        &topology.services[..]
+    };
+    for service in shared_outbound {
         let route_name = format!("{}:{}", service.fqdn(), service.port);
         listeners.push(ListenerPlan {
             name: format!("{}_{}", service.fqdn(), service.port),
             port: service.outbound_port,
             route_config: route_name.clone(),
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             stat_prefix: format!("outbound_{}_{}", service.fqdn(), service.port),
             ingress: false,
             tls: None,
+            inbound: None,
+            http_filters: Vec::new(),
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }
@@ -188,15 +240,19 @@ impl Translation<'_> {
     /// applies to it.
     fn clusters(&mut self, resources: &RoutingModel) -> Vec<Value> {
         let rules = resources.destination_rules();
-        let mut out = Vec::new();
+        let mut built = Vec::new();
         for service in &self.model.services {
             let rule = self.rule_for(service, &rules);
             let policy = rule.and_then(|(_, spec)| spec.traffic_policy.as_ref());
-            out.push(clusters::cluster(service, None, policy));
-            if let Some((_, spec)) = rule {
-                for subset in &spec.subsets {
-                    out.push(clusters::cluster(service, Some(subset), policy));
-                }
+            let subsets = rule
+                .map(|(_, spec)| spec.subsets.as_slice())
+                .unwrap_or_default();
+            for subset in std::iter::once(None).chain(subsets.iter().map(Some)) {
+                built.push(sidecars::BuiltCluster {
+                    cluster: clusters::cluster(service, subset, policy),
+                    service,
+                    tls: clusters::tls_mode(policy, subset),
+                });
             }
         }
         for (key, spec) in &rules {
@@ -211,11 +267,14 @@ impl Translation<'_> {
                     .push(format!("{key}: host {host} matches no service here"));
             }
         }
-        self.clusters = out
+        self.clusters = built
             .iter()
-            .filter_map(|cluster| cluster["name"].as_str().map(str::to_owned))
+            .filter_map(|built| built.cluster["name"].as_str().map(str::to_owned))
             .collect();
-        out
+        match self.sidecars {
+            Some(sidecars) => sidecars::clusters(built, sidecars, self.applied),
+            None => built.into_iter().map(|built| built.cluster).collect(),
+        }
     }
 
     /// The DestinationRule for a service: an exact host before a wildcard, a more specific
@@ -256,11 +315,29 @@ impl Translation<'_> {
         route_name: &str,
         resources: &RoutingModel,
     ) -> Value {
+        json!({
+            "@type": ROUTE_CONFIG_TYPE,
+            "name": route_name,
+            "validate_clusters": false,
+            // The listener is the service's own, so any Host header is this service.
+            "virtual_hosts": [self.sidecar_virtual_host(service, resources, None, json!(["*"]))],
+        })
+    }
+
+    /// The virtual host of `service` as the sidecar of `source` routes it, for `domains`.
+    fn sidecar_virtual_host(
+        &mut self,
+        service: &Service,
+        resources: &RoutingModel,
+        source: Option<&Pod>,
+        domains: Value,
+    ) -> Value {
         let fqdn = service.fqdn();
         let mesh: BTreeSet<String> = BTreeSet::from([MESH_GATEWAY.to_owned()]);
         let context = RouteContext {
             listen_port: service.port,
             gateways: &mesh,
+            source,
         };
         let mut routes = Vec::new();
         if let Some((key, spec)) = self.virtual_service_for(&fqdn, resources) {
@@ -269,23 +346,17 @@ impl Translation<'_> {
         if routes.is_empty() {
             // No VirtualService (or none of its rules applies here): Kubernetes-style
             // balancing over every workload of the service.
-            let cluster = format!("outbound|{}||{fqdn}", service.port);
+            let cluster = context.cluster(format!("outbound|{}||{fqdn}", service.port));
             routes.push(routes::default_route(
                 &cluster,
                 &format!("{fqdn}:{}/*", service.port),
             ));
         }
         json!({
-            "@type": ROUTE_CONFIG_TYPE,
-            "name": route_name,
-            "validate_clusters": false,
-            "virtual_hosts": [{
-                "name": format!("{fqdn}:{}", service.port),
-                // The listener is the service's own, so any Host header is this service.
-                "domains": ["*"],
-                "routes": routes,
-                "include_request_attempt_count": true,
-            }],
+            "name": format!("{fqdn}:{}", service.port),
+            "domains": domains,
+            "routes": routes,
+            "include_request_attempt_count": true,
         })
     }
 
@@ -348,6 +419,7 @@ impl Translation<'_> {
                 let context = RouteContext {
                     listen_port: u16::try_from(server.port.number).unwrap_or(INGRESS_TARGET_PORT),
                     gateways: &names,
+                    source: None,
                 };
                 for (key, spec) in resources.virtual_services() {
                     let bound = spec.gateways.iter().any(|gateway| {

@@ -86,7 +86,9 @@ impl RoutingModel {
                 Spec::Gateway(spec) => model.gateways.push((key, spec.clone())),
                 Spec::VirtualService(spec) => model.virtual_services.push((key, spec.clone())),
                 Spec::DestinationRule(spec) => model.destination_rules.push((key, spec.clone())),
-                Spec::Service(_) => {}
+                // Services are read by `known_services`; PeerAuthentication per pod, by the
+                // sidecars.
+                Spec::Service(_) | Spec::PeerAuthentication(_) => {}
                 Spec::Secret(spec) => {
                     model
                         .secrets

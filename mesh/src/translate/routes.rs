@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 use super::hosts::{self, MESH_GATEWAY};
 use super::policies::{fault_config, mirror_fraction, retry_policy};
-use super::{ROUTER_FAULT_FILTER, Translation};
+use super::{ROUTER_FAULT_FILTER, Translation, sidecars};
 use crate::duration::IstioDuration;
+use crate::identity::Pod;
 use crate::istio::{
     Destination, HeaderOperations, HttpRoute, MatchRequest, PathRewrite, Redirect, ResourceKey,
     StringMatch, VirtualServiceSpec,
@@ -18,10 +19,19 @@ use crate::istio::{
 /// Istio's name for the route it generates for a service without a VirtualService.
 pub const DEFAULT_ROUTE_NAME: &str = "default";
 
-/// Where the routes are for: which listener port and which gateways (`mesh` for sidecars).
+/// Where the routes are for: which listener port, which gateways (`mesh` for sidecars), and
+/// whose sidecar (none: the ingress, or the shared outbound listeners without sidecars).
 pub struct RouteContext<'a> {
     pub listen_port: u16,
     pub gateways: &'a BTreeSet<String>,
+    pub source: Option<&'a Pod>,
+}
+
+impl RouteContext<'_> {
+    /// The name of `cluster` as this source's sidecar has it.
+    pub fn cluster(&self, cluster: String) -> String {
+        sidecars::source_cluster(self.source, cluster)
+    }
 }
 
 /// The route istiod generates for a service no VirtualService routes: everything to the
@@ -97,12 +107,23 @@ pub fn sort_catch_all_last(routes: Vec<Value>) -> Vec<Value> {
     specific.into_iter().chain(catch_all).collect()
 }
 
-/// Whether a match block is for this listener: its `port` and `gateways`, if given.
+/// Whether a match block is for this listener: its `port`, `sourceLabels` and `gateways`, if
+/// given.
 fn block_applies(block: &MatchRequest, namespace: &str, context: &RouteContext<'_>) -> bool {
     if block
         .port
         .is_some_and(|port| port != u32::from(context.listen_port))
     {
+        return false;
+    }
+    // istiod builds each sidecar's routes for its own workload: a rule for other callers'
+    // labels is not in them.
+    let from_source = block.source_labels.iter().all(|(key, value)| {
+        context
+            .source
+            .is_some_and(|pod| pod.labels.get(key) == Some(value))
+    });
+    if !from_source {
         return false;
     }
     block.gateways.is_empty()
@@ -174,12 +195,12 @@ fn route_action(
 ) -> serde_json::Map<String, Value> {
     let mut action = serde_json::Map::new();
     if let [only] = rule.route.as_slice() {
-        let cluster = translation.destination_cluster(
+        let cluster = context.cluster(translation.destination_cluster(
             key,
             &format!("{rule_path}.route[0]"),
             &only.destination,
             context.listen_port,
-        );
+        ));
         action.insert("cluster".into(), json!(cluster));
     } else {
         let weighted: Vec<Value> = rule
@@ -189,12 +210,12 @@ fn route_action(
             // Istio drops zero weights when there are other destinations.
             .filter(|(_, destination)| destination.weight.unwrap_or(0) != 0)
             .map(|(position, destination)| {
-                let cluster = translation.destination_cluster(
+                let cluster = context.cluster(translation.destination_cluster(
                     key,
                     &format!("{rule_path}.route[{position}]"),
                     &destination.destination,
                     context.listen_port,
-                );
+                ));
                 json!({"name": cluster, "weight": destination.weight.unwrap_or(0)})
             })
             .collect();
@@ -222,12 +243,12 @@ fn route_action(
     if let Some(mirror) = &rule.mirror
         && let Some(fraction) = mirror_fraction(rule.mirror_percentage)
     {
-        let cluster = translation.destination_cluster(
+        let cluster = context.cluster(translation.destination_cluster(
             key,
             &format!("{rule_path}.mirror"),
             mirror,
             context.listen_port,
-        );
+        ));
         action.insert(
             "request_mirror_policies".into(),
             json!([{

@@ -10,15 +10,7 @@ use std::time::{Duration, Instant};
 use chassis::testing::{RecordingBackend, StubReply};
 use mesh::{Applied, Mesh, Topology, Workload};
 
-/// Every workload Bookinfo runs: (service, version).
-pub const WORKLOADS: [(&str, &str); 6] = [
-    ("details", "v1"),
-    ("ratings", "v1"),
-    ("reviews", "v1"),
-    ("reviews", "v2"),
-    ("reviews", "v3"),
-    ("productpage", "v1"),
-];
+pub use crate::fixtures::WORKLOADS;
 
 /// A test client never waits longer than this for one answer.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(20);

@@ -11,6 +11,7 @@ mod features;
 mod gateway_api;
 mod helpers;
 mod https;
+mod identities;
 mod lifecycle;
 mod observability;
 mod resilience;

@@ -14,3 +14,4 @@ mod helpers;
 mod networking;
 mod refusals;
 mod routes;
+mod sidecars;

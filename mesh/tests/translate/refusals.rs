@@ -30,9 +30,9 @@ fn refusals_name_fields_deep_in_the_spec() {
         (
             REVIEWS_TEST_V2.replace(
                 "exact: jason\n    route",
-                "exact: jason\n      sourceLabels: {app: productpage}\n    route",
+                "exact: jason\n      sourceNamespace: default\n    route",
             ),
-            "http[0].match[0].sourceLabels is not supported",
+            "http[0].match[0].sourceNamespace is not supported",
         ),
         (
             REVIEWS_CIRCUIT_BREAKER.replace(
