@@ -58,8 +58,9 @@ pub struct MeshArgs {
 pub enum MeshCommand {
     /// Applies Istio or Gateway API YAML to the mesh running in DIR, as kubectl apply would
     Apply(ChangeArgs),
-    /// Deletes Istio or Gateway API YAML from the mesh running in DIR, as kubectl delete would
-    Delete(ChangeArgs),
+    /// Deletes resources from the mesh running in DIR, as kubectl delete would: those the YAML
+    /// names (-f), or KIND NAME... / KIND/NAME...
+    Delete(DeleteArgs),
     /// Prints the requests each version of each service (or of SERVICE) received
     Stats(StatsArgs),
     /// Lists resources of KIND (or the one named NAME) as kubectl get would, with status
@@ -146,6 +147,72 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
+/// `bookinfo mesh delete (-f FILE... | KIND NAME... | KIND/NAME...) [-n NAMESPACE]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// A file, every .yaml/.yml/.json file of a directory, or - for standard input; repeatable
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE|DIR|-",
+        required_unless_present = "resources",
+        conflicts_with = "resources"
+    )]
+    pub files: Vec<String>,
+    /// What to delete by name, as kubectl names it: `authorizationpolicy allow-nothing`, or
+    /// `authorizationpolicy.security.istio.io/allow-nothing`
+    #[arg(value_name = "KIND/NAME")]
+    pub resources: Vec<String>,
+    /// The namespace of the resources named on the command line
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+}
+
+// === impl DeleteArgs ===
+
+impl DeleteArgs {
+    /// The (kind, name) pairs named on the command line, as kubectl reads them: all
+    /// `KIND/NAME`, or one `KIND` followed by names.
+    pub fn named(&self) -> Result<Vec<(String, String)>, String> {
+        let Some(first) = self.resources.first() else {
+            return Ok(Vec::new());
+        };
+        if first.contains('/') {
+            return self
+                .resources
+                .iter()
+                .map(|resource| match resource.split_once('/') {
+                    Some((kind, name)) if !kind.is_empty() && !name.is_empty() => {
+                        Ok((kind.to_owned(), name.to_owned()))
+                    }
+                    _ => Err(format!(
+                        "there is no need to specify a resource type as a separate argument when \
+                         passing arguments in resource/name form: {resource}"
+                    )),
+                })
+                .collect();
+        }
+        let names = &self.resources[1..];
+        if names.is_empty() {
+            return Err(format!(
+                "resource(s) were provided, but no name was specified: {first}"
+            ));
+        }
+        if let Some(both) = names.iter().find(|name| name.contains('/')) {
+            return Err(format!(
+                "there is no need to specify a resource type as a separate argument when passing \
+                 arguments in resource/name form: {both}"
+            ));
+        }
+        Ok(names
+            .iter()
+            .map(|name| (first.clone(), name.clone()))
+            .collect())
+    }
+}
+
 /// `bookinfo mesh stats`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct StatsArgs {
@@ -165,6 +232,13 @@ pub struct GetArgs {
     pub kind: String,
     /// One resource; all of KIND if left out
     pub name: Option<String>,
+    /// The namespace to list (istio-system for the ingress gateway's Secrets and the mesh-wide
+    /// PeerAuthentication)
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
+    /// Every namespace, with a NAMESPACE column
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
     /// The objects as YAML, with their status, instead of kubectl's columns
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<GetOutput>,
@@ -272,6 +346,7 @@ mod tests {
             ingress_https_port: 8443,
             admin_port: 15000,
             dir: PathBuf::from("target/mesh"),
+            ..MeshOptions::default()
         };
         match parse(&["mesh"]).unwrap().command {
             Some(Command::Mesh(MeshArgs { command: None, run })) => assert_eq!(run, expected),
@@ -302,10 +377,51 @@ mod tests {
                     ingress_https_port: 9443,
                     admin_port: 0,
                     dir: PathBuf::from("/tmp/m"),
+                    ..MeshOptions::default()
                 }
             ),
             other => panic!("parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn mesh_reads_the_outbound_policy_the_egress_ca_and_connect_to() {
+        let cli = parse(&[
+            "mesh",
+            "--outbound-traffic-policy",
+            "REGISTRY_ONLY",
+            "--egress-ca",
+            "ca.crt",
+            "--connect-to",
+            "www.googleapis.com:443:127.0.0.1:9443",
+        ])
+        .unwrap();
+        let Some(Command::Mesh(MeshArgs { command: None, run })) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(
+            run.outbound_traffic_policy,
+            mesh::OutboundTrafficPolicy::RegistryOnly
+        );
+        assert_eq!(run.egress_ca, Some(PathBuf::from("ca.crt")));
+        assert_eq!(
+            run.connect_to,
+            [mesh::OutsideAddress {
+                host: "www.googleapis.com".into(),
+                port: 443,
+                address: "127.0.0.1:9443".parse().unwrap(),
+            }]
+        );
+        assert_eq!(
+            MeshOptions::default().outbound_traffic_policy,
+            mesh::OutboundTrafficPolicy::AllowAny
+        );
+        assert!(
+            problem(&["mesh", "--outbound-traffic-policy", "DENY"])
+                .contains("ALLOW_ANY or REGISTRY_ONLY")
+        );
+        assert!(problem(&["mesh", "--connect-to", "x:443"]).contains("HOST1:PORT1:HOST2:PORT2"));
+        assert!(problem(&["mesh", "--connect-to", "x:443:name:1"]).contains("not an IP address"));
     }
 
     #[test]
@@ -332,9 +448,22 @@ mod tests {
                 },
                 kind: "httproute".into(),
                 name: Some("reviews".into()),
+                namespace: "default".into(),
+                all_namespaces: false,
                 output: Some(GetOutput::Yaml),
             })
         );
+        let MeshCommand::Get(in_istio_system) =
+            mesh_command(&["mesh", "get", "secret", "-n", "istio-system"])
+        else {
+            panic!("not a get");
+        };
+        assert_eq!(in_istio_system.namespace, "istio-system");
+        let MeshCommand::Get(everywhere) = mesh_command(&["mesh", "get", "secret", "-A"]) else {
+            panic!("not a get");
+        };
+        assert!(everywhere.all_namespaces);
+        assert!(problem(&["mesh", "get", "secret", "-A", "-n", "x"]).contains("--namespace"));
         assert!(problem(&["mesh", "get"]).contains("<KIND>"));
         assert!(problem(&["mesh", "get", "gtw", "-o", "json"]).contains("'json'"));
     }
@@ -396,12 +525,52 @@ mod tests {
         );
         assert_eq!(
             mesh_command(&["mesh", "delete", "--dir", "/tmp/m", "-f", "a.yaml"]),
-            MeshCommand::Delete(ChangeArgs {
+            MeshCommand::Delete(DeleteArgs {
                 mesh: MeshDir {
                     dir: PathBuf::from("/tmp/m")
                 },
                 files: vec!["a.yaml".into()],
+                resources: Vec::new(),
+                namespace: "default".into(),
             })
+        );
+    }
+
+    #[test]
+    fn mesh_delete_takes_kind_and_names_or_kind_slash_name_as_kubectl_does() {
+        let named = |args: &[&str]| match mesh_command(args) {
+            MeshCommand::Delete(delete) => delete.named(),
+            other => panic!("{other:?}"),
+        };
+        let pair = |kind: &str, name: &str| (kind.to_owned(), name.to_owned());
+        assert_eq!(
+            named(&[
+                "mesh",
+                "delete",
+                "authorizationpolicy.security.istio.io/allow-nothing",
+                "ap/x"
+            ]),
+            Ok(vec![
+                pair("authorizationpolicy.security.istio.io", "allow-nothing"),
+                pair("ap", "x")
+            ])
+        );
+        assert_eq!(
+            named(&["mesh", "delete", "ap", "a", "b", "-n", "istio-system"]),
+            Ok(vec![pair("ap", "a"), pair("ap", "b")])
+        );
+        assert!(
+            named(&["mesh", "delete", "ap"])
+                .unwrap_err()
+                .contains("no name was specified")
+        );
+        assert!(
+            named(&["mesh", "delete", "ap", "vs/x"])
+                .unwrap_err()
+                .contains("vs/x")
+        );
+        assert!(
+            problem(&["mesh", "delete", "ap/x", "-f", "a.yaml"]).contains("cannot be used with")
         );
     }
 
@@ -409,6 +578,7 @@ mod tests {
     fn mesh_apply_and_delete_reject_missing_files_and_unknown_arguments() {
         assert!(problem(&["mesh", "apply"]).contains("--filename <FILE|DIR|->"));
         assert!(problem(&["mesh", "delete"]).contains("--filename <FILE|DIR|->"));
+        assert!(problem(&["mesh", "delete"]).contains("KIND/NAME"));
         assert!(problem(&["mesh", "apply", "-f"]).contains("-f"));
         assert!(problem(&["mesh", "apply", "a.yaml"]).contains("unexpected argument 'a.yaml'"));
         assert!(

@@ -33,6 +33,13 @@ fn prepare(dir: &Path, workload: &str) -> Result<PathBuf, String> {
         .strip_prefix("deploy/")
         .or_else(|| workload.strip_prefix("deployment/"))
         .unwrap_or(workload);
+    // First: without root nothing else matters (and the mesh's files may be root's).
+    if effective_uid().is_none_or(|uid| uid != 0) {
+        return Err(format!(
+            "needs root: COMMAND runs in a private mount namespace (unshare --mount) with \
+             {name}'s hosts file bound over /etc/hosts; run it with sudo"
+        ));
+    }
     let control = mesh::MeshControl::open(dir)
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))?;
     let Some(sidecars) = &control.topology().sidecars else {
@@ -49,12 +56,6 @@ fn prepare(dir: &Path, workload: &str) -> Result<PathBuf, String> {
         return Err(format!(
             "no workload {name:?} in the mesh (it has {})",
             known.join(", ")
-        ));
-    }
-    if effective_uid().is_none_or(|uid| uid != 0) {
-        return Err(format!(
-            "needs root: COMMAND runs in a private mount namespace (unshare --mount) with \
-             {name}'s hosts file bound over /etc/hosts; run it with sudo"
         ));
     }
     let hosts = mesh::hosts_files::path(control.work_dir(), name);

@@ -18,8 +18,10 @@ pub mod traffic;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 
-use actix_web::dev::{Server, ServerHandle};
 use chassis::client::ConnectionReuse;
+use chassis::server::RunningServer;
+use chassis::shutdown::StopHandle;
+use chassis::telemetry::TelemetryConfig;
 use reviews::ReviewsVersion;
 
 /// What to start: the default run's flags (`bookinfo [--port PORT] [--pooled]`).
@@ -51,7 +53,7 @@ pub struct Workload {
     /// Its `version` label, e.g. `v2`.
     pub version: &'static str,
     pub address: SocketAddr,
-    handle: ServerHandle,
+    stop: StopHandle,
 }
 
 impl Workload {
@@ -82,6 +84,7 @@ impl LocalBookinfo {
             reviews,
             ratings,
             ratings_from_reviews: [ratings; 3],
+            book_source: details::config::BookSource::Builtin,
         };
         let launch = start_services(listeners, &calls, options.pooled_backend_connections)?;
         let productpage = launch.address_of("productpage-v1")?;
@@ -104,18 +107,19 @@ impl LocalBookinfo {
             .map(|workload| workload.address)
     }
 
-    /// Stops one workload gracefully; its port then refuses connections, like a deleted pod.
+    /// Stops one workload as SIGTERM stops a service (every request it has read is answered);
+    /// its port then refuses connections, like a deleted pod.
     pub async fn stop(&self, name: &str) -> io::Result<()> {
         self.services.stop(name).await
     }
 
-    /// Stops every workload gracefully.
+    /// Stops every workload as SIGTERM stops a service, productpage first.
     pub async fn stop_all(&self) {
         self.services.stop_all().await;
     }
 
-    /// Runs until every server has stopped (Ctrl-C or SIGTERM stops them all), or until `stop`
-    /// completes: then every server is stopped gracefully first.
+    /// Runs until `stop` completes (the command's Ctrl-C or SIGTERM), then stops every server as
+    /// [`Self::stop_all`] does; or until a server ends by itself.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
         self.services.run_until(stop).await
     }
@@ -163,6 +167,8 @@ pub(crate) struct Calls {
     /// Each reviews version's calls to ratings, in [`ReviewsVersion::ALL`] order (in the mesh,
     /// each through its own sidecar).
     pub(crate) ratings_from_reviews: [SocketAddr; 3],
+    /// Where details finds its book: the built-in record (v1) or Google Books (v2).
+    pub(crate) book_source: details::config::BookSource,
 }
 
 /// Runs the six services on `listeners`, each caller pointed at `calls`: the one place both the
@@ -173,8 +179,14 @@ pub(crate) fn start_services(
     pooled_backend_connections: bool,
 ) -> io::Result<Launch> {
     let mut launch = Launch::default();
-    launch.start_on("details", "v1", listeners.details, |listener| {
-        details::run(listener, details::Config::local())
+    let details_version = details_version(&calls.book_source);
+    let details_config = details::Config {
+        book_source: calls.book_source.clone(),
+        telemetry: TelemetryConfig::for_service(details::config::SERVICE, details_version),
+        ..details::Config::local()
+    };
+    launch.start_on("details", details_version, listeners.details, |listener| {
+        details::run(listener, details_config)
     })?;
     launch.start_on("ratings", "v1", listeners.ratings, |listener| {
         ratings::run(listener, ratings::Config::local())
@@ -205,6 +217,14 @@ pub(crate) fn start_services(
     Ok(launch)
 }
 
+/// details v2 is the one that fetches its book from Google Books.
+pub(crate) fn details_version(book_source: &details::config::BookSource) -> &'static str {
+    match book_source {
+        details::config::BookSource::Builtin => "v1",
+        details::config::BookSource::GoogleBooks { .. } => "v2",
+    }
+}
+
 #[derive(Default)]
 /// The running services.
 pub(crate) struct Launch {
@@ -223,23 +243,17 @@ impl Launch {
         let workload = self.workload(name).ok_or_else(|| {
             io::Error::new(io::ErrorKind::NotFound, format!("no workload named {name}"))
         })?;
-        workload.handle.stop(true).await;
+        workload.stop.stop().await;
         Ok(())
     }
 
     pub(crate) async fn stop_all(&self) {
-        for workload in &self.workloads {
-            workload.handle.stop(true).await;
-        }
+        stop_in_order(&self.workloads).await;
     }
 
     /// Waits for every server to stop; if `stop` completes first, stops them all and waits.
     pub(crate) async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
-        let handles: Vec<ServerHandle> = self
-            .workloads
-            .iter()
-            .map(|workload| workload.handle.clone())
-            .collect();
+        let workloads = self.workloads;
         let all_stopped = async move {
             for running in self.running {
                 running.await.map_err(io::Error::other)??;
@@ -251,9 +265,7 @@ impl Launch {
             result = &mut all_stopped => return result,
             () = stop => {}
         }
-        for handle in &handles {
-            handle.stop(true).await;
-        }
+        stop_in_order(&workloads).await;
         all_stopped.await
     }
 
@@ -271,18 +283,35 @@ impl Launch {
         run: F,
     ) -> io::Result<SocketAddr>
     where
-        F: FnOnce(TcpListener) -> io::Result<Server>,
+        F: FnOnce(TcpListener) -> io::Result<RunningServer>,
     {
         let address = listener.local_addr()?;
-        let server = run(listener)?;
+        // The launcher's own Ctrl-C stops its servers, in order (`stop_in_order`).
+        let server = run(listener)?.stopped_by_caller();
         self.workloads.push(Workload {
             service,
             version,
             address,
-            handle: server.handle(),
+            stop: server.stop_handle(),
         });
         self.running.push(actix_web::rt::spawn(server));
         Ok(address)
+    }
+}
+
+/// Stops `workloads` with the chassis drain, callers before what they call: productpage (which
+/// no other service calls) first, then the rest together. Once productpage has answered every
+/// request it read, no request is on its way to the others, so none of them stops accepting
+/// under a call productpage still has to make, and their idle connections' grace counts from
+/// the start: a stop takes one idle grace, however many workloads there are.
+async fn stop_in_order(workloads: &[Workload]) {
+    let began = tokio::time::Instant::now();
+    let (entry, called): (Vec<&Workload>, Vec<&Workload>) = workloads
+        .iter()
+        .partition(|workload| workload.service == "productpage");
+    for tier in [entry, called] {
+        futures_util::future::join_all(tier.iter().map(|workload| workload.stop.stop_since(began)))
+            .await;
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bookinfo::cli::{
-    ChangeArgs, Cli, Command, CreateCommand, GetArgs, GetOutput, MeshArgs, MeshCommand,
+    ChangeArgs, Cli, Command, CreateCommand, DeleteArgs, GetArgs, GetOutput, MeshArgs, MeshCommand,
     SecretCommand, StatsArgs, TlsSecretArgs,
 };
 use bookinfo::mesh::{LocalMesh, MeshOptions};
@@ -20,13 +20,22 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         None => run(&cli.run).await,
-        Some(Command::Mesh(MeshArgs { command: None, run })) => run_mesh(&run).await,
+        Some(Command::Mesh(MeshArgs { command: None, run })) => {
+            // details reads upstream's variables as in its pod: v2 with ENABLE_EXTERNAL_BOOK_SERVICE.
+            let details =
+                details::Config::load(&ProcessEnv).unwrap_or_else(|errors| exit_usage(errors));
+            let run = MeshOptions {
+                book_source: details.book_source,
+                ..run
+            };
+            run_mesh(&run).await
+        }
         Some(Command::Mesh(MeshArgs {
             command: Some(command),
             ..
         })) => match command {
             MeshCommand::Apply(change) => change_mesh(&change, mesh::MeshControl::apply),
-            MeshCommand::Delete(change) => change_mesh(&change, mesh::MeshControl::delete),
+            MeshCommand::Delete(delete) => delete_from_mesh(delete),
             MeshCommand::Stats(StatsArgs { mesh, service }) => {
                 mesh_stats(&mesh.dir, service.as_deref())
             }
@@ -145,6 +154,26 @@ fn change_mesh(
     }
 }
 
+/// `bookinfo mesh delete`: what `-f` names, or the resources named on the command line.
+fn delete_from_mesh(delete: DeleteArgs) -> ExitCode {
+    if delete.resources.is_empty() {
+        let change = ChangeArgs {
+            mesh: delete.mesh,
+            files: delete.files,
+        };
+        return change_mesh(&change, mesh::MeshControl::delete);
+    }
+    let deleted = delete.named().and_then(|named| {
+        let control = mesh::MeshControl::open(&delete.mesh.dir)
+            .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))?;
+        control
+            .delete_named(&named, &delete.namespace)
+            .map(|applied| applied.to_string())
+            .map_err(|error| error.to_string())
+    });
+    print_report(deleted)
+}
+
 fn mesh_stats(dir: &Path, service: Option<&str>) -> ExitCode {
     let report = mesh::MeshControl::open(dir)
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
@@ -171,15 +200,22 @@ fn create_tls_secret(args: &TlsSecretArgs) -> ExitCode {
     print_report(applied)
 }
 
-/// `bookinfo mesh get KIND [NAME] [-o yaml]`.
+/// `bookinfo mesh get KIND [NAME] [-n NAMESPACE | -A] [-o yaml]`.
 fn mesh_get(
     GetArgs {
         mesh: at,
         kind,
         name,
+        namespace,
+        all_namespaces,
         output,
     }: &GetArgs,
 ) -> ExitCode {
+    let namespaces = if *all_namespaces {
+        mesh::Namespaces::All
+    } else {
+        mesh::Namespaces::One(namespace.clone())
+    };
     let format = match output {
         Some(GetOutput::Yaml) => mesh::OutputFormat::Yaml,
         None => mesh::OutputFormat::Table,
@@ -188,7 +224,7 @@ fn mesh_get(
         .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
         .and_then(|control| {
             control
-                .get(kind, name.as_deref(), format)
+                .get_in(namespaces, kind, name.as_deref(), format)
                 .map_err(|error| error.to_string())
         });
     print_report(listed)

@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ::mesh::identity::GATEWAY_SERVICE_PORT;
-use ::mesh::{LoopbackBlock, Mesh, MeshError, Pod, Sidecars, Topology};
+use ::mesh::{
+    Egress, EgressListener, LoopbackBlock, Mesh, MeshError, OutboundTrafficPolicy, OutsideAddress,
+    Pod, Sidecars, Topology,
+};
+use details::config::{BookSource, MeshEgress};
 
 use reviews::ReviewsVersion;
 
@@ -29,6 +33,48 @@ pub struct MeshOptions {
     /// from another shell
     #[arg(long, value_name = "DIR", default_value = DEFAULT_MESH_DIR)]
     pub dir: PathBuf,
+    /// Calls to hosts no ServiceEntry names: ALLOW_ANY lets them out, REGISTRY_ONLY answers
+    /// 502 (Istio's meshConfig.outboundTrafficPolicy.mode)
+    #[arg(long, value_name = "MODE", value_parser = parse_policy, default_value = "ALLOW_ANY")]
+    pub outbound_traffic_policy: OutboundTrafficPolicy,
+    /// The CA (PEM) that signs the certificates of external hosts the mesh originates TLS to
+    /// (DestinationRule tls.mode SIMPLE); the system's CAs if not given
+    #[arg(long, value_name = "FILE")]
+    pub egress_ca: Option<PathBuf>,
+    /// Where a connection to HOST1:PORT1 outside the mesh goes instead, as curl's --connect-to
+    /// (HOST2 an IP address); repeatable
+    #[arg(long, value_name = "HOST1:PORT1:HOST2:PORT2", value_parser = parse_connect_to)]
+    pub connect_to: Vec<OutsideAddress>,
+    /// Where details finds its book: read from upstream's ENABLE_EXTERNAL_BOOK_SERVICE and
+    /// DO_NOT_ENCRYPT in the environment; details v2 connects to Google Books at its pod's
+    /// egress listener for www.googleapis.com:443 (TLS of its own) or :80 (DO_NOT_ENCRYPT=true).
+    #[arg(skip = BookSource::Builtin)]
+    pub book_source: BookSource,
+}
+
+fn parse_policy(text: &str) -> Result<OutboundTrafficPolicy, String> {
+    OutboundTrafficPolicy::parse(text).ok_or_else(|| "ALLOW_ANY or REGISTRY_ONLY".to_owned())
+}
+
+fn parse_connect_to(text: &str) -> Result<OutsideAddress, String> {
+    let mut parts = text.splitn(3, ':');
+    let (Some(host), Some(port), Some(address)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("HOST1:PORT1:HOST2:PORT2".to_owned());
+    };
+    let port = port
+        .parse()
+        .map_err(|_| format!("{port:?} is not a port"))?;
+    let address = address
+        .parse()
+        .map_err(|_| format!("{address:?} is not an IP address and port"))?;
+    if host.is_empty() {
+        return Err("HOST1 is empty".to_owned());
+    }
+    Ok(OutsideAddress {
+        host: host.to_owned(),
+        port,
+        address,
+    })
 }
 
 /// Where `bookinfo mesh` keeps Envoy's files unless told otherwise.
@@ -48,6 +94,10 @@ impl Default for MeshOptions {
             ingress_https_port: DEFAULT_INGRESS_HTTPS_PORT,
             admin_port: DEFAULT_ADMIN_PORT,
             dir: PathBuf::from(DEFAULT_MESH_DIR),
+            outbound_traffic_policy: OutboundTrafficPolicy::AllowAny,
+            egress_ca: None,
+            connect_to: Vec::new(),
+            book_source: BookSource::Builtin,
         }
     }
 }
@@ -75,7 +125,11 @@ impl LocalMesh {
         let block = LoopbackBlock::reserve()?;
         // In MESH_SERVICES order, so the Services are made in that order.
         let mut apps = vec![
-            ("details", "v1", listeners.details.local_addr()?),
+            (
+                "details",
+                crate::details_version(&options.book_source),
+                listeners.details.local_addr()?,
+            ),
             ("ratings", "v1", listeners.ratings.local_addr()?),
         ];
         for (address, version) in listeners
@@ -94,12 +148,42 @@ impl LocalMesh {
         sidecars = sidecars
             .with_pod(Pod::curl())
             .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
+        let called = external_call(&options.book_source);
+        let egress_ca = options
+            .egress_ca
+            .as_ref()
+            .map(|path| {
+                std::fs::read_to_string(path).map_err(|error| {
+                    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
+                })
+            })
+            .transpose()?;
+        let egress = Egress {
+            policy: options.outbound_traffic_policy,
+            ca_certificate: egress_ca.clone(),
+            listeners: called
+                .iter()
+                .map(|(host, port, tls)| EgressListener {
+                    host: host.clone(),
+                    port: *port,
+                    // details' own pod: the call goes through its sidecar.
+                    pod: Some(format!(
+                        "details-{}",
+                        crate::details_version(&options.book_source)
+                    )),
+                    tls: *tls,
+                    outbound_port: 0,
+                })
+                .collect(),
+            outside: options.connect_to.clone(),
+        };
         // The Services, in MESH_SERVICES order: details, ratings, reviews, productpage.
         let topology = Topology::new()
             .with_pods(sidecars)
             .with_ingress_port(options.ingress_port)
             .with_ingress_https_port(options.ingress_https_port)
-            .with_admin_port(options.admin_port);
+            .with_admin_port(options.admin_port)
+            .with_egress(egress);
         let envoy = ::mesh::find_envoy().map_err(to_io)?;
         let mesh = Mesh::start(&topology, &options.dir, &envoy).map_err(to_io)?;
 
@@ -108,6 +192,33 @@ impl LocalMesh {
             mesh.control().outbound_of(pod, service).ok_or_else(|| {
                 io::Error::other(format!("{pod} has no outbound listener for {service}"))
             })
+        };
+        // details v2 connects to the external host at its egress listener, where a sidecar
+        // would capture the connection; the URL (Host, SNI, certificate name) stays the host's.
+        let book_source = match (&options.book_source, &called) {
+            (
+                BookSource::GoogleBooks {
+                    base_url, timeout, ..
+                },
+                Some((host, port, _)),
+            ) => {
+                let listener = mesh.egress(host, *port).ok_or_else(|| {
+                    io::Error::other(format!("the mesh has no egress listener for {host}:{port}"))
+                })?;
+                let egress =
+                    MeshEgress::new(listener, egress_ca.as_deref()).map_err(|problem| {
+                        io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!("--egress-ca: {problem}"),
+                        )
+                    })?;
+                BookSource::GoogleBooks {
+                    base_url: base_url.clone(),
+                    timeout: *timeout,
+                    egress: Some(egress),
+                }
+            }
+            (source, _) => source.clone(),
         };
         let ratings_from =
             |version: ReviewsVersion| outbound(&format!("reviews-{version}"), "ratings");
@@ -120,6 +231,7 @@ impl LocalMesh {
                 ratings_from(ReviewsVersion::V2)?,
                 ratings_from(ReviewsVersion::V3)?,
             ],
+            book_source,
         };
         // Envoy keeps connections to the services itself; productpage's fresh connection per call
         // only costs a loopback handshake to Envoy.
@@ -162,8 +274,8 @@ impl LocalMesh {
         self.services.stop_all().await;
     }
 
-    /// Runs until every server has stopped (Ctrl-C or SIGTERM stops them all), or until `stop`
-    /// completes (then every server is stopped gracefully first); then stops Envoy.
+    /// Runs until `stop` completes (then every server is stopped as SIGTERM stops a service), or
+    /// until a server ends by itself; then stops Envoy.
     pub async fn run_until(self, stop: impl Future<Output = ()>) -> io::Result<()> {
         let Self {
             services,
@@ -176,6 +288,19 @@ impl LocalMesh {
         drop(_block);
         result
     }
+}
+
+/// The external `host`, `port` and whether details speaks TLS there: plain HTTP with
+/// `DO_NOT_ENCRYPT=true` (the mesh may originate TLS), HTTPS otherwise (the mesh passes it
+/// through by SNI).
+fn external_call(book_source: &BookSource) -> Option<(String, u16, bool)> {
+    let BookSource::GoogleBooks { base_url, .. } = book_source else {
+        return None;
+    };
+    let uri: actix_web::http::Uri = base_url.parse().ok()?;
+    let tls = uri.scheme_str() == Some("https");
+    let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+    Some((uri.host()?.to_owned(), port, tls))
 }
 
 fn to_io(error: MeshError) -> io::Error {
@@ -191,6 +316,14 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         local.mesh.ports().admin,
         local.mesh.control().work_dir().display(),
     );
+    let policy = match options.outbound_traffic_policy {
+        OutboundTrafficPolicy::AllowAny => "ALLOW_ANY",
+        OutboundTrafficPolicy::RegistryOnly => "REGISTRY_ONLY",
+    };
+    text.push_str(&format!("  outbound  {policy}\n"));
+    for (host, address) in &local.mesh.ports().egress {
+        text.push_str(&format!("  egress    {host} via {address}\n"));
+    }
     for workload in local.workloads() {
         text.push_str(&format!(
             "  {:<15} http://{}\n",

@@ -10,6 +10,9 @@
 //! pods) and saves a TCP handshake per call. Full pooling is a switch
 //! ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
 
+use std::net::SocketAddr;
+#[cfg(feature = "tls")]
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -95,20 +98,62 @@ pub struct BackendClient {
     fresh: awc::Client,
     timeout: Duration,
     reuse: ConnectionReuse,
+    /// Where every connection goes instead of where the URL's host resolves to.
+    connect_to: Option<SocketAddr>,
 }
 
 impl BackendClient {
     /// A client whose every call gives up after `timeout`.
     pub fn new(timeout: Duration, reuse: ConnectionReuse) -> Self {
+        Self::build(
+            timeout,
+            reuse,
+            #[cfg(feature = "tls")]
+            None,
+        )
+    }
+
+    /// A client whose `https` calls use `tls` (its roots, its ALPN) instead of awc's defaults.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(
+        timeout: Duration,
+        reuse: ConnectionReuse,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Self {
+        Self::build(timeout, reuse, Some(tls))
+    }
+
+    /// The same client, connecting to `address` whatever the URL's host resolves to; the URL's
+    /// host is still what `Host`, SNI and the certificate check use (curl's `--connect-to`).
+    pub fn connecting_to(self, address: SocketAddr) -> Self {
+        Self {
+            connect_to: Some(address),
+            ..self
+        }
+    }
+
+    fn build(
+        timeout: Duration,
+        reuse: ConnectionReuse,
+        #[cfg(feature = "tls")] tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Self {
+        let client = |idle| {
+            awc_client(
+                idle,
+                #[cfg(feature = "tls")]
+                tls.clone(),
+            )
+        };
         let kept = match reuse {
-            ConnectionReuse::WhileBusy => awc_client(Some(BUSY_IDLE_TIMEOUT)),
-            _ => awc_client(None),
+            ConnectionReuse::WhileBusy => client(Some(BUSY_IDLE_TIMEOUT)),
+            _ => client(None),
         };
         Self {
             kept,
-            fresh: awc_client(None),
+            fresh: client(None),
             timeout,
             reuse,
+            connect_to: None,
         }
     }
 
@@ -154,11 +199,14 @@ impl BackendClient {
             ConnectionReuse::WhileBusy => in_flight.busy,
             ConnectionReuse::Pooled => true,
         };
-        let request = if keep_connection {
+        let mut request = if keep_connection {
             headers.apply(self.kept.get(url))
         } else {
             headers.apply(self.fresh.get(url)).force_close()
         };
+        if let Some(address) = self.connect_to {
+            request = request.address(address);
+        }
         let call = async move {
             let mut response = request
                 .send()
@@ -184,9 +232,17 @@ impl BackendClient {
     }
 }
 
-/// An awc client for one backend; with `idle`, its kept connections close after that long idle.
-fn awc_client(idle: Option<Duration>) -> awc::Client {
+/// An awc client for one backend; with `idle`, its kept connections close after that long idle;
+/// with `tls`, its `https` calls use that configuration.
+fn awc_client(
+    idle: Option<Duration>,
+    #[cfg(feature = "tls")] tls: Option<Arc<rustls::ClientConfig>>,
+) -> awc::Client {
     let mut connector = awc::Connector::new();
+    #[cfg(feature = "tls")]
+    if let Some(tls) = tls {
+        connector = connector.rustls_0_23(tls);
+    }
     if let Some(idle) = idle {
         connector = connector.conn_keep_alive(idle);
     }

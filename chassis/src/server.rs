@@ -5,15 +5,19 @@
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
+use actix_web::rt::task::JoinHandle;
 use actix_web::{App, HttpServer, web};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::limits::ServerLimits;
 use crate::metrics::MetricsRegistry;
+use crate::shutdown::StopHandle;
 use crate::telemetry::ServiceIdentity;
 
 /// How long in-flight requests get to finish after SIGTERM or SIGINT. Kubernetes waits 30 s
@@ -79,7 +83,7 @@ pub fn serve<F>(
     listener: TcpListener,
     service: &ServiceIdentity,
     configure: F,
-) -> io::Result<Server>
+) -> io::Result<RunningServer>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
@@ -100,15 +104,16 @@ where
 ///
 /// Clients get what `limits` allow: requests that take longer to arrive are cut (408 for a
 /// stalled body), connections beyond the maximum wait to be accepted.
-/// The server stops gracefully on SIGTERM and SIGINT: every request it has read is answered, each
-/// connection closed after its answer (see [`crate::shutdown`]).
+/// The server stops gracefully on SIGTERM and SIGINT, or through its [`StopHandle`]: every
+/// request it has read is answered, each connection closed after its answer (see
+/// [`crate::shutdown`]).
 pub fn serve_with<F>(
     listener: TcpListener,
     service: &ServiceIdentity,
     limits: &ServerLimits,
     metrics: MetricsRegistry,
     configure: F,
-) -> io::Result<Server>
+) -> io::Result<RunningServer>
 where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
@@ -153,6 +158,43 @@ where
     .disable_signals()
     .listen(listener)?
     .run();
-    crate::shutdown::stop_on_signal(server.handle(), drain)?;
-    Ok(server)
+    let stop = StopHandle::new(server.handle(), drain);
+    let on_signal = crate::shutdown::stop_on_signal(stop.clone())?;
+    Ok(RunningServer {
+        server,
+        stop,
+        on_signal,
+    })
+}
+
+/// A server [`serve_with`] started: a future that completes once the server has stopped (await
+/// it, or spawn it), and the [`StopHandle`] that drains it.
+pub struct RunningServer {
+    server: Server,
+    stop: StopHandle,
+    on_signal: JoinHandle<()>,
+}
+
+impl RunningServer {
+    /// Stops this server with the drain, from anywhere, at any time.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Leaves stopping to the caller: SIGTERM and SIGINT no longer stop this server by
+    /// themselves. For a process that runs several servers and stops them in its own order (the
+    /// launcher: callers before what they call), through each one's [`StopHandle`].
+    #[must_use]
+    pub fn stopped_by_caller(self) -> Self {
+        self.on_signal.abort();
+        self
+    }
+}
+
+impl Future for RunningServer {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.get_mut().server).poll(context)
+    }
 }

@@ -15,7 +15,9 @@
 //! actix would listen for the signals itself, but only once the server is first polled: a server
 //! spawned onto a runtime (the launcher starts six, then prints that Ctrl-C stops them) leaves a
 //! window in which a signal is lost, or kills the process by its default action. Here the
-//! handlers are in place before the server is handed back.
+//! handlers are in place before the server is handed back. A process that runs several servers
+//! and stops them in an order of its own (the launcher) drains each through its [`StopHandle`],
+//! the one way in besides the signals.
 
 use std::any::Any;
 use std::io;
@@ -27,8 +29,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Extensions, ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::http::ConnectionType;
 use actix_web::middleware::Next;
+use actix_web::rt::task::JoinHandle;
 use actix_web::web;
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::time::Instant;
 
 /// How long a draining server keeps idle kept-alive connections open: a request already on its
 /// way to one (sent before the client could know) arrives within it, on loopback or in a pod.
@@ -41,10 +45,10 @@ const DRAIN_POLL: Duration = Duration::from_millis(20);
 
 /// One server's drain: whether it is stopping, its open client connections and the requests it
 /// has in hand.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Drain(Arc<DrainState>);
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct DrainState {
     draining: AtomicBool,
     open_connections: AtomicUsize,
@@ -91,20 +95,20 @@ impl Drain {
 
     /// Whether actix may close what is left: no connection, or no request in hand once idle
     /// connections have had [`IDLE_GRACE`].
-    fn may_stop(&self, since: tokio::time::Instant) -> bool {
+    fn may_stop(&self, since: Instant) -> bool {
         self.open_connections() == 0
             || (since.elapsed() >= IDLE_GRACE
                 && self.0.requests_in_hand.load(Ordering::SeqCst) == 0)
     }
 
-    /// Stops accepting, waits until [`Self::may_stop`] or `grace` is over, then stops the
-    /// server: gracefully (actix closes the idle connections and lets any request that has just
-    /// come finish), or at the end of `grace` by cutting what is left.
-    async fn stop(&self, handle: &ServerHandle, grace: Duration) {
+    /// Stops accepting, waits until [`Self::may_stop`] (idle connections' grace counted from
+    /// `since`) or `grace` is over, then stops the server: gracefully (actix closes the idle
+    /// connections and lets any request that has just come finish), or at the end of `grace` by
+    /// cutting what is left.
+    async fn stop(&self, handle: &ServerHandle, since: Instant, grace: Duration) {
         self.0.draining.store(true, Ordering::SeqCst);
         handle.pause().await;
-        let since = tokio::time::Instant::now();
-        let deadline = since + grace;
+        let deadline = Instant::now() + grace;
         while !self.may_stop(since) && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(DRAIN_POLL).await;
         }
@@ -135,16 +139,47 @@ pub(crate) async fn close_when_draining(
     Ok(response)
 }
 
-/// Drains and stops the server behind `handle` on the first SIGTERM or SIGINT. The handlers are
-/// in place when this returns. Call within the runtime that runs the server.
-pub(crate) fn stop_on_signal(handle: ServerHandle, drain: Drain) -> io::Result<()> {
+/// Stops one served server with the drain: what SIGTERM does to a service, for a caller that
+/// stops servers itself. Cloned freely; stopping twice, or a stopped server, is harmless.
+#[derive(Clone, Debug)]
+pub struct StopHandle {
+    handle: ServerHandle,
+    drain: Drain,
+}
+
+impl StopHandle {
+    pub(crate) fn new(handle: ServerHandle, drain: Drain) -> Self {
+        Self { handle, drain }
+    }
+
+    /// Drains the server and completes once it has stopped: it stops accepting, answers every
+    /// request it has read (each `Connection: close`), gives idle connections [`IDLE_GRACE`],
+    /// and cuts what is left at [`crate::server::SHUTDOWN_GRACE`].
+    pub async fn stop(&self) {
+        self.stop_since(Instant::now()).await;
+    }
+
+    /// Drains as [`Self::stop`] does, counting idle connections' [`IDLE_GRACE`] from `began`:
+    /// for a server whose callers were stopped first, from when their stop began. Once they have
+    /// answered everything, no request of theirs can still be on its way, so it need not wait
+    /// a second grace.
+    pub async fn stop_since(&self, began: Instant) {
+        self.drain
+            .stop(&self.handle, began, crate::server::SHUTDOWN_GRACE)
+            .await;
+    }
+}
+
+/// Drains and stops the server behind `stop` on the first SIGTERM or SIGINT. The handlers are
+/// in place when this returns; aborting the task it returns leaves the stopping to the caller.
+/// Call within the runtime that runs the server.
+pub(crate) fn stop_on_signal(stop: StopHandle) -> io::Result<JoinHandle<()>> {
     let signal = on_signal()?;
-    actix_web::rt::spawn(async move {
+    Ok(actix_web::rt::spawn(async move {
         let name = signal.await;
         tracing::info!("{name} received; finishing the requests in hand");
-        drain.stop(&handle, crate::server::SHUTDOWN_GRACE).await;
-    });
-    Ok(())
+        stop.stop().await;
+    }))
 }
 
 /// Completes with the signal's name at the first SIGTERM or SIGINT from the moment this returns,

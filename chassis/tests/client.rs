@@ -141,3 +141,31 @@ async fn a_redirect_is_returned_as_the_answer_and_not_followed() {
     assert_eq!(redirecting.requests().len(), 1);
     assert!(elsewhere.requests().is_empty(), "the redirect was followed");
 }
+
+#[actix_web::test]
+async fn connecting_to_sends_the_call_elsewhere_with_the_url_host_as_host() {
+    let backend = RecordingBackend::start(StubReply::json(200, "{}"));
+    // `.invalid` never resolves (RFC 6761): only the address given can answer.
+    let client = BackendClient::new(Duration::from_secs(3), ConnectionReuse::FreshPerCall)
+        .connecting_to(backend.address);
+
+    let reply = client
+        .get(
+            "http://books.invalid:80/volumes",
+            &ForwardedHeaders::default(),
+        )
+        .await
+        .expect("an answer from the address given");
+
+    assert_eq!(reply.status.as_u16(), 200);
+    let seen = backend.requests();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/volumes");
+    assert!(
+        seen[0]
+            .header("host")
+            .is_some_and(|host| host.starts_with("books.invalid")),
+        "{:?}",
+        seen[0].header("host")
+    );
+}

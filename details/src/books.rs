@@ -18,9 +18,11 @@ impl Books {
     pub fn new(source: &BookSource) -> Self {
         match source {
             BookSource::Builtin => Books::Builtin,
-            BookSource::GoogleBooks { base_url, timeout } => {
-                Books::GoogleBooks(GoogleBooksClient::new(base_url, *timeout))
-            }
+            BookSource::GoogleBooks {
+                base_url,
+                timeout,
+                egress,
+            } => Books::GoogleBooks(GoogleBooksClient::new(base_url, *timeout, egress.as_ref())),
         }
     }
 

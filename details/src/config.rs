@@ -4,6 +4,7 @@
 //! Upstream's `SERVICE_VERSION` is set in its Dockerfile but never read by details, so it is not
 //! read here either: v1 or v2 follows from `ENABLE_EXTERNAL_BOOK_SERVICE` alone.
 
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -12,6 +13,8 @@ use chassis::config::{ConfigErrors, EnvReader, EnvSource};
 use chassis::limits::ServerLimits;
 use chassis::telemetry::TelemetryConfig;
 use chassis::telemetry::config::UNKNOWN_VERSION;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 /// The name details reports as, unless `OTEL_SERVICE_NAME` says otherwise.
 pub const SERVICE: &str = "details";
@@ -43,7 +46,50 @@ pub enum BookSource {
         base_url: String,
         /// Deadline of one call, connect to last body byte.
         timeout: Duration,
+        /// Set by `bookinfo mesh` only (never from the environment): the mesh's way out.
+        egress: Option<MeshEgress>,
     },
+}
+
+/// How details v2 leaves the local mesh: where a sidecar would capture its connection, and the
+/// CA the mesh trusts for the outside world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeshEgress {
+    /// The egress listener in details' own pod for the book service's host and port: every
+    /// connection goes there, the host name still used for `Host`, SNI and the certificate check.
+    pub connect_to: SocketAddr,
+    /// Trusted besides the bundled roots: the mesh's `--egress-ca`, so a stand-in's certificate
+    /// verifies as the real host's would.
+    pub extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl MeshEgress {
+    /// Connections to `connect_to`, trusting the certificates in `ca_pem` too; a PEM without a
+    /// usable certificate is refused now rather than at the first call.
+    pub fn new(connect_to: SocketAddr, ca_pem: Option<&str>) -> Result<Self, String> {
+        let extra_roots = match ca_pem {
+            None => Vec::new(),
+            Some(pem) => {
+                let roots = CertificateDer::pem_slice_iter(pem.as_bytes())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|error| format!("not a PEM certificate: {error}"))?;
+                if roots.is_empty() {
+                    return Err("no certificate in the PEM".to_owned());
+                }
+                let mut store = rustls::RootCertStore::empty();
+                for root in &roots {
+                    store
+                        .add(root.clone())
+                        .map_err(|error| format!("not a CA certificate: {error}"))?;
+                }
+                roots
+            }
+        };
+        Ok(Self {
+            connect_to,
+            extra_roots,
+        })
+    }
 }
 
 /// Everything details needs to know, read once at start.
@@ -101,6 +147,7 @@ impl Config {
                 base_url: override_url
                     .unwrap_or_else(|| default_base_url(do_not_encrypt).to_owned()),
                 timeout: BOOK_SERVICE_TIMEOUT,
+                egress: None,
             }
         } else {
             BookSource::Builtin
@@ -183,6 +230,7 @@ mod tests {
             BookSource::GoogleBooks {
                 base_url: "https://www.googleapis.com".to_owned(),
                 timeout: Duration::from_secs(5),
+                egress: None,
             }
         );
     }
@@ -246,6 +294,20 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(base_url_of(config), "https://www.googleapis.com");
+    }
+
+    #[test]
+    fn mesh_egress_refuses_a_ca_that_is_not_a_pem_certificate() {
+        let address = SocketAddr::from(([127, 0, 0, 1], 443));
+        for bad in [
+            "",
+            "not a certificate",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        ] {
+            assert!(MeshEgress::new(address, Some(bad)).is_err(), "{bad:?}");
+        }
+        let without_ca = MeshEgress::new(address, None).unwrap();
+        assert!(without_ca.extra_roots.is_empty());
     }
 
     #[test]

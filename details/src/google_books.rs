@@ -1,6 +1,7 @@
 //! details v2's book source: one book fetched from Google Books' volumes API and mapped into
 //! details' answer the way upstream maps it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chassis::client::{BackendClient, ConnectionReuse};
@@ -8,6 +9,7 @@ use chassis::propagation::ForwardedHeaders;
 use serde::Deserialize;
 
 use crate::book::{Binding, BookDetails, Language, Published};
+use crate::config::MeshEgress;
 use crate::error::Error;
 use crate::product_id::ProductId;
 
@@ -27,11 +29,20 @@ pub struct GoogleBooksClient {
 }
 
 impl GoogleBooksClient {
-    /// A client for the volumes API at `base_url` (scheme, host, optional port).
-    pub fn new(base_url: &str, timeout: Duration) -> Self {
+    /// A client for the volumes API at `base_url` (scheme, host, optional port), through the
+    /// mesh's egress listener when `egress` is given.
+    pub fn new(base_url: &str, timeout: Duration, egress: Option<&MeshEgress>) -> Self {
+        // A fresh connection per call, as upstream: one book lookup per page view.
+        let reuse = ConnectionReuse::FreshPerCall;
+        let client = match egress {
+            None => BackendClient::new(timeout, reuse),
+            Some(egress) => {
+                BackendClient::with_tls(timeout, reuse, tls_trusting(&egress.extra_roots))
+                    .connecting_to(egress.connect_to)
+            }
+        };
         Self {
-            // A fresh connection per call, as upstream: one book lookup per page view.
-            client: BackendClient::new(timeout, ConnectionReuse::FreshPerCall),
+            client,
             volumes_url: format!("{base_url}/books/v1/volumes?q=isbn:{ISBN}"),
         }
     }
@@ -56,6 +67,22 @@ impl GoogleBooksClient {
         let volumes: Volumes = serde_json::from_slice(&reply.body)?;
         details_of(volumes, id)
     }
+}
+
+/// TLS as awc's default (the bundled roots, HTTP/1.1 or 2), trusting `extra_roots` as well.
+fn tls_trusting(
+    extra_roots: &[rustls::pki_types::CertificateDer<'static>],
+) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    // Each was checked to parse when the configuration was built.
+    roots.add_parsable_certificates(extra_roots.iter().cloned());
+    let mut config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Arc::new(config)
 }
 
 /// The part of Google's `books#volumes` answer that is used.

@@ -19,9 +19,9 @@ mod routes;
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
 use actix_web::web;
 use chassis::metrics::MetricsRegistry;
+use chassis::server::RunningServer;
 
 pub use config::Config;
 pub use error::Error;
@@ -29,7 +29,7 @@ pub use error::Error;
 use books::Books;
 
 /// Serves details on `listener` until the server is stopped.
-pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+pub fn run(listener: TcpListener, config: Config) -> std::io::Result<RunningServer> {
     install_crypto_provider();
     let service = config.telemetry.service.clone();
     let limits = config.server;

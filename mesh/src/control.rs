@@ -14,14 +14,15 @@ use serde_json::Value;
 
 use crate::admin::{Admin, encode_query};
 use crate::clock;
+use crate::egress::Egress;
 use crate::envoy::log_tail;
 use crate::error::MeshError;
-use crate::get::{self, GetRequest, OutputFormat};
+use crate::get::{self, GetError, GetRequest, Namespaces, OutputFormat};
 use crate::hosts_files;
-use crate::istio::{self, Action, Change, ResourceSet};
+use crate::istio::{self, Action, Change, ResourceKey, ResourceSet};
 use crate::state::{DirLock, State, read_json};
 use crate::topology::Topology;
-use crate::translate::{Layout, translate};
+use crate::translate::{INGRESS_HTTPS_TARGET_PORT, INGRESS_TARGET_PORT, Layout, translate};
 use crate::wait::{Check, wait_until};
 use crate::xds::{self, Written};
 
@@ -40,6 +41,8 @@ pub struct Ports {
     /// Each service's outbound listener, by service name: what callers use instead of the
     /// service's own address.
     pub outbound: BTreeMap<String, SocketAddr>,
+    /// Each egress listener, by the `host:port` it stands for.
+    pub egress: BTreeMap<String, SocketAddr>,
 }
 
 /// Applies configuration to a running mesh and reads its state; needs only the work directory.
@@ -137,24 +140,61 @@ impl MeshControl {
         self.change(|set| set.delete(keys))
     }
 
+    /// Deletes the resources named as `kubectl delete KIND NAME` names them ((kind, name) pairs,
+    /// the kind as kubectl takes it: `ap`, `authorizationpolicy.security.istio.io`), in
+    /// `namespace`. An unknown kind changes nothing; a missing name is reported, not an error.
+    pub fn delete_named(
+        &self,
+        named: &[(String, String)],
+        namespace: &str,
+    ) -> Result<Applied, MeshError> {
+        let resources = self.resources()?;
+        let keys = named
+            .iter()
+            .map(|(kind, name)| {
+                let kind = get::resolve_kind(kind, &resources)
+                    .ok_or_else(|| GetError::UnknownType(kind.clone()))?;
+                Ok(ResourceKey {
+                    kind,
+                    namespace: namespace.to_owned(),
+                    name: name.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, GetError>>()?;
+        self.change(|set| set.delete(keys))
+    }
+
     /// The resources in force.
     pub fn resources(&self) -> Result<ResourceSet, MeshError> {
         State::load(&self.dir).map(|state| state.resources)
     }
 
-    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force.
+    /// `kubectl get KIND [NAME] [-o yaml]` on the resources in force in `default`.
     pub fn get(
         &self,
         kind: &str,
         name: Option<&str>,
         format: OutputFormat,
     ) -> Result<String, MeshError> {
+        self.get_in(Namespaces::default(), kind, name, format)
+    }
+
+    /// `kubectl get -n NAMESPACE KIND [NAME] [-o yaml]`, or with `-A` ([`Namespaces::All`]).
+    pub fn get_in(
+        &self,
+        namespaces: impl Into<Namespaces>,
+        kind: &str,
+        name: Option<&str>,
+        format: OutputFormat,
+    ) -> Result<String, MeshError> {
+        let namespaces = namespaces.into();
         let ingress = self
             .ports()
             .map_or(IpAddr::from([127, 0, 0, 1]), |ports| ports.ingress.ip());
         let request = GetRequest {
             kind,
             name,
+            namespaces,
             format,
             ingress,
             now: clock::now(),
@@ -334,6 +374,7 @@ impl MeshControl {
         let mut ingress = None;
         let mut ingress_https = None;
         let mut outbound = BTreeMap::new();
+        let mut egress = BTreeMap::new();
         for plan in &config.listeners {
             let Some(address) = by_name.get(&plan.name) else {
                 return Err(MeshError::Admin {
@@ -341,9 +382,10 @@ impl MeshControl {
                     message: format!("listener {} is not running", plan.name),
                 });
             };
-            if plan.ingress && plan.tls.is_some() {
+            // The gateway's own listeners, not the pods' addresses for the gateway Services.
+            if plan.name == format!("0.0.0.0_{INGRESS_HTTPS_TARGET_PORT}") {
                 ingress_https = Some(*address);
-            } else if plan.ingress {
+            } else if plan.name == format!("0.0.0.0_{INGRESS_TARGET_PORT}") {
                 ingress = Some(*address);
             } else if let Some(service) = self
                 .topology
@@ -352,6 +394,12 @@ impl MeshControl {
                 .find(|service| plan.name == format!("{}_{}", service.fqdn(), service.port))
             {
                 outbound.insert(service.name.clone(), *address);
+            } else if let Some(listener) =
+                self.topology.egress.listeners.iter().find(|listener| {
+                    plan.name == Egress::listener_name(&listener.host, listener.port)
+                })
+            {
+                egress.insert(format!("{}:{}", listener.host, listener.port), *address);
             }
         }
         Ok(Ports {
@@ -365,6 +413,7 @@ impl MeshControl {
             })?,
             admin: self.admin.address,
             outbound,
+            egress,
         })
     }
 

@@ -109,6 +109,9 @@ impl Mesh {
                 .args(["--concurrency", ENVOY_CONCURRENCY])
                 .args(["--log-level", "warn"])
                 .args(["--drain-time-s", "2"])
+                // As istio-proxy runs it: a replaced listener (a new authorization policy)
+                // closes its connections after their next response, not gradually.
+                .args(["--drain-strategy", "immediate"])
                 .stdin(Stdio::null())
                 .stdout(log)
                 .stderr(log_for_stderr);
@@ -157,6 +160,11 @@ impl Mesh {
     /// Where callers reach `service` through the mesh.
     pub fn outbound(&self, service: &str) -> Option<SocketAddr> {
         self.ports.outbound.get(service).copied()
+    }
+
+    /// Where workloads send calls to the external `host:port` (its egress listener).
+    pub fn egress(&self, host: &str, port: u16) -> Option<SocketAddr> {
+        self.ports.egress.get(&format!("{host}:{port}")).copied()
     }
 
     /// Envoy's process id: the same for the mesh's whole life, whatever is applied.

@@ -13,8 +13,8 @@ pub enum ParseError {
     #[error(
         "document {document}: kind {kind} ({api_version}) is not supported \
          (Gateway, VirtualService and DestinationRule of networking.istio.io, \
-         PeerAuthentication of security.istio.io, Gateway and HTTPRoute of \
-         gateway.networking.k8s.io, and v1 Service and Secret are)"
+         AuthorizationPolicy and PeerAuthentication of security.istio.io, Gateway and HTTPRoute \
+         of gateway.networking.k8s.io, and v1 Service and Secret are)"
     )]
     UnsupportedKind {
         document: usize,

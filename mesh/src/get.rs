@@ -28,6 +28,36 @@ pub enum GetError {
     UnknownType(String),
     #[error("{resource} \"{name}\" not found")]
     NotFound { resource: String, name: String },
+    #[error("a resource cannot be retrieved by name across all namespaces")]
+    NameAcrossNamespaces,
+}
+
+/// Which namespaces to list: kubectl's `-n NAMESPACE` (`default` when not given) or `-A`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Namespaces {
+    One(String),
+    All,
+}
+
+impl Default for Namespaces {
+    fn default() -> Self {
+        Self::One(NAMESPACE.to_owned())
+    }
+}
+
+impl From<&str> for Namespaces {
+    fn from(namespace: &str) -> Self {
+        Self::One(namespace.to_owned())
+    }
+}
+
+impl Namespaces {
+    fn holds(&self, namespace: &str) -> bool {
+        match self {
+            Self::One(one) => one == namespace,
+            Self::All => true,
+        }
+    }
 }
 
 /// What to list, and where the mesh stands.
@@ -35,6 +65,7 @@ pub struct GetRequest<'a> {
     /// As typed: `gateway`, `gtw`, `httproutes`, `vs`, `service.v1`...
     pub kind: &'a str,
     pub name: Option<&'a str>,
+    pub namespaces: Namespaces,
     pub format: OutputFormat,
     /// The ingress's address: a Gateway's ADDRESS.
     pub ingress: IpAddr,
@@ -42,8 +73,9 @@ pub struct GetRequest<'a> {
     pub now: u64,
 }
 
-/// One listed object: its name, its age and what kubectl would show of it.
+/// One listed object: its namespace and name, its age and what kubectl would show of it.
 struct Object {
+    namespace: String,
     name: String,
     created_at: Option<u64>,
     columns: Vec<String>,
@@ -58,17 +90,22 @@ pub fn get(
 ) -> Result<String, GetError> {
     let kind = resolve_kind(request.kind, resources)
         .ok_or_else(|| GetError::UnknownType(request.kind.to_owned()))?;
+    if request.name.is_some() && request.namespaces == Namespaces::All {
+        return Err(GetError::NameAcrossNamespaces);
+    }
     let model = RoutingModel::build(topology, resources);
     let mut objects: Vec<Object> = resources
         .in_creation_order()
         .into_iter()
-        .filter(|resource| resource.key.kind == kind && resource.key.namespace == NAMESPACE)
+        .filter(|resource| {
+            resource.key.kind == kind && request.namespaces.holds(&resource.key.namespace)
+        })
         .map(|resource| object(resource, resources, &model, request.ingress))
         .collect();
-    if kind == Kind::Service {
+    if kind == Kind::Service && request.namespaces.holds(NAMESPACE) {
         objects.extend(mesh_services(topology, &objects));
     }
-    objects.sort_by(|a, b| a.name.cmp(&b.name));
+    objects.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     if let Some(name) = request.name {
         objects.retain(|object| object.name == name);
         if objects.is_empty() {
@@ -79,7 +116,7 @@ pub fn get(
         }
     }
     Ok(match request.format {
-        OutputFormat::Table => table(kind, &objects, request.now),
+        OutputFormat::Table => table(kind, &objects, &request.namespaces, request.now),
         OutputFormat::Yaml => yaml(&objects, request.name.is_some()),
     })
 }
@@ -87,7 +124,7 @@ pub fn get(
 /// kubectl's names for a kind: singular, plural, short, and with the group. A bare
 /// `gateway` means the Gateway API's, unless only Istio Gateways are in force (as on a
 /// cluster with one of the two CRDs).
-fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
+pub(crate) fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
     let typed = typed.to_ascii_lowercase();
     let (name, group) = typed.split_once('.').unwrap_or((&typed, ""));
     let singular = name.strip_suffix('s').unwrap_or(name);
@@ -112,8 +149,14 @@ fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind> {
         ("httproute", "" | "gateway.networking.k8s.io") => Kind::HttpRoute,
         ("virtualservice", "" | "networking.istio.io") | ("v", "") => Kind::VirtualService,
         ("destinationrule", "" | "networking.istio.io") | ("dr", "") => Kind::DestinationRule,
+        ("serviceentry" | "serviceentrie", "" | "networking.istio.io") | ("se", "") => {
+            Kind::ServiceEntry
+        }
         ("service", "" | "v1") | ("svc", "") => Kind::Service,
         ("secret", "" | "v1") => Kind::Secret,
+        ("authorizationpolicy" | "authorizationpolicie", "" | "security.istio.io") | ("ap", "") => {
+            Kind::AuthorizationPolicy
+        }
         ("peerauthentication", "" | "security.istio.io") | ("pa", "") => Kind::PeerAuthentication,
         _ => return None,
     };
@@ -166,6 +209,18 @@ fn object(
             None,
         ),
         Spec::DestinationRule(spec) => (vec![spec.host.clone()], None),
+        Spec::ServiceEntry(spec) => (
+            vec![
+                json!(spec.hosts).to_string(),
+                spec.location
+                    .map_or("", |location| location.as_str())
+                    .to_owned(),
+                spec.resolution
+                    .map_or("", |resolution| resolution.as_str())
+                    .to_owned(),
+            ],
+            None,
+        ),
         Spec::Service(spec) => (
             service_columns(
                 spec.service_type.as_deref().unwrap_or("ClusterIP"),
@@ -176,6 +231,16 @@ fn object(
         ),
         Spec::Secret(secret) => (
             vec![secret.secret_type.clone(), secret.len().to_string()],
+            None,
+        ),
+        // The CRD's ACTION column prints `.spec.action` as written: empty when not set.
+        Spec::AuthorizationPolicy(_) => (
+            vec![
+                resource.document["action"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            ],
             None,
         ),
         Spec::PeerAuthentication(spec) => (
@@ -215,6 +280,7 @@ fn object(
         yaml.insert("status".into(), status);
     }
     Object {
+        namespace: key.namespace.clone(),
         name: key.name.clone(),
         created_at,
         columns,
@@ -228,8 +294,13 @@ fn mesh_services(topology: &Topology, applied: &[Object]) -> Vec<Object> {
     topology
         .services
         .iter()
-        .filter(|service| !applied.iter().any(|object| object.name == service.name))
+        .filter(|service| {
+            !applied
+                .iter()
+                .any(|object| object.namespace == NAMESPACE && object.name == service.name)
+        })
         .map(|service| Object {
+            namespace: NAMESPACE.to_owned(),
             name: service.name.clone(),
             created_at: None,
             columns: service_columns("ClusterIP", "127.0.0.1", [service.port]),
@@ -265,22 +336,33 @@ fn service_columns(
     ]
 }
 
-/// kubectl's columns, each as wide as its widest cell, three spaces apart.
-fn table(kind: Kind, objects: &[Object], now: u64) -> String {
-    if objects.is_empty() {
-        return format!("No resources found in {NAMESPACE} namespace.\n");
+/// kubectl's columns, each as wide as its widest cell, three spaces apart; with `-A`, the
+/// NAMESPACE first.
+fn table(kind: Kind, objects: &[Object], namespaces: &Namespaces, now: u64) -> String {
+    let all = *namespaces == Namespaces::All;
+    match namespaces {
+        Namespaces::One(namespace) if objects.is_empty() => {
+            return format!("No resources found in {namespace} namespace.\n");
+        }
+        Namespaces::All if objects.is_empty() => return "No resources found\n".to_owned(),
+        _ => {}
     }
     let middle: &[&str] = match kind {
         Kind::KubernetesGateway => &["CLASS", "ADDRESS", "PROGRAMMED"],
         Kind::HttpRoute => &["HOSTNAMES"],
         Kind::VirtualService => &["GATEWAYS", "HOSTS"],
         Kind::DestinationRule => &["HOST"],
+        Kind::ServiceEntry => &["HOSTS", "LOCATION", "RESOLUTION"],
         Kind::Service => &["TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)"],
         Kind::Secret => &["TYPE", "DATA"],
+        Kind::AuthorizationPolicy => &["ACTION"],
         Kind::PeerAuthentication => &["MODE"],
         Kind::Gateway => &[],
     };
-    let header: Vec<String> = std::iter::once("NAME")
+    let header: Vec<String> = all
+        .then_some("NAMESPACE")
+        .into_iter()
+        .chain(std::iter::once("NAME"))
         .chain(middle.iter().copied())
         .chain(std::iter::once("AGE"))
         .map(str::to_owned)
@@ -292,7 +374,9 @@ fn table(kind: Kind, objects: &[Object], now: u64) -> String {
                 || "<unknown>".to_owned(),
                 |created| clock::age(now.saturating_sub(created)),
             );
-            std::iter::once(object.name.clone())
+            all.then(|| object.namespace.clone())
+                .into_iter()
+                .chain(std::iter::once(object.name.clone()))
                 .chain(object.columns.iter().cloned())
                 .chain(std::iter::once(age))
                 .collect()

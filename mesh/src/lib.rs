@@ -1,9 +1,10 @@
-//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService and DestinationRule YAML,
-//! and the Gateway API's Gateway and HTTPRoute with core Services, are translated, the way
-//! istiod translates them (through one routing model), into Envoy configuration delivered through
-//! Envoy's file-based dynamic resources; one Envoy process is the ingress gateway and the
-//! sidecar layer for every service, so the istio.io traffic-management walkthroughs run on one
-//! machine. Envoy does all routing, faults, timeouts and retries; this crate only translates.
+//! A local Istio mesh on real Envoy. Istio's Gateway, VirtualService, DestinationRule and
+//! ServiceEntry YAML, and the Gateway API's Gateway and HTTPRoute with core Services, are
+//! translated, the way istiod translates them (through one routing model), into Envoy
+//! configuration delivered through Envoy's file-based dynamic resources; one Envoy process is
+//! the ingress gateway and the sidecar layer for every service, so the istio.io
+//! traffic-management walkthroughs run on one machine. Envoy does all routing, faults, timeouts
+//! and retries; this crate only translates.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), mesh::MeshError> {
@@ -25,7 +26,8 @@
 //! - `ca`: the mesh CA and each pod's certificate.
 //! - [`hosts_files`]: each pod's `/etc/hosts` for `mesh exec`.
 //! - [`istio`]: parsing and validating the YAML; the resource set in force.
-//! - [`translate`]: the pure translation to Envoy listeners, routes and clusters.
+//! - [`translate`](mod@translate): the pure translation to Envoy listeners, routes and clusters, and of
+//!   AuthorizationPolicies to RBAC filters (`translate::rbac`).
 //! - `xds`: the bootstrap and the atomic writes of the xDS files.
 //! - `envoy`: [`Mesh`], the Envoy process (start, ready, stop).
 //! - `control`: [`MeshControl`] (apply, delete, stats, ports).
@@ -36,6 +38,7 @@
 //! - `manifest`: [`read_manifests`] for `-f FILE|DIR|-`.
 //! - `get`, `status`: [`get`], kubectl's view of the resources in force, with the status
 //!   Istio writes on Gateway API resources.
+//! - [`egress`]: the outbound traffic policy and the external hosts workloads call.
 //! - `clock`, `duration`, `error`.
 
 mod admin;
@@ -43,6 +46,7 @@ mod ca;
 mod clock;
 mod control;
 mod duration;
+pub mod egress;
 mod envoy;
 mod error;
 mod get;
@@ -62,9 +66,10 @@ mod xds;
 pub use admin::{Admin, Reply};
 pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
+pub use egress::{Egress, EgressListener, OutboundTrafficPolicy, OutsideAddress};
 pub use envoy::{Mesh, START_WITHIN};
 pub use error::{MeshError, ParseError, TranslateError};
-pub use get::{GetError, GetRequest, OutputFormat, get};
+pub use get::{GetError, GetRequest, Namespaces, OutputFormat, get};
 pub use identity::{LoopbackBlock, Pod, PodRole, Sidecars};
 pub use istio::{Action, Change, ResourceKey, ResourceSet};
 pub use locate::{ENV_ENVOY_BIN, TOOLS_VENV, find_envoy};

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::egress::Egress;
 use crate::identity::{PodRole, Sidecars};
 
 /// The namespace every Bookinfo service lives in, as in `platform/kube/bookinfo.yaml`.
@@ -44,6 +45,9 @@ pub struct Topology {
     pub ingress_https_port: u16,
     /// Envoy's admin interface (stats, config dump, readiness).
     pub admin_port: u16,
+    /// The outbound traffic policy, the egress CA, the external hosts called.
+    #[serde(default)]
+    pub egress: Egress,
     /// Pods with identities and sidecars of their own (mutual TLS between them); without,
     /// one shared outbound listener per service and plain HTTP to the workloads.
     #[serde(default)]
@@ -79,15 +83,21 @@ impl Topology {
             ingress_port: 0,
             ingress_https_port: 0,
             admin_port: 0,
+            egress: Egress::default(),
             sidecars: None,
         }
     }
 
     /// Adds a service on [`SERVICE_PORT`] whose outbound listener takes a free port.
-    pub fn with_service(mut self, name: &str, workloads: Vec<Workload>) -> Self {
+    pub fn with_service(self, name: &str, workloads: Vec<Workload>) -> Self {
+        self.with_service_on_port(name, SERVICE_PORT, workloads)
+    }
+
+    /// Adds a service on another port (`my-nginx` on 443, say), with a free outbound port.
+    pub fn with_service_on_port(mut self, name: &str, port: u16, workloads: Vec<Workload>) -> Self {
         self.services.push(Service {
             name: name.to_owned(),
-            port: SERVICE_PORT,
+            port,
             outbound_port: 0,
             workloads,
         });
@@ -101,6 +111,11 @@ impl Topology {
 
     pub fn with_ingress_https_port(mut self, port: u16) -> Self {
         self.ingress_https_port = port;
+        self
+    }
+
+    pub fn with_egress(mut self, egress: Egress) -> Self {
+        self.egress = egress;
         self
     }
 

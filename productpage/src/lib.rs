@@ -26,9 +26,9 @@ pub mod views;
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
 use actix_web::web;
 use chassis::metrics::MetricsRegistry;
+use chassis::server::RunningServer;
 
 pub use config::{BackendAddresses, Config};
 pub use error::Error;
@@ -37,7 +37,7 @@ use backends::Backends;
 use metrics::Metrics;
 
 /// Serves productpage on `listener` until the server is stopped.
-pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+pub fn run(listener: TcpListener, config: Config) -> std::io::Result<RunningServer> {
     let limits = config.server;
     let config = web::Data::new(config);
     // The shared registry chassis serves at /metrics, one for every worker, so a scrape sees

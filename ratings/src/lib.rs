@@ -24,9 +24,9 @@ pub mod store;
 use std::net::TcpListener;
 use std::time::Instant;
 
-use actix_web::dev::Server;
 use actix_web::web;
 use chassis::metrics::MetricsRegistry;
+use chassis::server::RunningServer;
 
 pub use config::Config;
 pub use error::Error;
@@ -38,7 +38,7 @@ use store::{InMemoryStore, MongoRatings, MySqlRatings, RatingsStore};
 /// Serves ratings on `listener` until the server is stopped. Call within the Actix (Tokio)
 /// runtime that will run the server, as `main` and the tests do: v2's database pool lives there.
 /// A database is never contacted here, only by reads.
-pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+pub fn run(listener: TcpListener, config: Config) -> std::io::Result<RunningServer> {
     let store = match &config.storage {
         Storage::InMemory { max_bytes } => RatingsStore::InMemory(InMemoryStore::new(*max_bytes)),
         Storage::MySql(settings) => RatingsStore::MySql(MySqlRatings::new(settings)),

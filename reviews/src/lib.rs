@@ -20,9 +20,9 @@ pub mod version;
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
 use actix_web::web;
 use chassis::metrics::MetricsRegistry;
+use chassis::server::RunningServer;
 
 pub use config::{Config, RatingsSettings, StarColor};
 pub use error::Error;
@@ -31,7 +31,7 @@ pub use version::ReviewsVersion;
 use routes::AppState;
 
 /// Serves reviews on `listener` until the server is stopped.
-pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+pub fn run(listener: TcpListener, config: Config) -> std::io::Result<RunningServer> {
     match &config.ratings {
         Some(ratings) => tracing::info!(
             version = %config.version,

@@ -8,4 +8,5 @@ mod helpers;
 #[path = "../support/local_bookinfo.rs"]
 mod local_bookinfo;
 mod session;
+mod shutdown;
 mod versions;

@@ -51,15 +51,24 @@ impl Page {
 /// Starts Bookinfo and Envoy with the ingress and admin on free ports, in a work dir of the
 /// test's own (`name`), in the state of a fresh Istio install: no Gateway, no routing rule.
 pub async fn spawn_mesh(name: &str) -> TestMesh {
+    spawn_mesh_with(name, |options| options).await
+}
+
+/// [`spawn_mesh`] with `configure` changing the launcher's options first (egress, details v2).
+pub async fn spawn_mesh_with(
+    name: &str,
+    configure: impl FnOnce(MeshOptions) -> MeshOptions,
+) -> TestMesh {
     chassis::telemetry::init_for_tests();
-    let options = MeshOptions {
+    let options = configure(MeshOptions {
         ingress_port: 0,
         ingress_https_port: 0,
         admin_port: 0,
         dir: PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join("walkthroughs")
             .join(name),
-    };
+        ..MeshOptions::default()
+    });
     // A missing Envoy fails here with the error naming scripts/deps/envoy.sh.
     let local = LocalMesh::start(&options)
         .await
@@ -261,6 +270,20 @@ impl TestMesh {
 /// How many of `seen` are `stars`.
 pub fn count(seen: &[Stars], stars: Stars) -> usize {
     seen.iter().filter(|seen| **seen == stars).count()
+}
+
+/// `openssl ARGS` in `dir`, as the tasks make certificates; it must succeed.
+pub fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let output = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// `mesh exec` needs root; without it, tests check that it says so and stop there.

@@ -2,7 +2,9 @@
 //! starts its own mesh and checks through the ingress what the task's scripts check.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authz_http;
 mod circuit_breaking;
+mod egress;
 mod exec;
 mod fault_injection;
 mod gateway_api;
@@ -10,6 +12,7 @@ mod helpers;
 mod mutual_tls;
 mod request_routing;
 mod request_timeouts;
+mod secure_ingress;
 mod start_state;
 mod traffic;
 mod traffic_shifting;

@@ -26,6 +26,13 @@ fn inbound_stat(mesh: &mesh::Mesh, pod: &str, stat: &str) -> u64 {
 #[actix_web::test]
 async fn every_call_between_pods_is_mutual_tls() {
     let mesh = spawn_mesh_with_gateway("mutual_tls_every_call").await;
+    // The ingress reported is the gateway's own listener, not a pod's address for it.
+    assert_eq!(
+        mesh.local.ingress.ip(),
+        std::net::Ipv4Addr::LOCALHOST,
+        "{}",
+        mesh.local.ingress
+    );
     for _ in 0..6 {
         let page = mesh.anonymous_page().await;
         assert_eq!(page.status, 200);
@@ -110,6 +117,19 @@ async fn strict_refuses_a_plaintext_client_and_keeps_the_mesh_working() {
     );
 
     mesh.apply(STRICT_MESH_WIDE);
+    let listed = mesh
+        .local
+        .mesh()
+        .control()
+        .get_in(
+            "istio-system",
+            "peerauthentication",
+            None,
+            mesh::OutputFormat::Table,
+        )
+        .unwrap();
+    let columns: Vec<&str> = listed.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(columns[..2], ["default", "STRICT"], "{listed}");
     // The connection is reset, as with istio.io's "curl exit 56" check.
     assert_eq!(plaintext_curl(&mesh, "details-v1"), Some(56));
     let page = mesh.anonymous_page().await;

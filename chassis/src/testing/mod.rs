@@ -23,8 +23,6 @@ use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
-use actix_web::dev::Server;
-
 /// How long [`wait_ready`] polls before it gives up.
 pub const READY_WITHIN: Duration = Duration::from_secs(10);
 
@@ -34,9 +32,10 @@ pub const READY_WITHIN: Duration = Duration::from_secs(10);
 ///
 /// # Panics
 /// When binding or building the server fails: a test cannot go on without it.
-pub fn spawn_server<F>(start: F) -> SocketAddr
+pub fn spawn_server<F, S>(start: F) -> SocketAddr
 where
-    F: FnOnce(TcpListener) -> io::Result<Server>,
+    F: FnOnce(TcpListener) -> io::Result<S>,
+    S: Future<Output = io::Result<()>> + 'static,
 {
     let listener = crate::server::bind_loopback(0).expect("bind 127.0.0.1:0");
     let address = listener.local_addr().expect("local address");

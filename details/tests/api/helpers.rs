@@ -35,6 +35,7 @@ pub async fn spawn_v2(base_url: &str, timeout: Duration) -> TestApp {
         book_source: BookSource::GoogleBooks {
             base_url: base_url.to_owned(),
             timeout,
+            egress: None,
         },
         ..Config::default()
     })

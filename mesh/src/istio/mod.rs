@@ -1,14 +1,18 @@
 //! Resources as `kubectl apply -f` takes them: multi-document YAML of Istio's Gateways,
-//! VirtualServices and DestinationRules, of the Kubernetes kinds the Gateway API walkthroughs
-//! apply (Service, Gateway, HTTPRoute), and of the Secrets Gateways name, parsed strictly,
+//! VirtualServices, DestinationRules and ServiceEntries, of the Kubernetes kinds the Gateway API
+//! walkthroughs apply (Service, Gateway, HTTPRoute), of the Secrets Gateways name, and of Istio's
+//! AuthorizationPolicies, parsed strictly,
 //! checked the way the API server and Istio's webhook check them, and kept in a
 //! [`ResourceSet`] keyed by kind, namespace and name.
 
+pub mod authz;
+mod authz_checks;
 pub mod gateway_api;
 mod gateway_api_checks;
 mod parse;
 pub mod peer_authentication;
 pub mod secret;
+pub mod service_entry;
 mod spec;
 mod validate;
 
@@ -17,10 +21,12 @@ use std::fmt;
 
 use serde_json::Value;
 
+pub use authz::{AuthorizationAction, AuthorizationPolicySpec, ROOT_NAMESPACE};
 pub use gateway_api::{GATEWAY_API_GROUP, HttpRouteSpec, KubernetesGatewaySpec, ServiceSpec};
 pub use parse::{parse, parse_keys};
 pub use peer_authentication::{MtlsMode, PeerAuthenticationSpec};
 pub use secret::{Credential, SecretSpec};
+pub use service_entry::ServiceEntrySpec;
 pub use spec::*;
 
 use parse::parse_resource;
@@ -58,6 +64,10 @@ pub enum Kind {
     HttpRoute,
     /// A core `v1` Secret: certificates and keys a Gateway serves.
     Secret,
+    /// Istio's `security.istio.io` AuthorizationPolicy.
+    AuthorizationPolicy,
+    /// Istio's ServiceEntry: a host outside the mesh's Services.
+    ServiceEntry,
     /// `security.istio.io` PeerAuthentication: which connections pods accept.
     PeerAuthentication,
 }
@@ -94,6 +104,8 @@ pub enum Spec {
     KubernetesGateway(KubernetesGatewaySpec),
     HttpRoute(HttpRouteSpec),
     Secret(SecretSpec),
+    AuthorizationPolicy(AuthorizationPolicySpec),
+    ServiceEntry(ServiceEntrySpec),
     PeerAuthentication(PeerAuthenticationSpec),
 }
 
@@ -141,10 +153,12 @@ impl Kind {
             (API_GROUP, "Gateway") => Some(Self::Gateway),
             (API_GROUP, "VirtualService") => Some(Self::VirtualService),
             (API_GROUP, "DestinationRule") => Some(Self::DestinationRule),
+            (API_GROUP, "ServiceEntry") => Some(Self::ServiceEntry),
             ("", "Service") => Some(Self::Service),
             ("", "Secret") => Some(Self::Secret),
             (GATEWAY_API_GROUP, "Gateway") => Some(Self::KubernetesGateway),
             (GATEWAY_API_GROUP, "HTTPRoute") => Some(Self::HttpRoute),
+            (SECURITY_API_GROUP, "AuthorizationPolicy") => Some(Self::AuthorizationPolicy),
             (SECURITY_API_GROUP, "PeerAuthentication") => Some(Self::PeerAuthentication),
             _ => None,
         }
@@ -158,6 +172,8 @@ impl Kind {
             Self::Service => "Service",
             Self::HttpRoute => "HTTPRoute",
             Self::Secret => "Secret",
+            Self::AuthorizationPolicy => "AuthorizationPolicy",
+            Self::ServiceEntry => "ServiceEntry",
             Self::PeerAuthentication => "PeerAuthentication",
         }
     }
@@ -165,10 +181,12 @@ impl Kind {
     /// The API group (`""` for core).
     pub fn group(self) -> &'static str {
         match self {
-            Self::Gateway | Self::VirtualService | Self::DestinationRule => API_GROUP,
+            Self::Gateway | Self::VirtualService | Self::DestinationRule | Self::ServiceEntry => {
+                API_GROUP
+            }
             Self::Service | Self::Secret => "",
             Self::KubernetesGateway | Self::HttpRoute => GATEWAY_API_GROUP,
-            Self::PeerAuthentication => SECURITY_API_GROUP,
+            Self::AuthorizationPolicy | Self::PeerAuthentication => SECURITY_API_GROUP,
         }
     }
 
@@ -348,12 +366,34 @@ impl ResourceSet {
         }
     }
 
+    /// AuthorizationPolicies, oldest first.
+    pub fn authorization_policies(&self) -> Vec<(&ResourceKey, &AuthorizationPolicySpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::AuthorizationPolicy(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// VirtualServices, oldest first.
     pub fn virtual_services(&self) -> Vec<(&ResourceKey, &VirtualServiceSpec)> {
         self.in_creation_order()
             .into_iter()
             .filter_map(|resource| match &resource.spec {
                 Spec::VirtualService(spec) => Some((&resource.key, spec)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// ServiceEntries, oldest first.
+    pub fn service_entries(&self) -> Vec<(&ResourceKey, &ServiceEntrySpec)> {
+        self.in_creation_order()
+            .into_iter()
+            .filter_map(|resource| match &resource.spec {
+                Spec::ServiceEntry(spec) => Some((&resource.key, spec)),
                 _ => None,
             })
             .collect()
@@ -461,10 +501,9 @@ spec:
 
     #[test]
     fn parse_refuses_other_kinds_and_groups() {
-        let service_entry =
-            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\n";
-        let error = parse(service_entry).unwrap_err().to_string();
-        assert!(error.contains("ServiceEntry"), "{error}");
+        let sidecar = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: x}\n";
+        let error = parse(sidecar).unwrap_err().to_string();
+        assert!(error.contains("Sidecar"), "{error}");
         let grpc_route =
             "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: x}\n";
         assert!(

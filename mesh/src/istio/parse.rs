@@ -2,6 +2,8 @@
 //! checked for a served `apiVersion` and `kind`, its `metadata` read, and its `spec` parsed
 //! strictly (an unknown field is refused by its path) and validated.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -117,7 +119,7 @@ fn header(index: usize, document: &Value) -> Result<(ResourceKey, Value), ParseE
 }
 
 pub(super) fn parse_resource(index: usize, document: Value) -> Result<Resource, ParseError> {
-    let annotations = document
+    let annotations: BTreeMap<String, String> = document
         .pointer("/metadata/annotations")
         .and_then(Value::as_object)
         .map(|annotations| {
@@ -132,9 +134,17 @@ pub(super) fn parse_resource(index: usize, document: Value) -> Result<Resource, 
         Kind::Gateway => Spec::Gateway(typed(&key, &document)?),
         Kind::VirtualService => Spec::VirtualService(typed(&key, &document)?),
         Kind::DestinationRule => Spec::DestinationRule(typed(&key, &document)?),
+        Kind::ServiceEntry => Spec::ServiceEntry(typed(&key, &document)?),
         Kind::Service => Spec::Service(typed(&key, &document)?),
         Kind::KubernetesGateway => Spec::KubernetesGateway(typed(&key, &document)?),
         Kind::HttpRoute => Spec::HttpRoute(typed(&key, &document)?),
+        Kind::AuthorizationPolicy => {
+            let mut spec: super::AuthorizationPolicySpec = typed(&key, &document)?;
+            spec.dry_run = annotations
+                .get(super::authz::DRY_RUN_ANNOTATION)
+                .is_some_and(|value: &String| value.eq_ignore_ascii_case("true"));
+            Spec::AuthorizationPolicy(spec)
+        }
         Kind::PeerAuthentication => Spec::PeerAuthentication(typed(&key, &document)?),
         Kind::Secret => Spec::Secret(SecretSpec::from_document(&document).map_err(
             |(path, message)| ParseError::Field {

@@ -50,6 +50,26 @@ pub struct ServerTls {
 pub enum ServerTlsMode {
     Simple,
     Mutual,
+    /// The connection is routed by its SNI, still encrypted, by a VirtualService `tls` route.
+    Passthrough,
+}
+
+// === impl Server ===
+
+impl Server {
+    /// Whether the server sits on the HTTPS ingress listener (`protocol: HTTPS` or `TLS`).
+    pub fn is_tls(&self) -> bool {
+        ["HTTPS", "TLS"]
+            .iter()
+            .any(|protocol| self.port.protocol.eq_ignore_ascii_case(protocol))
+    }
+
+    /// `tls.mode: PASSTHROUGH`: the ingress routes the encrypted stream and terminates nothing.
+    pub fn is_passthrough(&self) -> bool {
+        self.tls
+            .as_ref()
+            .is_some_and(|tls| tls.mode == Some(ServerTlsMode::Passthrough))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -72,6 +92,9 @@ pub struct VirtualServiceSpec {
     pub gateways: Vec<String>,
     #[serde(default)]
     pub http: Vec<HttpRoute>,
+    /// Routes for TLS connections passed through by SNI (a PASSTHROUGH Gateway server).
+    #[serde(default)]
+    pub tls: Vec<TlsRoute>,
     /// Converted from an HTTPRoute: path prefixes match whole segments, as the Gateway API
     /// defines `PathPrefix` (istiod's `UseGatewaySemantics`).
     #[serde(skip)]
@@ -103,6 +126,26 @@ pub struct HttpRoute {
     /// Service, as the Gateway API requires.
     #[serde(skip)]
     pub direct_response: Option<u16>,
+}
+
+/// `tls[]`: connections whose SNI matches go, still encrypted, to the destinations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TlsRoute {
+    #[serde(default, rename = "match")]
+    pub matches: Vec<TlsMatch>,
+    #[serde(default)]
+    pub route: Vec<RouteDestination>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TlsMatch {
+    #[serde(default)]
+    pub sni_hosts: Vec<String>,
+    pub port: Option<u32>,
+    #[serde(default)]
+    pub gateways: Vec<String>,
 }
 
 /// Header edits on the way to the backend and on the way back.
@@ -270,6 +313,8 @@ pub struct TrafficPolicy {
     pub connection_pool: Option<ConnectionPool>,
     pub outlier_detection: Option<OutlierDetection>,
     pub tls: Option<ClientTls>,
+    #[serde(default)]
+    pub port_level_settings: Vec<PortTrafficPolicy>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -342,18 +387,34 @@ pub struct OutlierDetection {
     pub consecutive_local_origin_failures: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ClientTls {
     pub mode: TlsMode,
+    /// SIMPLE: the name sent in the handshake (the host when not given).
+    pub sni: Option<String>,
 }
 
 /// A DestinationRule's `tls.mode`: with pods (sidecars), `ISTIO_MUTUAL` is mutual TLS with the
-/// caller's certificate (also the default, as auto mTLS) and `DISABLE` plain HTTP.
+/// caller's certificate (also the default, as auto mTLS) and `DISABLE` plain HTTP; `SIMPLE`
+/// originates TLS to a ServiceEntry's host (egress).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum TlsMode {
     #[serde(rename = "DISABLE")]
     Disable,
     #[serde(rename = "ISTIO_MUTUAL")]
     IstioMutual,
+    #[serde(rename = "SIMPLE")]
+    Simple,
+}
+
+/// `trafficPolicy.portLevelSettings[]`: a policy for one port of the host.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PortTrafficPolicy {
+    pub port: PortSelector,
+    pub load_balancer: Option<LoadBalancer>,
+    pub connection_pool: Option<ConnectionPool>,
+    pub outlier_detection: Option<OutlierDetection>,
+    pub tls: Option<ClientTls>,
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::spec::*;
-use super::{Spec, gateway_api_checks};
+use super::{Spec, authz_checks, gateway_api_checks, service_entry};
 use crate::duration::IstioDuration;
 use crate::topology::{
     INGRESS_GATEWAY_HTTPS_PORTS, INGRESS_GATEWAY_PORTS, INGRESS_GATEWAY_SELECTOR,
@@ -21,11 +21,13 @@ pub fn check(spec: &Spec) -> Result<(), Problem> {
         Spec::Gateway(gateway) => check_gateway(gateway),
         Spec::VirtualService(virtual_service) => check_virtual_service(virtual_service),
         Spec::DestinationRule(rule) => check_destination_rule(rule),
+        Spec::ServiceEntry(entry) => service_entry::check(entry),
         Spec::Service(service) => gateway_api_checks::check_service(service),
         Spec::KubernetesGateway(gateway) => gateway_api_checks::check_gateway(gateway),
         Spec::HttpRoute(route) => gateway_api_checks::check_http_route(route),
         // Read and checked as it is parsed: see `SecretSpec::from_document`.
         Spec::Secret(_) => Ok(()),
+        Spec::AuthorizationPolicy(policy) => authz_checks::check_authorization_policy(policy),
         Spec::PeerAuthentication(spec) => super::peer_authentication::check(spec),
     }
 }
@@ -36,14 +38,29 @@ pub(super) fn problem(path: impl Into<String>, message: impl Into<String>) -> Re
 
 // === Gateway ===
 
-/// An HTTPS server terminates TLS with a credential; an HTTP server may only redirect.
-fn check_server_tls(path: &str, https: bool, tls: Option<&ServerTls>) -> Result<(), Problem> {
-    match (https, tls) {
-        (true, None) => problem(format!("{path}.tls"), "is required for HTTPS"),
+/// An HTTPS server terminates TLS with a credential or passes it through; a TLS server passes
+/// it through; an HTTP server may only redirect.
+fn check_server_tls(path: &str, server: &Server) -> Result<(), Problem> {
+    let https = server.is_tls();
+    match (https, server.tls.as_ref()) {
+        (true, None) => problem(
+            format!("{path}.tls"),
+            format!("is required for {}", server.port.protocol),
+        ),
         (true, Some(tls)) if tls.mode.is_none() => problem(
             format!("{path}.tls.mode"),
-            "is required for HTTPS (SIMPLE or MUTUAL)",
+            "is required for HTTPS (SIMPLE, MUTUAL or PASSTHROUGH)",
         ),
+        (true, Some(tls))
+            if tls.mode != Some(ServerTlsMode::Passthrough)
+                && server.port.protocol.eq_ignore_ascii_case("TLS") =>
+        {
+            problem(
+                format!("{path}.tls.mode"),
+                "must be PASSTHROUGH for protocol TLS (tcp routes are not supported)",
+            )
+        }
+        (true, Some(tls)) if tls.mode == Some(ServerTlsMode::Passthrough) => Ok(()),
         (true, Some(tls))
             if tls
                 .credential_name
@@ -79,11 +96,14 @@ fn check_gateway(gateway: &GatewaySpec) -> Result<(), Problem> {
     }
     for (index, server) in gateway.servers.iter().enumerate() {
         let path = format!("servers[{index}]");
-        let https = server.port.protocol.eq_ignore_ascii_case("HTTPS");
+        let https = server.is_tls();
         if !https && !server.port.protocol.eq_ignore_ascii_case("HTTP") {
             return problem(
                 format!("{path}.port.protocol"),
-                format!("{} is not supported (HTTP or HTTPS)", server.port.protocol),
+                format!(
+                    "{} is not supported (HTTP, HTTPS or TLS)",
+                    server.port.protocol
+                ),
             );
         }
         let (ports, listener) = if https {
@@ -101,7 +121,7 @@ fn check_gateway(gateway: &GatewaySpec) -> Result<(), Problem> {
                 ),
             );
         }
-        check_server_tls(&path, https, server.tls.as_ref())?;
+        check_server_tls(&path, server)?;
         if server.hosts.is_empty() {
             return problem(format!("{path}.hosts"), "is required");
         }
@@ -115,13 +135,32 @@ fn check_virtual_service(virtual_service: &VirtualServiceSpec) -> Result<(), Pro
     if virtual_service.hosts.is_empty() {
         return problem("hosts", "is required");
     }
-    if virtual_service.http.is_empty() {
-        return problem("http", "is required (tcp and tls routes are not supported)");
+    if virtual_service.http.is_empty() && virtual_service.tls.is_empty() {
+        return problem("http", "is required (or tls; tcp routes are not supported)");
     }
     for (index, rule) in virtual_service.http.iter().enumerate() {
         check_http_route(&format!("http[{index}]"), rule)?;
     }
+    for (index, rule) in virtual_service.tls.iter().enumerate() {
+        check_tls_route(&format!("tls[{index}]"), rule)?;
+    }
     Ok(())
+}
+
+/// Istio's checks of a `tls` route: a match with SNI hosts, and destinations as for HTTP.
+fn check_tls_route(path: &str, rule: &TlsRoute) -> Result<(), Problem> {
+    if rule.matches.is_empty() {
+        return problem(format!("{path}.match"), "is required");
+    }
+    for (index, block) in rule.matches.iter().enumerate() {
+        if block.sni_hosts.is_empty() {
+            return problem(format!("{path}.match[{index}].sniHosts"), "is required");
+        }
+    }
+    if rule.route.is_empty() {
+        return problem(format!("{path}.route"), "is required");
+    }
+    check_weighted_destinations(path, &rule.route)
 }
 
 fn check_http_route(path: &str, rule: &HttpRoute) -> Result<(), Problem> {
@@ -134,26 +173,7 @@ fn check_http_route(path: &str, rule: &HttpRoute) -> Result<(), Problem> {
             "is required (redirect and directResponse are not supported)",
         );
     }
-    let mut total = 0;
-    for (index, destination) in rule.route.iter().enumerate() {
-        let here = format!("{path}.route[{index}]");
-        check_destination(&format!("{here}.destination"), &destination.destination)?;
-        if let Some(weight) = destination.weight {
-            if !(0..=100).contains(&weight) {
-                return problem(
-                    format!("{here}.weight"),
-                    format!("{weight} is not in 0..100"),
-                );
-            }
-            total += weight;
-        }
-    }
-    if rule.route.len() > 1 && total != 100 {
-        return problem(
-            format!("{path}.route"),
-            format!("total destination weight {total} != 100"),
-        );
-    }
+    check_weighted_destinations(path, &rule.route)?;
     if let Some(fault) = &rule.fault {
         check_fault(&format!("{path}.fault"), fault)?;
     }
@@ -177,6 +197,31 @@ fn check_http_route(path: &str, rule: &HttpRoute) -> Result<(), Problem> {
             return problem(format!("{path}.mirrorPercentage"), "needs mirror");
         }
         check_percent(&format!("{path}.mirrorPercentage"), percentage)?;
+    }
+    Ok(())
+}
+
+/// Each destination, and weights in 0..100 adding up to 100 when there are several.
+fn check_weighted_destinations(path: &str, route: &[RouteDestination]) -> Result<(), Problem> {
+    let mut total = 0;
+    for (index, destination) in route.iter().enumerate() {
+        let here = format!("{path}.route[{index}]");
+        check_destination(&format!("{here}.destination"), &destination.destination)?;
+        if let Some(weight) = destination.weight {
+            if !(0..=100).contains(&weight) {
+                return problem(
+                    format!("{here}.weight"),
+                    format!("{weight} is not in 0..100"),
+                );
+            }
+            total += weight;
+        }
+    }
+    if route.len() > 1 && total != 100 {
+        return problem(
+            format!("{path}.route"),
+            format!("total destination weight {total} != 100"),
+        );
     }
     Ok(())
 }

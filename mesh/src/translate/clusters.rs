@@ -95,7 +95,8 @@ fn merged_policy(rule: Option<&TrafficPolicy>, subset: Option<&TrafficPolicy>) -
         load_balancer: subset.load_balancer.clone().or(rule.load_balancer),
         connection_pool: subset.connection_pool.clone().or(rule.connection_pool),
         outlier_detection: subset.outlier_detection.clone().or(rule.outlier_detection),
-        tls: subset.tls.or(rule.tls),
+        tls: subset.tls.clone().or(rule.tls),
+        port_level_settings: rule.port_level_settings,
     }
 }
 

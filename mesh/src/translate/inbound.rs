@@ -9,7 +9,8 @@ use std::net::SocketAddr;
 
 use serde_json::{Value, json};
 
-use crate::identity::{Pod, Sidecars};
+use super::rbac;
+use crate::identity::{Pod, PodRole, Sidecars};
 use crate::istio::ResourceSet;
 
 const CLUSTER_TYPE: &str = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
@@ -37,9 +38,15 @@ pub struct InboundPlan {
 /// before the fault filter. Each is an Envoy `HttpFilter` (`{"name": ..., "typed_config":
 /// {...}}`). The peer's identity is known to them from the connection (`source.principal` is
 /// the client certificate's URI SAN without `spiffe://`), never from a header.
-pub fn inbound_http_filters(pod: &Pod, resources: &ResourceSet) -> Vec<Value> {
-    let _ = (pod, resources);
-    Vec::new()
+/// `port` is the listener's port on a cluster (the Service port; 8080 or 8443 for the
+/// gateway), which policies' `ports` and `destination.port` name.
+pub fn inbound_http_filters(pod: &Pod, port: u16, resources: &ResourceSet) -> Vec<Value> {
+    match pod.role {
+        PodRole::Gateway => rbac::ingress_filters(resources, &pod.namespace, &pod.labels, port),
+        PodRole::App { .. } | PodRole::Client => {
+            rbac::workload_filters(resources, &pod.namespace, &pod.labels, port)
+        }
+    }
 }
 
 /// istiod's name for the pod's inbound cluster on `port`.

@@ -1,7 +1,7 @@
 //! Listeners with their HTTP connection manager, as istiod sets them up for a sidecar's
 //! outbound traffic and for the ingress gateway: routes from RDS, the fault filter before the
-//! router, Istio's access log format, `server: istio-envoy`; and a pod's inbound listener
-//! (see [`super::inbound`]).
+//! router, Istio's access log format, `server: istio-envoy`, authorization first; and a
+//! pod's inbound listener (see [`super::inbound`]).
 
 use std::path::{Path, PathBuf};
 
@@ -86,6 +86,18 @@ pub fn path_config_source(dir: &Path) -> Value {
     })
 }
 
+/// Istio's access log to the mesh's file, for HTTP and TCP alike.
+fn access_log(layout: &Layout) -> Value {
+    json!([{
+        "name": "envoy.access_loggers.file",
+        "typed_config": {
+            "@type": FILE_LOG_TYPE,
+            "path": layout.access_log,
+            "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
+        },
+    }])
+}
+
 /// The Envoy `Listener` for a plan.
 pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
     let router =
@@ -93,14 +105,7 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
     let mut connection_manager = json!({
         "@type": HCM_TYPE,
         "stat_prefix": plan.stat_prefix,
-        "access_log": [{
-            "name": "envoy.access_loggers.file",
-            "typed_config": {
-                "@type": FILE_LOG_TYPE,
-                "path": layout.access_log,
-                "log_format": {"text_format_source": {"inline_string": ISTIO_ACCESS_LOG_FORMAT}},
-            },
-        }],
+        "access_log": access_log(layout),
         // The gateway is the edge and trusts the peer address; a sidecar keeps the caller's.
         "use_remote_address": plan.ingress,
         "server_name": "istio-envoy",
@@ -152,7 +157,7 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
         } else {
             chains
                 .iter()
-                .map(|chain| tls::filter_chain(chain, &filters))
+                .map(|chain| tls::filter_chain(chain, &filters, &access_log(layout)))
                 .collect()
         };
     }

@@ -3,21 +3,32 @@
 //! same YAML so that a result here is the result on a cluster.
 //!
 //! Layout of the generated configuration:
-//! - one listener per service on its outbound port (the sidecar layer) whose route
-//!   configuration has one virtual host for that service; callers reach the service through it;
+//! - with pods ([`crate::identity`]): each pod's sidecar, i.e. an outbound listener per
+//!   service on the pod's own address for it, one route configuration per pod, clusters of its
+//!   own with its certificate, and an inbound listener on the pod's IP (`sidecars`,
+//!   [`inbound`]);
+//! - without pods: one listener per service on its outbound port whose route configuration has
+//!   one virtual host for that service; callers reach the service through it;
 //! - one ingress listener (the `istio-ingressgateway`) whose route configuration holds what the
 //!   Gateways and their bound VirtualServices allow, and nothing (404) otherwise;
-//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`).
+//! - clusters named as istiod names them (`outbound|9080|v1|reviews.default.svc.cluster.local`);
+//! - on a pod's inbound listener and the ingress, the AuthorizationPolicies as RBAC filters
+//!   ([`rbac`], through [`inbound::inbound_http_filters`]).
 
 mod clusters;
+pub mod egress;
 mod filters;
 pub mod hosts;
 pub mod inbound;
 pub(crate) mod listeners;
 pub mod model;
+pub mod passthrough;
 mod policies;
+pub mod rbac;
+mod rbac_matchers;
 mod route_matches;
 mod routes;
+mod sidecar_routes;
 mod sidecars;
 pub mod tls;
 
@@ -32,9 +43,7 @@ pub use routes::DEFAULT_ROUTE_NAME;
 
 use crate::error::TranslateError;
 use crate::identity::{Pod, Sidecars};
-use crate::istio::{
-    Destination, DestinationRuleSpec, ResourceKey, ResourceSet, VirtualServiceSpec,
-};
+use crate::istio::{Destination, DestinationRuleSpec, ResourceKey, ResourceSet};
 use crate::topology::{Service, Topology};
 use hosts::MESH_GATEWAY;
 use model::RoutingModel;
@@ -134,6 +143,7 @@ pub fn translate(
     resources: &ResourceSet,
 ) -> Result<EnvoyConfig, TranslateError> {
     let model = RoutingModel::build(topology, resources);
+    let authz_warnings = rbac::warnings(resources);
     let applied = resources;
     let resources = &model;
     let mut translation = Translation {
@@ -144,17 +154,19 @@ pub fn translate(
         warnings: model.warnings.clone(),
     };
     let mut clusters = translation.clusters(resources);
+    clusters.extend(translation.entry_clusters(&topology.egress));
     let mut route_configs = Vec::new();
     let mut listeners = Vec::new();
 
-    let gateway_filters = topology
+    // Without pods (the translator's and Envoy's own tests) the gateway is still Istio's.
+    let gateway = topology
         .sidecars
         .as_ref()
         .and_then(Sidecars::gateway)
-        .map(|gateway| inbound::inbound_http_filters(gateway, applied))
-        .unwrap_or_default();
+        .cloned()
+        .unwrap_or_else(Pod::ingress_gateway);
     // The gateway's plain HTTP listener, then its HTTPS one (TLS chains, possibly none).
-    let chains = tls::https_chains(&model, &mut translation.warnings);
+    let chains = translation.https_ingress_chains();
     let ingresses = [
         (
             INGRESS_TARGET_PORT,
@@ -180,7 +192,7 @@ pub fn translate(
             ingress: true,
             tls,
             inbound: None,
-            http_filters: gateway_filters.clone(),
+            http_filters: inbound::inbound_http_filters(&gateway, target_port, applied),
         });
         route_configs.push(translation.ingress_routes(resources, https));
     }
@@ -223,7 +235,12 @@ pub fn translate(
         });
         route_configs.push(translation.sidecar_routes(service, &route_name, resources));
     }
+    let egress = translation.egress(topology);
+    listeners.extend(egress.listeners);
+    route_configs.extend(egress.route_configs);
+    clusters.extend(egress.clusters);
     translation.warn_about_unbound(resources);
+    translation.warnings.extend(authz_warnings);
 
     Ok(EnvoyConfig {
         listeners,
@@ -257,12 +274,13 @@ impl Translation<'_> {
         }
         for (key, spec) in &rules {
             let host = hosts::resolve(&spec.host, &key.namespace);
-            if !self
-                .model
-                .services
-                .iter()
-                .any(|service| hosts::covers(&host, &service.fqdn()))
-            {
+            let known = self.model.has_entry_for(&host)
+                || self
+                    .model
+                    .services
+                    .iter()
+                    .any(|service| hosts::covers(&host, &service.fqdn()));
+            if !known {
                 self.warnings
                     .push(format!("{key}: host {host} matches no service here"));
             }
@@ -308,97 +326,6 @@ impl Translation<'_> {
         Some(chosen)
     }
 
-    /// The route configuration of a service's outbound listener.
-    fn sidecar_routes(
-        &mut self,
-        service: &Service,
-        route_name: &str,
-        resources: &RoutingModel,
-    ) -> Value {
-        json!({
-            "@type": ROUTE_CONFIG_TYPE,
-            "name": route_name,
-            "validate_clusters": false,
-            // The listener is the service's own, so any Host header is this service.
-            "virtual_hosts": [self.sidecar_virtual_host(service, resources, None, json!(["*"]))],
-        })
-    }
-
-    /// The virtual host of `service` as the sidecar of `source` routes it, for `domains`.
-    fn sidecar_virtual_host(
-        &mut self,
-        service: &Service,
-        resources: &RoutingModel,
-        source: Option<&Pod>,
-        domains: Value,
-    ) -> Value {
-        let fqdn = service.fqdn();
-        let mesh: BTreeSet<String> = BTreeSet::from([MESH_GATEWAY.to_owned()]);
-        let context = RouteContext {
-            listen_port: service.port,
-            gateways: &mesh,
-            source,
-        };
-        let mut routes = Vec::new();
-        if let Some((key, spec)) = self.virtual_service_for(&fqdn, resources) {
-            routes = routes::virtual_service_routes(key, spec, &context, self);
-        }
-        if routes.is_empty() {
-            // No VirtualService (or none of its rules applies here): Kubernetes-style
-            // balancing over every workload of the service.
-            let cluster = context.cluster(format!("outbound|{}||{fqdn}", service.port));
-            routes.push(routes::default_route(
-                &cluster,
-                &format!("{fqdn}:{}/*", service.port),
-            ));
-        }
-        json!({
-            "name": format!("{fqdn}:{}", service.port),
-            "domains": domains,
-            "routes": routes,
-            "include_request_attempt_count": true,
-        })
-    }
-
-    /// The sidecar VirtualService for a host: exact host first, then the most specific
-    /// wildcard, then the oldest; later ones for the same host are reported as ignored.
-    fn virtual_service_for<'r>(
-        &mut self,
-        fqdn: &str,
-        resources: &'r RoutingModel,
-    ) -> Option<(&'r ResourceKey, &'r VirtualServiceSpec)> {
-        let mut matching: Vec<(usize, &'r ResourceKey, &'r VirtualServiceSpec, String)> =
-            Vec::new();
-        for (age, (key, spec)) in resources.virtual_services().into_iter().enumerate() {
-            if !routes::applies_to_mesh(spec) {
-                continue;
-            }
-            let best = spec
-                .hosts
-                .iter()
-                .map(|host| hosts::resolve(host, &key.namespace))
-                .filter(|host| hosts::covers(host, fqdn))
-                .max_by_key(|host| hosts::specificity(host));
-            if let Some(host) = best {
-                matching.push((age, key, spec, host));
-            }
-        }
-        matching.sort_by(|a, b| {
-            hosts::specificity(&b.3)
-                .cmp(&hosts::specificity(&a.3))
-                .then(a.0.cmp(&b.0))
-        });
-        let (_, chosen_key, chosen_spec, chosen_host) = matching.first()?.clone();
-        for (_, key, _, host) in matching.iter().skip(1) {
-            if *host == chosen_host {
-                self.warnings.push(format!(
-                    "{key}: ignored for {fqdn}: {chosen_key} already routes it (Istio uses the oldest)"
-                ));
-            }
-        }
-        Some((chosen_key, chosen_spec))
-    }
-
     /// The ingress route configuration: a virtual host per host that a Gateway server and a
     /// VirtualService bound to that Gateway have in common, with the routes of every such
     /// VirtualService (oldest first, catch-alls last). No Gateway or no binding: no virtual
@@ -412,7 +339,9 @@ impl Translation<'_> {
             let gateway_name = format!("{}/{}", gateway_key.namespace, gateway_key.name);
             let names = BTreeSet::from([gateway_name.clone()]);
             for server in &gateway.servers {
-                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https {
+                if server.port.protocol.eq_ignore_ascii_case("HTTPS") != https
+                    || server.is_passthrough()
+                {
                     continue;
                 }
                 let redirect = server.tls.as_ref().is_some_and(|tls| tls.https_redirect);
@@ -549,14 +478,20 @@ impl Translation<'_> {
                         .push(format!("{key}: gateway {name} does not exist (yet)"));
                 }
             }
+            if routes::applies_to_mesh(spec) && !spec.tls.is_empty() {
+                self.warnings.push(format!(
+                    "{key}: tls routes apply to PASSTHROUGH gateway servers only here; the sidecars ignore them"
+                ));
+            }
             if routes::applies_to_mesh(spec) {
                 for host in &spec.hosts {
                     let host = hosts::resolve(host, &key.namespace);
-                    let reaches_a_service = self
-                        .model
-                        .services
-                        .iter()
-                        .any(|service| hosts::covers(&host, &service.fqdn()));
+                    let reaches_a_service = self.model.has_entry_for(&host)
+                        || self
+                            .model
+                            .services
+                            .iter()
+                            .any(|service| hosts::covers(&host, &service.fqdn()));
                     if !reaches_a_service {
                         self.warnings
                             .push(format!("{key}: host {host} matches no service here"));

@@ -14,7 +14,8 @@ use crate::istio::gateway_api::{
 use crate::istio::{
     Destination, DestinationRuleSpec, GatewaySpec, HttpRoute, HttpRouteSpec, Kind,
     KubernetesGatewaySpec, PortSelector, ResourceKey, ResourceSet, Retries, RouteDestination,
-    SecretSpec, Server, ServerPort, ServerTls, ServerTlsMode, Spec, VirtualServiceSpec,
+    SecretSpec, Server, ServerPort, ServerTls, ServerTlsMode, ServiceEntrySpec, Spec,
+    VirtualServiceSpec,
 };
 use crate::topology::{INGRESS_GATEWAY_SELECTOR, NAMESPACE, Service, Topology};
 use crate::translate::DEFAULT_RETRIES;
@@ -29,6 +30,8 @@ pub struct RoutingModel {
     pub gateways: Vec<(ResourceKey, GatewaySpec)>,
     pub virtual_services: Vec<(ResourceKey, VirtualServiceSpec)>,
     pub destination_rules: Vec<(ResourceKey, DestinationRuleSpec)>,
+    /// Hosts added to the registry: external ones, mostly.
+    pub service_entries: Vec<(ResourceKey, ServiceEntrySpec)>,
     /// Gateway API resources that do not attach (a missing parent, a listener that does not
     /// allow the route) or name a missing backend, reported as warnings.
     pub warnings: Vec<String>,
@@ -87,8 +90,9 @@ impl RoutingModel {
                 Spec::VirtualService(spec) => model.virtual_services.push((key, spec.clone())),
                 Spec::DestinationRule(spec) => model.destination_rules.push((key, spec.clone())),
                 // Services are read by `known_services`; PeerAuthentication per pod, by the
-                // sidecars.
-                Spec::Service(_) | Spec::PeerAuthentication(_) => {}
+                // sidecars; authorization is not routing (see `translate::rbac`).
+                Spec::Service(_) | Spec::PeerAuthentication(_) | Spec::AuthorizationPolicy(_) => {}
+                Spec::ServiceEntry(spec) => model.service_entries.push((key, spec.clone())),
                 Spec::Secret(spec) => {
                     model
                         .secrets
@@ -124,6 +128,15 @@ impl RoutingModel {
             .iter()
             .map(|(key, spec)| (key, spec))
             .collect()
+    }
+
+    /// Whether a ServiceEntry puts `host` (a name or a wildcard) in the registry.
+    pub fn has_entry_for(&self, host: &str) -> bool {
+        self.service_entries.iter().any(|(_, entry)| {
+            entry.hosts.iter().any(|entry_host| {
+                hosts::covers(entry_host, host) || hosts::covers(host, entry_host)
+            })
+        })
     }
 
     /// The known Service whose host name is `fqdn`.
@@ -180,6 +193,7 @@ impl RoutingModel {
                     hosts,
                     gateways,
                     http,
+                    tls: Vec::new(),
                     gateway_semantics: true,
                 },
             ));

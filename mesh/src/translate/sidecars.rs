@@ -64,7 +64,8 @@ pub(super) fn clusters(
             };
             let mtls = upstream_tls(sidecars, identity, &peers, &shared);
             match built.tls {
-                Some(TlsMode::Disable) => {}
+                // SIMPLE originates TLS to a ServiceEntry's host (see `egress`), not to a pod.
+                Some(TlsMode::Disable | TlsMode::Simple) => {}
                 Some(TlsMode::IstioMutual) => cluster["transport_socket"] = mtls,
                 None => {
                     // istiod's auto mTLS: endpoints marked `tlsMode: istio` get mutual TLS.
@@ -191,7 +192,8 @@ pub(super) fn sidecar_config(
     };
     let gateway_filters = sidecars
         .gateway()
-        .map(|gateway| inbound::inbound_http_filters(gateway, resources))
+        // The gateway's pod port on a cluster (its Service maps 80 to it).
+        .map(|gateway| inbound::inbound_http_filters(gateway, INGRESS_TARGET_PORT, resources))
         .unwrap_or_default();
     for pod in sidecars.with_sidecar() {
         // One route configuration per pod and port, its virtual hosts told apart by Host as
@@ -276,7 +278,7 @@ pub(super) fn sidecar_config(
             ingress: false,
             tls: None,
             inbound: Some(plan),
-            http_filters: inbound::inbound_http_filters(pod, resources),
+            http_filters: inbound::inbound_http_filters(pod, port, resources),
         });
     }
     out

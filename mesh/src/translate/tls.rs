@@ -2,12 +2,14 @@
 //! `protocol: HTTPS`, chosen by SNI among the server's hosts and terminating TLS with the
 //! certificate of the server's `credentialName` (SIMPLE), checking client certificates
 //! against its CA as well (MUTUAL). istiod looks the Secret up in the gateway's namespace
-//! (`istio-system`) and in the Gateway's own.
+//! (`istio-system`) and in the Gateway's own. PASSTHROUGH servers' chains come from
+//! [`super::passthrough`].
 
 use serde_json::{Value, json};
 
 use super::hosts;
 use super::model::RoutingModel;
+use super::passthrough::{self, PassthroughChain};
 use crate::istio::{Credential, ServerTlsMode};
 
 /// The namespace of the ingress gateway's pod, where its credentials usually live.
@@ -18,9 +20,28 @@ const TLS_INSPECTOR_TYPE: &str =
 const DOWNSTREAM_TLS_TYPE: &str =
     "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext";
 
+/// One filter chain of the HTTPS listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsChain {
+    /// TLS terminated, HTTP routed.
+    Terminate(TerminatingChain),
+    /// TLS routed by SNI, still encrypted.
+    Passthrough(PassthroughChain),
+}
+
+impl TlsChain {
+    /// The SNI names the chain serves; empty for any name.
+    pub fn server_names(&self) -> &[String] {
+        match self {
+            Self::Terminate(chain) => &chain.server_names,
+            Self::Passthrough(chain) => &chain.server_names,
+        }
+    }
+}
+
 /// One HTTPS server's filter chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsChain {
+pub struct TerminatingChain {
     /// SNI names the chain serves; empty for `*` (any name, and no name).
     pub server_names: Vec<String>,
     pub credential: Credential,
@@ -30,14 +51,12 @@ pub struct TlsChain {
 
 /// The chains of every HTTPS server whose credential exists; a server without one is left out
 /// (its clients fail the handshake, as on a cluster) and reported.
-pub fn https_chains(model: &RoutingModel, warnings: &mut Vec<String>) -> Vec<TlsChain> {
-    let mut chains: Vec<TlsChain> = Vec::new();
+pub fn https_chains(model: &RoutingModel, warnings: &mut Vec<String>) -> Vec<TerminatingChain> {
+    let mut chains: Vec<TerminatingChain> = Vec::new();
     for (key, gateway) in model.gateways() {
         for server in &gateway.servers {
-            let (Some(tls), true) = (
-                &server.tls,
-                server.port.protocol.eq_ignore_ascii_case("HTTPS"),
-            ) else {
+            let (Some(tls), true) = (&server.tls, server.is_tls() && !server.is_passthrough())
+            else {
                 continue;
             };
             let (Some(name), Some(mode)) = (tls.credential_name.as_deref(), tls.mode) else {
@@ -94,7 +113,7 @@ pub fn https_chains(model: &RoutingModel, warnings: &mut Vec<String>) -> Vec<Tls
                 ));
                 continue;
             }
-            chains.push(TlsChain {
+            chains.push(TerminatingChain {
                 server_names,
                 credential,
                 mutual,
@@ -109,8 +128,17 @@ pub fn tls_inspector() -> Value {
     json!({"name": "envoy.filters.listener.tls_inspector", "typed_config": {"@type": TLS_INSPECTOR_TYPE}})
 }
 
+/// The chain: a terminating one around the connection manager `filters`, or a passthrough one
+/// logging to `access_log`.
+pub fn filter_chain(chain: &TlsChain, filters: &Value, access_log: &Value) -> Value {
+    match chain {
+        TlsChain::Terminate(chain) => terminating_chain(chain, filters),
+        TlsChain::Passthrough(chain) => passthrough::filter_chain(chain, access_log),
+    }
+}
+
 /// The chain's match and TLS transport socket, around the connection manager `filters`.
-pub fn filter_chain(chain: &TlsChain, filters: &Value) -> Value {
+fn terminating_chain(chain: &TerminatingChain, filters: &Value) -> Value {
     let credential = &chain.credential;
     let mut common = json!({
         "tls_certificates": [{

@@ -47,6 +47,15 @@ pub fn spawn_mesh_with(delay: impl Fn(&str, &str) -> Duration) -> TestMesh {
 
 /// Starts a mesh whose workload `(service, version)` answers `reply(service, version)`.
 pub fn spawn_mesh_replying(reply: impl Fn(&str, &str) -> StubReply) -> TestMesh {
+    spawn_mesh_beside(reply, |topology| topology)
+}
+
+/// Starts a mesh of Bookinfo's recording workloads plus what `extend` adds to the topology
+/// (a stand-in HTTPS backend, say).
+pub fn spawn_mesh_beside(
+    reply: impl Fn(&str, &str) -> StubReply,
+    extend: impl FnOnce(Topology) -> Topology,
+) -> TestMesh {
     chassis::telemetry::init_for_tests();
     let mut backends = BTreeMap::new();
     let mut topology = Topology::new();
@@ -63,18 +72,14 @@ pub fn spawn_mesh_replying(reply: impl Fn(&str, &str) -> StubReply) -> TestMesh 
     for (service, workloads) in by_service {
         topology = topology.with_service(service, workloads);
     }
+    let topology = extend(topology);
     let dir = ScratchDir::new();
     let envoy = mesh::find_envoy().expect("Envoy is installed (scripts/deps/envoy.sh)");
     let mesh = Mesh::start(&topology, &dir.0, &envoy).expect("mesh starts");
-    // Redirects are answers to check, never followed (they could lead off loopback).
-    let client = awc::Client::builder()
-        .disable_redirects()
-        .timeout(CLIENT_TIMEOUT)
-        .finish();
     TestMesh {
         mesh,
         backends,
-        client,
+        client: client(),
         _dir: dir,
     }
 }
@@ -116,18 +121,14 @@ impl TestMesh {
     }
 
     pub async fn get(&self, url: &str, headers: &[(&str, &str)]) -> Answer {
-        let started = Instant::now();
-        let mut request = self.client.get(url);
-        for (name, value) in headers {
-            request = request.insert_header((*name, *value));
-        }
-        let mut response = request.send().await.expect("answer");
-        let body = response.body().limit(1 << 20).await.expect("body");
-        Answer {
-            status: response.status().as_u16(),
-            body: String::from_utf8_lossy(&body).into_owned(),
-            elapsed: started.elapsed(),
-        }
+        fetch(&self.client, url, headers).await
+    }
+
+    /// `GET url` on a connection of its own, as each `curl` of a task script has: a connection
+    /// opened before a listener changed (a new authorization policy) keeps the listener that
+    /// accepted it, on a cluster too, until Envoy closes it after its next answer.
+    pub async fn get_on_new_connection(&self, url: &str, headers: &[(&str, &str)]) -> Answer {
+        fetch(&client(), url, headers).await
     }
 
     /// How many of `count` calls to `service` each version answered (`"503"` etc. for failures).
@@ -154,6 +155,29 @@ impl TestMesh {
 
     pub fn backend(&self, service: &str, version: &str) -> &RecordingBackend {
         &self.backends[&(service.to_owned(), version.to_owned())]
+    }
+}
+
+/// Redirects are answers to check, never followed (they could lead off loopback).
+fn client() -> awc::Client {
+    awc::Client::builder()
+        .disable_redirects()
+        .timeout(CLIENT_TIMEOUT)
+        .finish()
+}
+
+async fn fetch(client: &awc::Client, url: &str, headers: &[(&str, &str)]) -> Answer {
+    let started = Instant::now();
+    let mut request = client.get(url);
+    for (name, value) in headers {
+        request = request.insert_header((*name, *value));
+    }
+    let mut response = request.send().await.expect("answer");
+    let body = response.body().limit(1 << 20).await.expect("body");
+    Answer {
+        status: response.status().as_u16(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        elapsed: started.elapsed(),
     }
 }
 

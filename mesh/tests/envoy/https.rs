@@ -52,7 +52,7 @@ spec:
     )
 }
 
-fn openssl(dir: &Path, args: &[&str]) {
+pub fn openssl(dir: &Path, args: &[&str]) {
     let output = Command::new("openssl")
         .current_dir(dir)
         .args(args)
@@ -66,7 +66,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 /// The task's certificates: a root `example.com` CA, and `NAME.example.com` signed by it.
-fn make_certificates(dir: &Path, names: &[&str]) {
+pub fn make_certificates(dir: &Path, names: &[&str]) {
     openssl(
         dir,
         &[
@@ -143,7 +143,7 @@ fn bookinfo_credential(dir: &Path, namespace: &str) -> String {
 
 /// `curl -s --cacert example.com.crt --resolve HOST:PORT:127.0.0.1 https://HOST:PORT/PATH`,
 /// off the test's runtime (the backends answer on it).
-async fn curl(dir: &Path, url: &str, extra: &[&str]) -> Output {
+pub async fn curl(dir: &Path, url: &str, extra: &[&str]) -> Output {
     let mut command = Command::new("curl");
     command
         .current_dir(dir)
@@ -156,7 +156,7 @@ async fn curl(dir: &Path, url: &str, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-fn status(output: &Output) -> String {
+pub fn status(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 

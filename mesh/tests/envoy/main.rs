@@ -6,6 +6,8 @@ mod fixtures;
 #[path = "../gateway_api_fixtures.rs"]
 mod gateway_api_fixtures;
 
+mod authz;
+mod egress;
 mod faults;
 mod features;
 mod gateway_api;
@@ -14,5 +16,6 @@ mod https;
 mod identities;
 mod lifecycle;
 mod observability;
+mod passthrough;
 mod resilience;
 mod routing;

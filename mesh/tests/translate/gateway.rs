@@ -133,3 +133,81 @@ spec:
     assert_eq!(routes[5]["match"], json!({"prefix": "/"}));
     assert_eq!(routes[0]["match"]["path"], "/productpage");
 }
+
+#[test]
+fn a_passthrough_server_routes_its_sni_hosts_to_a_tcp_proxy_and_terminates_nothing() {
+    let gateway = "
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: mygateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: tls, protocol: TLS}
+    tls: {mode: PASSTHROUGH}
+    hosts: ['*.example.com']
+";
+    let virtual_service = "
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: nginx}
+spec:
+  hosts: [nginx.example.com]
+  gateways: [mygateway]
+  tls:
+  - match: [{port: 443, sniHosts: [nginx.example.com]}]
+    route:
+    - destination: {host: productpage}
+      weight: 80
+    - destination: {host: details}
+      weight: 20
+";
+    let config = translate_all(&[gateway, virtual_service]);
+    let layout = mesh::Layout::in_dir(std::path::Path::new("/tmp/unused"));
+    let listeners = config.listener_resources(&layout);
+    let https = listeners
+        .iter()
+        .find(|listener| listener["name"] == "0.0.0.0_8443")
+        .unwrap();
+
+    let chains = https["filter_chains"].as_array().unwrap();
+    assert_eq!(chains.len(), 1, "{https}");
+    assert_eq!(
+        chains[0]["filter_chain_match"]["server_names"],
+        json!(["nginx.example.com"])
+    );
+    assert!(chains[0].get("transport_socket").is_none(), "{}", chains[0]);
+    let proxy = &chains[0]["filters"][0]["typed_config"];
+    assert_eq!(
+        proxy["weighted_clusters"]["clusters"],
+        json!([
+            {"name": "outbound|9080||productpage.default.svc.cluster.local", "weight": 80},
+            {"name": "outbound|9080||details.default.svc.cluster.local", "weight": 20},
+        ])
+    );
+    let https_routes = config.route_config("https.443").unwrap();
+    assert_eq!(https_routes["virtual_hosts"], json!([]));
+}
+
+#[test]
+fn tls_routes_on_the_sidecars_are_reported_as_ignored() {
+    let on_the_mesh = "
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: details-tls}
+spec:
+  hosts: [details]
+  tls:
+  - match: [{sniHosts: [details]}]
+    route: [{destination: {host: details}}]
+";
+    let config = translate_all(&[on_the_mesh]);
+
+    assert!(
+        config.warnings.iter().any(|warning| warning.contains(
+            "VirtualService details-tls: tls routes apply to PASSTHROUGH gateway servers only"
+        )),
+        "{:?}",
+        config.warnings
+    );
+}

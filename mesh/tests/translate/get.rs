@@ -2,13 +2,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use mesh::istio::{Kind, ResourceKey, ResourceSet};
-use mesh::{GetRequest, OutputFormat};
+use mesh::{GetRequest, Namespaces, OutputFormat};
 
 use crate::fixtures::*;
 use crate::gateway_api_fixtures::*;
 use crate::helpers::*;
 
-/// `get` 42 seconds after `key` was created.
+/// `get` 42 seconds after `key` was created, in `default`.
 fn get_at_42s(
     resources: &ResourceSet,
     key: &ResourceKey,
@@ -16,9 +16,22 @@ fn get_at_42s(
     name: Option<&str>,
     format: OutputFormat,
 ) -> Result<String, mesh::GetError> {
+    get_in_at_42s(resources, key, kind, name, Namespaces::default(), format)
+}
+
+/// `get -n NAMESPACE` or `get -A`, 42 seconds after `key` was created.
+fn get_in_at_42s(
+    resources: &ResourceSet,
+    key: &ResourceKey,
+    kind: &str,
+    name: Option<&str>,
+    namespaces: Namespaces,
+    format: OutputFormat,
+) -> Result<String, mesh::GetError> {
     let request = GetRequest {
         kind,
         name,
+        namespaces,
         format,
         ingress: [127, 0, 0, 1].into(),
         now: resources.created_at(key).unwrap() + 42,
@@ -334,4 +347,79 @@ fn a_bad_secret_is_refused_by_field_without_its_value() {
         .unwrap_err()
         .to_string();
     assert!(extra.contains("spec is not supported"), "{extra}");
+}
+
+#[test]
+fn a_secret_in_istio_system_is_listed_with_n_or_a_as_kubectl_lists_it() {
+    let in_istio_system = TLS_SECRET.replace(
+        "name: bookinfo-credential",
+        "name: bookinfo-credential\n  namespace: istio-system",
+    );
+    let resources = resources(&[&in_istio_system, TLS_SECRET]);
+    let credential = ResourceKey {
+        namespace: "istio-system".into(),
+        ..key(Kind::Secret, "bookinfo-credential")
+    };
+    let in_namespace = |namespaces: Namespaces, name: Option<&str>| {
+        get_in_at_42s(
+            &resources,
+            &credential,
+            "secret",
+            name,
+            namespaces,
+            OutputFormat::Table,
+        )
+    };
+
+    let istio_system = in_namespace(Namespaces::One("istio-system".into()), None).unwrap();
+    assert_eq!(
+        istio_system,
+        "NAME                  TYPE                DATA   AGE\n\
+         bookinfo-credential   kubernetes.io/tls   2      42s\n"
+    );
+    let everywhere = in_namespace(Namespaces::All, None).unwrap();
+    assert_eq!(
+        everywhere,
+        "NAMESPACE      NAME                  TYPE                DATA   AGE\n\
+         default        bookinfo-credential   kubernetes.io/tls   2      42s\n\
+         istio-system   bookinfo-credential   kubernetes.io/tls   2      42s\n"
+    );
+    assert_eq!(
+        in_namespace(Namespaces::One("other".into()), None).unwrap(),
+        "No resources found in other namespace.\n"
+    );
+    let by_name = in_namespace(Namespaces::All, Some("bookinfo-credential")).unwrap_err();
+    assert_eq!(
+        by_name.to_string(),
+        "a resource cannot be retrieved by name across all namespaces"
+    );
+    let yaml = get_in_at_42s(
+        &resources,
+        &credential,
+        "secret",
+        Some("bookinfo-credential"),
+        Namespaces::One("istio-system".into()),
+        OutputFormat::Yaml,
+    )
+    .unwrap();
+    assert!(yaml.contains("namespace: istio-system"), "{yaml}");
+}
+
+#[test]
+fn services_in_another_namespace_leave_the_meshs_own_out() {
+    let resources = resources(&[]);
+    let listed = mesh::get(
+        &bookinfo(),
+        &resources,
+        &GetRequest {
+            kind: "svc",
+            name: None,
+            namespaces: Namespaces::One("istio-system".into()),
+            format: OutputFormat::Table,
+            ingress: [127, 0, 0, 1].into(),
+            now: 0,
+        },
+    )
+    .unwrap();
+    assert_eq!(listed, "No resources found in istio-system namespace.\n");
 }

@@ -6,7 +6,9 @@ mod fixtures;
 #[path = "../gateway_api_fixtures.rs"]
 mod gateway_api_fixtures;
 
+mod authz;
 mod clusters;
+mod egress;
 mod gateway;
 mod gateway_api;
 mod get;

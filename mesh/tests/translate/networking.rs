@@ -1,5 +1,5 @@
 //! Every file in the repository's `networking/` (upstream's routing files): accepted and
-//! translated, except the egress rule, whose ServiceEntry is refused by name.
+//! translated.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
@@ -34,14 +34,9 @@ fn networking_files() -> Vec<(String, String)> {
 }
 
 #[test]
-fn every_networking_file_but_the_egress_rule_is_accepted_and_translates() {
+fn every_networking_file_is_accepted_and_translates() {
     for (name, text) in networking_files() {
         let parsed = istio::parse(&text);
-        if name == "egress-rule-google-apis.yaml" {
-            let message = parsed.unwrap_err().to_string();
-            assert!(message.contains("kind ServiceEntry"), "{name}: {message}");
-            continue;
-        }
         let resources = parsed.unwrap_or_else(|error| panic!("{name}: {error}"));
         let mut set = ResourceSet::new();
         set.apply(resources);

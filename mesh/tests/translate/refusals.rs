@@ -44,9 +44,9 @@ fn refusals_name_fields_deep_in_the_spec() {
         (
             DESTINATION_RULE_ALL.replace(
                 "host: productpage\n  subsets",
-                "host: productpage\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n  subsets",
+                "host: productpage\n  trafficPolicy:\n    tls:\n      mode: MUTUAL\n  subsets",
             ),
-            "trafficPolicy.tls.mode value SIMPLE is not supported",
+            "trafficPolicy.tls.mode value MUTUAL is not supported",
         ),
         (
             REVIEWS_50_V3.replace(
@@ -57,7 +57,7 @@ fn refusals_name_fields_deep_in_the_spec() {
         ),
         (
             GATEWAY.replace("protocol: HTTP", "protocol: TCP"),
-            "servers[0].port.protocol TCP is not supported (HTTP or HTTPS)",
+            "servers[0].port.protocol TCP is not supported (HTTP, HTTPS or TLS)",
         ),
         (
             GATEWAY.replace("protocol: HTTP", "protocol: HTTPS"),
@@ -76,6 +76,20 @@ fn refusals_name_fields_deep_in_the_spec() {
             "servers[0].tls.credentialName is required",
         ),
         (
+            GATEWAY.replace("number: 8080", "number: 443").replace(
+                "protocol: HTTP",
+                "protocol: TLS\n    tls: {mode: SIMPLE, credentialName: c}",
+            ),
+            "servers[0].tls.mode must be PASSTHROUGH for protocol TLS",
+        ),
+        (
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: nginx}\n\
+             spec:\n  hosts: [nginx.example.com]\n  tls:\n  - match: [{port: 443}]\n    \
+             route: [{destination: {host: my-nginx}}]\n"
+                .to_owned(),
+            "tls[0].match[0].sniHosts",
+        ),
+        (
             RATINGS_TEST_ABORT.replace("httpStatus: 500", "grpcStatus: UNAVAILABLE"),
             "http[0].fault.abort.grpcStatus is not supported",
         ),
@@ -91,14 +105,12 @@ fn refusals_name_fields_deep_in_the_spec() {
 
 #[test]
 fn other_kinds_are_refused_by_name() {
-    let service_entry = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: googleapis\nspec: {}\n";
+    let sidecar =
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: default\nspec: {}\n";
 
-    let message = refusal(&format!("{ALL_V1}---\n{service_entry}"));
+    let message = refusal(&format!("{ALL_V1}---\n{sidecar}"));
 
-    assert!(
-        message.contains("document 5: kind ServiceEntry"),
-        "{message}"
-    );
+    assert!(message.contains("document 5: kind Sidecar"), "{message}");
 }
 
 #[test]

@@ -1,0 +1,350 @@
+//! AuthorizationPolicies as Envoy RBAC HTTP filters, the way istiod builds them for a workload:
+//! which policies apply to it (namespace, selector, targetRefs), then one filter per action in
+//! Istio's order (AUDIT as Envoy's LOG, DENY, then ALLOW), each policy rule an Envoy policy
+//! named `ns[NS]-policy[NAME]-rule[N]`. The matchers themselves are in `rbac_matchers`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::rbac_matchers::{Field, FieldValues, permission, principal};
+use crate::istio::authz::{
+    Attribute, AuthorizationAction, AuthorizationPolicySpec, AuthorizationRule, Operation,
+    ROOT_NAMESPACE, Source,
+};
+use crate::istio::{API_GROUP, GATEWAY_API_GROUP, Kind, ResourceKey, ResourceSet};
+
+/// The name of Envoy's RBAC HTTP filter; every authorization filter has it.
+pub const RBAC_FILTER: &str = "envoy.filters.http.rbac";
+
+const RBAC_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC";
+
+/// The label that names the Gateway API Gateway a gateway Deployment serves.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
+/// A policy in force: its key and spec.
+pub type PolicyRef<'a> = (&'a ResourceKey, &'a AuthorizationPolicySpec);
+
+/// A workload as policy selection sees it (istiod's `WorkloadPolicyMatcher`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyTarget {
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    /// The Istio (`networking.istio.io`) Gateways this workload serves, as (namespace, name).
+    pub istio_gateways: Vec<(String, String)>,
+}
+
+/// Where the filters go: the port the listener has on a cluster (8080 for the ingress, 9080
+/// for a Bookinfo workload). Locally the listener's port differs, so port conditions are
+/// decided here, as istiod decides them for a waypoint's listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenerPort(pub u16);
+
+// === impl PolicyTarget ===
+
+impl PolicyTarget {
+    /// A sidecar workload of `namespace` with its pod labels.
+    pub fn workload(namespace: &str, labels: BTreeMap<String, String>) -> Self {
+        Self {
+            namespace: namespace.to_owned(),
+            labels,
+            istio_gateways: Vec::new(),
+        }
+    }
+
+    /// What the local ingress stands for: the gateway pod (`istio-ingressgateway` in
+    /// istio-system, `namespace` and `labels`), the instance of every Istio Gateway in force,
+    /// and the Deployment of every Gateway API Gateway.
+    pub fn ingress(
+        resources: &ResourceSet,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> Vec<Self> {
+        let istio_gateways = resources
+            .gateways()
+            .into_iter()
+            .map(|(key, _)| (key.namespace.clone(), key.name.clone()))
+            .collect();
+        let mut targets = vec![Self {
+            namespace: namespace.to_owned(),
+            labels: labels.clone(),
+            istio_gateways,
+        }];
+        for resource in resources.in_creation_order() {
+            if resource.key.kind == Kind::KubernetesGateway {
+                targets.push(Self::workload(
+                    &resource.key.namespace,
+                    BTreeMap::from([(GATEWAY_NAME_LABEL.to_owned(), resource.key.name.clone())]),
+                ));
+            }
+        }
+        targets
+    }
+
+    /// Whether `policy` applies to this workload, as istiod decides: a targetRef to one of its
+    /// Istio Gateways, from the Gateway's namespace, attaches it; otherwise the policy must be in
+    /// the root namespace or the workload's, and a
+    /// Gateway API gateway takes targetRefs to its Gateway, or a selector; any other workload
+    /// takes selector policies only (targetRefs to Services are for waypoints).
+    pub fn selects(&self, key: &ResourceKey, policy: &AuthorizationPolicySpec) -> bool {
+        let targets = policy.targets();
+        let attaches_to_istio_gateway = targets.iter().any(|target| {
+            target.group == API_GROUP
+                && target.kind == "Gateway"
+                && self
+                    .istio_gateways
+                    .iter()
+                    .any(|(namespace, name)| *name == target.name && *namespace == key.namespace)
+        });
+        if attaches_to_istio_gateway {
+            return true;
+        }
+        if key.namespace != ROOT_NAMESPACE && key.namespace != self.namespace {
+            return false;
+        }
+        let selected = || {
+            policy.selector.as_ref().is_none_or(|selector| {
+                selector
+                    .match_labels
+                    .iter()
+                    .all(|(label, value)| self.labels.get(label) == Some(value))
+            })
+        };
+        let Some(gateway_name) = self.labels.get(GATEWAY_NAME_LABEL) else {
+            return targets.is_empty() && selected();
+        };
+        if targets.is_empty() {
+            return selected();
+        }
+        key.namespace == self.namespace
+            && targets.iter().any(|target| {
+                target.group == GATEWAY_API_GROUP
+                    && target.kind == "Gateway"
+                    && target.name == *gateway_name
+            })
+    }
+}
+
+/// The policies in force that apply to any of `targets`, oldest first, each once.
+pub fn policies_for<'r>(
+    resources: &'r ResourceSet,
+    targets: &[PolicyTarget],
+) -> Vec<PolicyRef<'r>> {
+    resources
+        .authorization_policies()
+        .into_iter()
+        .filter(|(key, spec)| targets.iter().any(|target| target.selects(key, spec)))
+        .collect()
+}
+
+/// The RBAC filters of a workload's inbound listener (`port`: the Service port it serves on a
+/// cluster): the policies of its namespace and the root namespace that select its labels.
+pub fn workload_filters(
+    resources: &ResourceSet,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    port: u16,
+) -> Vec<Value> {
+    let target = PolicyTarget::workload(namespace, labels.clone());
+    http_filters(&policies_for(resources, &[target]), ListenerPort(port))
+}
+
+/// The RBAC filters of the ingress listener whose port on a cluster is `port` (8080, 8443), for
+/// the gateway pod of `namespace` with `labels` (see [`PolicyTarget::ingress`]).
+pub fn ingress_filters(
+    resources: &ResourceSet,
+    namespace: &str,
+    labels: &BTreeMap<String, String>,
+    port: u16,
+) -> Vec<Value> {
+    let targets = PolicyTarget::ingress(resources, namespace, labels);
+    http_filters(&policies_for(resources, &targets), ListenerPort(port))
+}
+
+/// Policies whose targetRefs name only Services: on a cluster they bind waypoints, and this
+/// mesh has none, so they apply to nothing. Reported so that nobody wonders why.
+pub fn warnings(resources: &ResourceSet) -> Vec<String> {
+    resources
+        .authorization_policies()
+        .into_iter()
+        .filter(|(_, spec)| {
+            let targets = spec.targets();
+            !targets.is_empty() && targets.iter().all(|target| target.kind == "Service")
+        })
+        .map(|(key, _)| {
+            format!(
+                "{key}: targetRefs to a Service bind a waypoint proxy, which the local mesh does \
+                 not run; the policy applies to no workload (use a selector for the sidecars)"
+            )
+        })
+        .collect()
+}
+
+/// The RBAC filters for a listener with these policies, in Istio's order: AUDIT (Envoy's LOG
+/// action), DENY, ALLOW. No policy of an action, no filter for it: without ALLOW policies
+/// everything not denied is allowed.
+pub fn http_filters(policies: &[PolicyRef<'_>], port: ListenerPort) -> Vec<Value> {
+    [
+        (AuthorizationAction::Audit, "LOG", ""),
+        (AuthorizationAction::Deny, "DENY", "istio_dry_run_deny_"),
+        (AuthorizationAction::Allow, "ALLOW", "istio_dry_run_allow_"),
+    ]
+    .into_iter()
+    .filter_map(|(action, envoy_action, shadow_prefix)| {
+        let chosen: Vec<&PolicyRef<'_>> = policies
+            .iter()
+            .filter(|(_, spec)| spec.action == action)
+            .collect();
+        if chosen.is_empty() {
+            return None;
+        }
+        let mut enforced = Map::new();
+        let mut shadow = Map::new();
+        for (key, spec) in &chosen {
+            let into = if spec.dry_run {
+                &mut shadow
+            } else {
+                &mut enforced
+            };
+            into.extend(envoy_policies(key, spec, port));
+        }
+        let mut config = json!({"@type": RBAC_TYPE});
+        let has_enforced = chosen.iter().any(|(_, spec)| !spec.dry_run);
+        if has_enforced {
+            config["rules"] = json!({"action": envoy_action, "policies": enforced});
+        }
+        if chosen.iter().any(|(_, spec)| spec.dry_run) {
+            config["shadow_rules"] = json!({"action": envoy_action, "policies": shadow});
+            if !shadow_prefix.is_empty() {
+                config["shadow_rules_stat_prefix"] = json!(shadow_prefix);
+            }
+        }
+        Some(json!({"name": RBAC_FILTER, "typed_config": config}))
+    })
+    .collect()
+}
+
+/// One Envoy policy per rule; a policy without rules gets one that never matches (so an ALLOW
+/// policy without rules denies everything: `allow-nothing`).
+fn envoy_policies(
+    key: &ResourceKey,
+    spec: &AuthorizationPolicySpec,
+    port: ListenerPort,
+) -> Map<String, Value> {
+    let name = |index: usize| format!("ns[{}]-policy[{}]-rule[{index}]", key.namespace, key.name);
+    if spec.rules.is_empty() {
+        let never = json!({
+            "permissions": [{"not_rule": {"any": true}}],
+            "principals": [{"not_id": {"any": true}}],
+        });
+        return Map::from_iter([(name(0), never)]);
+    }
+    spec.rules
+        .iter()
+        .enumerate()
+        .map(|(index, rule)| (name(index), envoy_policy(rule, &key.namespace, port)))
+        .collect()
+}
+
+/// A rule: its `to` operations ORed as permissions, its `from` sources ORed as principals, and
+/// each `when` condition ANDed into every permission or every principal, as istiod sorts them.
+fn envoy_policy(rule: &AuthorizationRule, namespace: &str, port: ListenerPort) -> Value {
+    let mut principal_conditions = Vec::new();
+    let mut permission_conditions = Vec::new();
+    for condition in &rule.when {
+        // Checked when applied: an unknown key never gets this far.
+        let Ok(attribute) = Attribute::parse(&condition.key) else {
+            continue;
+        };
+        let field = Field::Condition(attribute.clone());
+        let entry = (
+            field,
+            condition.values.as_slice(),
+            condition.not_values.as_slice(),
+        );
+        if attribute.is_principal() {
+            principal_conditions.push(entry);
+        } else {
+            permission_conditions.push(entry);
+        }
+    }
+    let permissions = alternatives(
+        rule.to.as_deref(),
+        |to| to.operation.as_ref().map(operation_fields),
+        &permission_conditions,
+        |fields| permission(fields, port),
+    );
+    let principals = alternatives(
+        rule.from.as_deref(),
+        |from| from.source.as_ref().map(source_fields),
+        &principal_conditions,
+        |fields| principal(fields, namespace),
+    );
+    json!({"permissions": permissions, "principals": principals})
+}
+
+/// One permission (or principal) per `to` (or `from`) entry, each with the conditions ANDed
+/// in; without entries, one made of the conditions alone.
+fn alternatives<'a, T>(
+    entries: Option<&'a [T]>,
+    fields_of: impl Fn(&'a T) -> Option<Vec<FieldValues<'a>>>,
+    conditions: &[FieldValues<'a>],
+    build: impl Fn(&[FieldValues<'a>]) -> Value,
+) -> Vec<Value> {
+    let Some(entries) = entries else {
+        return vec![build(conditions)];
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            let mut fields = fields_of(entry).unwrap_or_default();
+            fields.extend(conditions.iter().cloned());
+            build(&fields)
+        })
+        .collect()
+}
+
+/// An operation's fields in istiod's order.
+fn operation_fields(operation: &Operation) -> Vec<FieldValues<'_>> {
+    vec![
+        (Field::Host, &operation.hosts[..], &operation.not_hosts[..]),
+        (
+            Field::Method,
+            &operation.methods[..],
+            &operation.not_methods[..],
+        ),
+        (Field::Path, &operation.paths[..], &operation.not_paths[..]),
+        (Field::Port, &operation.ports[..], &operation.not_ports[..]),
+    ]
+}
+
+/// A source's fields in istiod's order.
+fn source_fields(source: &Source) -> Vec<FieldValues<'_>> {
+    vec![
+        (
+            Field::Principal,
+            &source.principals[..],
+            &source.not_principals[..],
+        ),
+        (
+            Field::ServiceAccount,
+            &source.service_accounts[..],
+            &source.not_service_accounts[..],
+        ),
+        (
+            Field::Namespace,
+            &source.namespaces[..],
+            &source.not_namespaces[..],
+        ),
+        (
+            Field::RemoteIp,
+            &source.remote_ip_blocks[..],
+            &source.not_remote_ip_blocks[..],
+        ),
+        (
+            Field::SourceIp,
+            &source.ip_blocks[..],
+            &source.not_ip_blocks[..],
+        ),
+    ]
+}
