@@ -1,6 +1,6 @@
 //! The outbound HTTP client every service uses to call another: one per backend and worker, a
 //! timeout on the whole call (connect, headers and body), the forwarded headers, and by default a
-//! fresh connection per call unless calls overlap.
+//! fresh connection per call unless the worker is busy with other calls.
 //!
 //! Why fresh connections: without a mesh, kube-proxy balances per TCP connection, so a pooled
 //! keep-alive connection would pin productpage to one reviews pod and the "refresh to see v1, v2,
@@ -10,9 +10,7 @@
 //! pods) and saves a TCP handshake per call. Full pooling is a switch
 //! ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
 
-use std::cell::Cell;
 use std::net::SocketAddr;
-use std::rc::Rc;
 #[cfg(feature = "tls")]
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,21 +24,26 @@ use crate::propagation::ForwardedHeaders;
 /// Largest body accepted from a backend; Bookinfo's answers are a few hundred bytes.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// How long a connection kept by [`ConnectionReuse::WhileBusy`] may wait idle for the next call.
-/// Under load the next call comes within microseconds (milliseconds in a debug build on a busy
-/// machine). A sequential caller never keeps a connection in the first place; this only bounds
-/// how long connections left over from a burst of load can serve the calls after it.
-pub const BUSY_IDLE_TIMEOUT: Duration = Duration::from_millis(50);
+/// How long a connection kept by [`ConnectionReuse::WhileBusy`] may wait idle for the next busy
+/// call. Under load the next call comes within microseconds, unless the process is not scheduled:
+/// on a machine busy with other work that can take tens of milliseconds, long enough to expire a
+/// 50 ms window (this used to be 50 ms). A lone call never takes a kept connection
+/// (it has a client of its own), so this bounds only how long connections left over from a burst
+/// stay open, never whether a sequential caller gets a fresh one; well under actix-web's 5 s
+/// keep-alive, so our side closes first.
+pub const BUSY_IDLE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Whether outbound connections are kept open and reused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ConnectionReuse {
     /// A new TCP connection for every call (`Connection: close`), like upstream.
     FreshPerCall,
-    /// A fresh connection per call, except that a call started while another call to the same
-    /// backend is in flight keeps its connection open for [`BUSY_IDLE_TIMEOUT`], for the next
-    /// call. A sequential caller never overlaps calls, so it gets a new connection (and a new
-    /// balancing choice) every time; concurrent load reuses connections.
+    /// A fresh connection per call, except for a call started while its worker thread is busy
+    /// (serving another request, or with another outbound call in flight): that one takes, and
+    /// then keeps for [`BUSY_IDLE_TIMEOUT`], a connection from a pool only such calls use. A
+    /// sequential caller is one request and one call at a time, so it gets a new connection (and
+    /// a new balancing choice) every time, even right after a burst of load; concurrent load
+    /// reuses connections.
     #[default]
     WhileBusy,
     /// Keep-alive connections are pooled and reused.
@@ -86,14 +89,15 @@ pub enum CallError {
 /// An HTTP client for calls to one sibling service.
 ///
 /// It is not `Send` (awc's client is per thread), so build one per worker, inside the app factory.
-/// Build one per backend too: [`ConnectionReuse::WhileBusy`] counts the calls in flight on this
-/// client (and its clones) as calls to the same backend.
 #[derive(Clone)]
 pub struct BackendClient {
-    client: awc::Client,
+    /// Calls that keep their connection: every call when pooled, busy ones while busy.
+    kept: awc::Client,
+    /// Calls that close their connection (`Connection: close`): a pool of their own, which never
+    /// holds an idle connection, so such a call always opens a new one.
+    fresh: awc::Client,
     timeout: Duration,
     reuse: ConnectionReuse,
-    in_flight: Rc<Cell<usize>>,
     /// Where every connection goes instead of where the URL's host resolves to.
     connect_to: Option<SocketAddr>,
 }
@@ -133,28 +137,22 @@ impl BackendClient {
         reuse: ConnectionReuse,
         #[cfg(feature = "tls")] tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Self {
-        let mut connector = awc::Connector::new();
-        #[cfg(feature = "tls")]
-        if let Some(tls) = tls {
-            connector = connector.rustls_0_23(tls);
-        }
-        if reuse == ConnectionReuse::WhileBusy {
-            connector = connector.conn_keep_alive(BUSY_IDLE_TIMEOUT);
-        }
-        let client = awc::Client::builder()
-            .connector(connector)
-            // Our own deadline below covers the body too; awc's would cover only the headers.
-            .disable_timeout()
-            // A sibling that redirects is misbehaving: its answer is reported as it is, never
-            // followed to wherever `Location` points.
-            .disable_redirects()
-            .no_default_headers()
-            .finish();
+        let client = |idle| {
+            awc_client(
+                idle,
+                #[cfg(feature = "tls")]
+                tls.clone(),
+            )
+        };
+        let kept = match reuse {
+            ConnectionReuse::WhileBusy => client(Some(BUSY_IDLE_TIMEOUT)),
+            _ => client(None),
+        };
         Self {
-            client,
+            kept,
+            fresh: client(None),
             timeout,
             reuse,
-            in_flight: Rc::default(),
             connect_to: None,
         }
     }
@@ -195,18 +193,19 @@ impl BackendClient {
         span: &tracing::Span,
     ) -> Result<BackendReply, CallError> {
         let headers = crate::telemetry::context::with_span_context(span, headers);
-        let mut request = headers.apply(self.client.get(url));
-        if let Some(address) = self.connect_to {
-            request = request.address(address);
-        }
-        let in_flight = InFlight::enter(&self.in_flight);
+        let in_flight = crate::busy::Calling::enter();
         let keep_connection = match self.reuse {
             ConnectionReuse::FreshPerCall => false,
-            ConnectionReuse::WhileBusy => in_flight.others > 0,
+            ConnectionReuse::WhileBusy => in_flight.busy,
             ConnectionReuse::Pooled => true,
         };
-        if !keep_connection {
-            request = request.force_close();
+        let mut request = if keep_connection {
+            headers.apply(self.kept.get(url))
+        } else {
+            headers.apply(self.fresh.get(url)).force_close()
+        };
+        if let Some(address) = self.connect_to {
+            request = request.address(address);
         }
         let call = async move {
             let mut response = request
@@ -233,34 +232,35 @@ impl BackendClient {
     }
 }
 
-/// One call counted in flight on its client until dropped (a cancelled call included).
-struct InFlight<'a> {
-    count: &'a Cell<usize>,
-    /// How many other calls were in flight when this one started.
-    others: usize,
-}
-
-impl<'a> InFlight<'a> {
-    fn enter(count: &'a Cell<usize>) -> Self {
-        let others = count.get();
-        count.set(others + 1);
-        Self { count, others }
+/// An awc client for one backend; with `idle`, its kept connections close after that long idle;
+/// with `tls`, its `https` calls use that configuration.
+fn awc_client(
+    idle: Option<Duration>,
+    #[cfg(feature = "tls")] tls: Option<Arc<rustls::ClientConfig>>,
+) -> awc::Client {
+    let mut connector = awc::Connector::new();
+    #[cfg(feature = "tls")]
+    if let Some(tls) = tls {
+        connector = connector.rustls_0_23(tls);
     }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.count.set(self.count.get() - 1);
+    if let Some(idle) = idle {
+        connector = connector.conn_keep_alive(idle);
     }
+    awc::Client::builder()
+        .connector(connector)
+        // Our own deadline covers the body too; awc's would cover only the headers.
+        .disable_timeout()
+        // A sibling that redirects is misbehaving: its answer is reported as it is, never
+        // followed to wherever `Location` points.
+        .disable_redirects()
+        .no_default_headers()
+        .finish()
 }
 
 /// The client span of one call, named `GET host:port` (the path would make a name per product).
+/// Its fields are built only when the span is recorded: with spans off it costs a level check.
 fn client_span(url: &str) -> tracing::Span {
-    let authority = url
-        .parse::<actix_web::http::Uri>()
-        .ok()
-        .and_then(|uri| uri.authority().map(|authority| authority.to_string()))
-        .unwrap_or_default();
+    let authority = authority(url);
     tracing::info_span!(
         "outbound request",
         otel.name = %format_args!("GET {authority}"),
@@ -272,4 +272,27 @@ fn client_span(url: &str) -> tracing::Span {
         http.response.status_code = tracing::field::Empty,
         error.message = tracing::field::Empty,
     )
+}
+
+/// The `host:port` of an absolute URL (what follows the scheme, up to the path), without
+/// parsing the whole URL: the calls' URLs are built from configured base URLs.
+fn authority(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or(after_scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::authority;
+
+    #[test]
+    fn the_authority_is_host_and_port() {
+        assert_eq!(authority("http://reviews:9080/reviews/0"), "reviews:9080");
+        assert_eq!(authority("http://[::1]:9080"), "[::1]:9080");
+        assert_eq!(authority("http://details?x=1"), "details");
+        assert_eq!(authority("no-scheme/path"), "no-scheme");
+    }
 }

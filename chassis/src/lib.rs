@@ -7,6 +7,7 @@
 //!   that collects them from an incoming request.
 //! - [`allocator`]: mimalloc as every service's global allocator in musl builds (the images).
 //! - [`client`]: the outbound HTTP client (timeouts, fresh connection per call unless busy).
+//! - `busy`: the requests and outbound calls in flight on each worker thread, for [`client`].
 //! - [`routes`]: GET-and-HEAD routes and the shared answer for a resource's other methods.
 //! - [`limits`]: what a server grants its clients (time to send a request, connections).
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
@@ -18,6 +19,7 @@
 //! - [`testing`] (feature `testing`): servers on loopback for tests and a recording backend.
 
 pub mod allocator;
+mod busy;
 pub mod client;
 pub mod config;
 pub mod limits;

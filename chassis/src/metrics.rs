@@ -202,6 +202,8 @@ pub(crate) async fn observe(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    // Outermost middleware: the request counts as served until its answer is ready.
+    let _serving = crate::busy::Serving::enter();
     let started = Instant::now();
     let method = request.method().clone();
     // The line's path and trace id cost allocations and a header parse; only when it is written.

@@ -38,7 +38,7 @@ pub const MIN_SESSION_SECRET_BYTES: usize = 32;
 pub const ENV_BACKEND_CONNECTION_POOLING: &str = "BACKEND_CONNECTION_POOLING";
 /// Off by default: without a mesh, kube-proxy balances per TCP connection, so a pooled connection
 /// would stick to one reviews pod and the page would stop rotating through v1, v2 and v3. Off,
-/// connections are reused only between overlapping calls ([`ConnectionReuse::WhileBusy`]).
+/// connections are reused only under concurrent load ([`ConnectionReuse::WhileBusy`]).
 pub const DEFAULT_BACKEND_CONNECTION_POOLING: bool = false;
 /// Upstream's hard-coded `timeout=3.0` on every backend call. The fault-injection task depends on
 /// it: a 7 s ratings delay outlasts two 3 s reviews attempts, so the page shows the reviews error

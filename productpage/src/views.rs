@@ -2,11 +2,13 @@
 //! Everything that comes from a backend or a user is escaped by askama; only the product's own
 //! description is marked safe.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
 use askama::Template;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -86,7 +88,7 @@ impl ObjectFields for BookDetails {
             "language" => &mut self.language,
             _ => return Ok(false),
         };
-        *slot = display(&map.next_value::<Value>()?);
+        *slot = map.next_value::<Shown>()?.0;
         Ok(true)
     }
 }
@@ -115,9 +117,9 @@ impl ObjectFields for ReviewList {
             "reviews" => {
                 self.reviews = map.next_value::<Option<Vec<Review>>>()?.unwrap_or_default()
             }
-            "podname" => self.podname = display(&map.next_value::<Value>()?),
+            "podname" => self.podname = map.next_value::<Shown>()?.0,
             "clustername" => {
-                let cluster = display(&map.next_value::<Value>()?);
+                let cluster = map.next_value::<Shown>()?.0;
                 self.cluster = (!cluster.is_empty() && cluster != "null").then_some(cluster);
             }
             _ => return Ok(false),
@@ -142,9 +144,9 @@ impl ObjectFields for Review {
         map: &mut A,
     ) -> Result<bool, A::Error> {
         match key {
-            "reviewer" => self.reviewer = display(&map.next_value::<Value>()?),
-            "text" => self.text = display(&map.next_value::<Value>()?),
-            "rating" => self.rating = Rating::from_json(&map.next_value::<Value>()?),
+            "reviewer" => self.reviewer = map.next_value::<Shown>()?.0,
+            "text" => self.text = map.next_value::<Shown>()?.0,
+            "rating" => self.rating = map.next_value()?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -175,7 +177,7 @@ impl<'de, T: ObjectFields> Visitor<'de> for ObjectVisitor<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut view = T::default();
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(FieldName(key)) = map.next_key()? {
             if !view.read_field(&key, &mut map)? {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -196,6 +198,106 @@ macro_rules! deserialize_as_object {
 
 deserialize_as_object!(BookDetails, ReviewList, Review);
 
+/// A JSON object's key, borrowed from the answer unless escapes made serde_json unescape it: a
+/// `String` per key was an allocation for every field of both answers.
+struct FieldName<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = FieldName<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+
+            fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Borrowed(name)))
+            }
+
+            fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(name.to_owned())))
+            }
+
+            fn visit_string<E>(self, name: String) -> Result<Self::Value, E> {
+                Ok(FieldName(Cow::Owned(name)))
+            }
+        }
+
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// A JSON value read as page text, as [`display`] shows it, building a `serde_json::Value` only
+/// for arrays and objects: a string is copied once instead of into a `Value` and out again.
+struct Shown(String);
+
+/// Views read from any kind of JSON value, each by its visitor.
+macro_rules! deserialize_any_with {
+    ($($view:ty => $visitor:ident),*) => {$(
+        impl<'de> Deserialize<'de> for $view {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any($visitor)
+            }
+        }
+    )*};
+}
+
+deserialize_any_with!(Shown => ShownVisitor, Rating => RatingVisitor);
+
+struct ShownVisitor;
+
+impl<'de> Visitor<'de> for ShownVisitor {
+    type Value = Shown;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Shown, E> {
+        Ok(Shown(text.to_owned()))
+    }
+
+    fn visit_string<E>(self, text: String) -> Result<Shown, E> {
+        Ok(Shown(text))
+    }
+
+    fn visit_unit<E>(self) -> Result<Shown, E> {
+        Ok(Shown(String::new()))
+    }
+
+    fn visit_none<E>(self) -> Result<Shown, E> {
+        Ok(Shown(String::new()))
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Shown, E> {
+        Ok(Shown(value.to_string()))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Shown, E> {
+        Ok(Shown(value.to_string()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Shown, E> {
+        Ok(Shown(value.to_string()))
+    }
+
+    /// As serde_json writes it (`200.0`, not Rust's `200`).
+    fn visit_f64<E>(self, value: f64) -> Result<Shown, E> {
+        Ok(Shown(display(&Value::from(value))))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, items: A) -> Result<Shown, A::Error> {
+        Value::deserialize(SeqAccessDeserializer::new(items)).map(|value| Shown(display(&value)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, fields: A) -> Result<Shown, A::Error> {
+        Value::deserialize(MapAccessDeserializer::new(fields)).map(|value| Shown(display(&value)))
+    }
+}
+
 /// What a review shows for its rating.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Rating {
@@ -208,20 +310,99 @@ pub enum Rating {
     Hidden,
 }
 
-impl Rating {
-    fn from_json(rating: &Value) -> Rating {
-        let stars = rating.get("stars").and_then(Value::as_u64).unwrap_or(0);
+/// The fields of a review's `rating` that the page reads (`stars`, `color`, `error`), each kept
+/// as whatever JSON it is; a `serde_json::Value` of the whole object was an ordered map, hashed
+/// with SipHash, per review.
+#[derive(Default)]
+struct RatingFields {
+    stars: Option<Value>,
+    color: Option<Value>,
+    error: Option<Value>,
+}
+
+impl ObjectFields for RatingFields {
+    const EXPECTING: &'static str = "a rating object";
+
+    fn read_field<'de, A: MapAccess<'de>>(
+        &mut self,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        let slot = match key {
+            "stars" => &mut self.stars,
+            "color" => &mut self.color,
+            "error" => &mut self.error,
+            _ => return Ok(false),
+        };
+        *slot = Some(map.next_value()?);
+        Ok(true)
+    }
+}
+
+impl RatingFields {
+    fn rating(&self) -> Rating {
+        let stars = self.stars.as_ref().and_then(Value::as_u64).unwrap_or(0);
         if stars > 0 {
-            let color = rating.get("color").and_then(Value::as_str).unwrap_or("");
+            let color = self.color.as_ref().and_then(Value::as_str).unwrap_or("");
             Rating::Stars(Stars {
                 filled: stars.min(u64::from(Stars::OUT_OF)) as u8,
                 color: StarColor::parse(color),
             })
-        } else if is_truthy(rating.get("error")) {
+        } else if is_truthy(self.error.as_ref()) {
             Rating::Unavailable
         } else {
             Rating::Hidden
         }
+    }
+}
+
+/// Any JSON value reads as a rating: an object by its fields, anything else shows nothing.
+struct RatingVisitor;
+
+impl<'de> Visitor<'de> for RatingVisitor {
+    type Value = Rating;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a rating, or any other JSON value for none")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Rating, A::Error> {
+        ObjectVisitor::<RatingFields>(PhantomData)
+            .visit_map(map)
+            .map(|fields| fields.rating())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Rating, A::Error> {
+        while items.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Rating::Hidden)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Rating, E> {
+        Ok(Rating::Hidden)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Rating, E> {
+        Ok(Rating::Hidden)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Rating, E> {
+        Ok(Rating::Hidden)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Rating, E> {
+        Ok(Rating::Hidden)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Rating, E> {
+        Ok(Rating::Hidden)
+    }
+
+    fn visit_none<E>(self) -> Result<Rating, E> {
+        Ok(Rating::Hidden)
+    }
+
+    fn visit_unit<E>(self) -> Result<Rating, E> {
+        Ok(Rating::Hidden)
     }
 }
 
@@ -335,6 +516,32 @@ mod tests {
     }
 
     #[test]
+    fn answers_read_from_bytes_show_every_kind_of_value_as_json_writes_it() {
+        let answer = br#"{"ISBN-10": 1.5e2, "publisher": null, "pages": [1, "two"],
+            "typ\u0065": {"a": true}, "language": false, "author": "skipped"}"#;
+        assert_eq!(
+            serde_json::from_slice::<BookDetails>(answer).ok(),
+            Some(BookDetails {
+                isbn_10: "150.0".into(),
+                publisher: String::new(),
+                pages: r#"[1,"two"]"#.into(),
+                kind: r#"{"a":true}"#.into(),
+                language: "false".into(),
+            })
+        );
+        let reviews = br#"{"podname": "reviews-v3-x", "clustername": "null",
+            "reviews": [{"reviewer": "R\u00e9", "text": "t", "rating": {"stars": 4, "color": "red"}}]}"#;
+        let list = serde_json::from_slice::<ReviewList>(reviews).ok();
+        let list = list.as_ref();
+        assert_eq!(list.map(|list| list.podname.as_str()), Some("reviews-v3-x"));
+        assert_eq!(list.and_then(|list| list.cluster.clone()), None);
+        assert_eq!(
+            list.map(|list| list.reviews[0].reviewer.as_str()),
+            Some("Ré")
+        );
+    }
+
+    #[test]
     fn details_table_takes_its_five_fields() {
         let details = json!({"id": 0, "author": "William Shakespeare", "year": 1595,
             "type": "paperback", "pages": 200, "publisher": "PublisherA", "language": "English",
@@ -354,7 +561,7 @@ mod tests {
 
     #[test]
     fn ratings_become_stars_errors_or_nothing() {
-        let rating = |value| Rating::from_json(&value);
+        let rating = |value: Value| serde_json::from_value::<Rating>(value).unwrap();
         assert_eq!(
             rating(json!({"stars": 4, "color": "red"})),
             Rating::Stars(Stars {
@@ -383,6 +590,12 @@ mod tests {
         assert_eq!(rating(json!({"stars": 0, "color": "red"})), Rating::Hidden);
         assert_eq!(rating(json!({"error": ""})), Rating::Hidden);
         assert_eq!(rating(json!(null)), Rating::Hidden);
+        assert_eq!(rating(json!("5")), Rating::Hidden);
+        assert_eq!(rating(json!([{"stars": 5}])), Rating::Hidden);
+        assert_eq!(
+            rating(json!({"stars": 1, "stars": 3})),
+            rating(json!({"stars": 3}))
+        );
     }
 
     #[test]

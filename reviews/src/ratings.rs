@@ -2,9 +2,12 @@
 //! ratings does can fail a reviews request: whatever it could not tell becomes
 //! [`Rating::Unavailable`] for the reviews concerned.
 
+use std::fmt;
+
 use chassis::client::{BackendClient, BackendReply, CallError};
 use chassis::propagation::ForwardedHeaders;
-use serde_json::{Map, Value};
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::Value;
 
 use crate::config::RatingsSettings;
 use crate::review::{REVIEWS, Rating, Stars};
@@ -53,32 +56,64 @@ fn ratings_in(answer: Result<BackendReply, CallError>, url: &str) -> [Rating; RE
     }
 }
 
-/// The `ratings` object of a 200 answer (`{"id":0,"ratings":{"Reviewer1":5,...}}`), or why
-/// there is none.
-fn stars_by_reviewer(reply: &BackendReply) -> Result<Map<String, Value>, String> {
+/// What reviews reads of ratings' answer (`{"id":0,"ratings":{"Reviewer1":5,...}}`); `id` and
+/// any other field skipped. Read straight from the bytes: a `serde_json::Value` of the whole
+/// answer (an ordered map, hashed with SipHash) was a tenth of a reviews v3 request.
+#[derive(serde::Deserialize)]
+struct RatingsAnswer {
+    ratings: Option<StarsByReviewer>,
+    /// MySQL-backed ratings answers `{"error": ...}` with 200 when its database is down.
+    error: Option<String>,
+}
+
+/// The `ratings` object: each reviewer's stars as sent, in the order sent.
+struct StarsByReviewer(Vec<(String, Value)>);
+
+impl<'de> serde::Deserialize<'de> for StarsByReviewer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor;
+
+        impl<'de> Visitor<'de> for ObjectVisitor {
+            type Value = StarsByReviewer;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object of stars by reviewer")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StarsByReviewer, A::Error> {
+                let mut stars = Vec::with_capacity(map.size_hint().unwrap_or(REVIEWS.len()));
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    stars.push(entry);
+                }
+                Ok(StarsByReviewer(stars))
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor)
+    }
+}
+
+/// The `ratings` object of a 200 answer, or why there is none.
+fn stars_by_reviewer(reply: &BackendReply) -> Result<StarsByReviewer, String> {
     if !reply.is_ok() {
         return Err(format!("answered {}", reply.status));
     }
-    let answer: Value = serde_json::from_slice(&reply.body)
-        .map_err(|error| format!("answered 200 with a body that is not JSON: {error}"))?;
-    match answer {
-        Value::Object(mut fields) => match fields.remove("ratings") {
-            Some(Value::Object(stars)) => Ok(stars),
-            Some(_) => Err("answered 200 with a `ratings` that is not an object".to_owned()),
-            // MySQL-backed ratings answers `{"error": ...}` with 200 when its database is down.
-            None => Err(match fields.get("error").and_then(Value::as_str) {
-                Some(error) => format!("answered 200 with an error instead of ratings: {error}"),
-                None => "answered 200 without ratings".to_owned(),
-            }),
-        },
-        _ => Err("answered 200 with JSON that is not an object".to_owned()),
+    let answer: RatingsAnswer = serde_json::from_slice(&reply.body)
+        .map_err(|error| format!("answered 200 with a body that is not ratings' JSON: {error}"))?;
+    match (answer.ratings, answer.error) {
+        (Some(stars), _) => Ok(stars),
+        (None, Some(error)) => Err(format!(
+            "answered 200 with an error instead of ratings: {error}"
+        )),
+        (None, None) => Err("answered 200 without ratings".to_owned()),
     }
 }
 
 /// One reviewer's rating: their stars if ratings has acceptable ones for them.
-fn rating_of(stars: &Map<String, Value>, reviewer: &str) -> Rating {
-    match stars.get(reviewer) {
-        Some(value) => match Stars::from_json(value) {
+fn rating_of(stars: &StarsByReviewer, reviewer: &str) -> Rating {
+    // The last of a repeated name, as a JSON object read into a map keeps it.
+    match stars.0.iter().rev().find(|(name, _)| name == reviewer) {
+        Some((_, value)) => match Stars::from_json(value) {
             Some(stars) => Rating::Stars(stars),
             None => {
                 tracing::warn!(reviewer, %value, "ratings sent stars that are not 0 to 5");
@@ -124,6 +159,14 @@ mod tests {
         assert_eq!(
             ratings_of(200, r#"{"ratings":{"Reviewer1":"5","Reviewer2":9}}"#),
             [Rating::Unavailable, Rating::Unavailable]
+        );
+        assert_eq!(
+            ratings_of(
+                200,
+                r#"{"ratings":{"Reviewer1":1,"Reviewer1":5},"id":0,"x":[{}]}"#
+            ),
+            [stars(5), Rating::Unavailable],
+            "the last of a repeated reviewer, other fields skipped"
         );
     }
 

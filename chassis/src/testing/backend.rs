@@ -43,6 +43,8 @@ pub struct StubReply {
     pub delay: Duration,
     /// A `Location` header, for redirects.
     pub location: Option<String>,
+    /// Held until this many requests are held at once: calls that overlap for certain.
+    pub overlap: Option<Arc<tokio::sync::Barrier>>,
 }
 
 impl StubReply {
@@ -53,6 +55,7 @@ impl StubReply {
             content_type: "application/json",
             delay: Duration::ZERO,
             location: None,
+            overlap: None,
         }
     }
 
@@ -81,7 +84,19 @@ impl StubReply {
         self.delay = delay;
         self
     }
+
+    /// Answered only once `calls` requests given this reply (this one included) are waiting
+    /// together, or after [`OVERLAP_WAIT`]: so many calls are certainly in flight at once.
+    pub fn held_until_overlapping(mut self, calls: usize) -> Self {
+        self.overlap = Some(Arc::new(tokio::sync::Barrier::new(calls)));
+        self
+    }
 }
+
+/// How long a reply [`StubReply::held_until_overlapping`] waits for the others at most: a caller
+/// that never sends them gets its answers late, and its test fails on what it asserts, not by
+/// hanging.
+pub const OVERLAP_WAIT: Duration = Duration::from_secs(10);
 
 /// What a [`RecordingBackend`] answers each request with; kept by test builders that choose
 /// each backend's answers before starting it.
@@ -190,6 +205,9 @@ async fn record_and_answer(
     };
     let reply = respond(&seen);
     recorded.lock().expect("not poisoned").push(seen);
+    if let Some(overlap) = &reply.overlap {
+        let _ = tokio::time::timeout(OVERLAP_WAIT, overlap.wait()).await;
+    }
     if !reply.delay.is_zero() {
         actix_web::rt::time::sleep(reply.delay).await;
     }
