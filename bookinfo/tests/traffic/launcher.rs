@@ -10,14 +10,17 @@ async fn the_launcher_serves_each_reviews_version_about_a_third_of_the_pages() {
     let bookinfo = start_bookinfo().await;
     let url = format!("http://{}", bookinfo.productpage);
 
-    let summary = traffic::run(&plan(url, Pace::Concurrency(3), 60), std::future::pending()).await;
+    // One page at a time, as a person refreshing: productpage then opens a new connection per
+    // call, so the launcher's per-connection round robin shows. Under concurrent load productpage
+    // keeps connections while its calls overlap (issue 18), and the shares may drift.
+    let summary = traffic::run(&plan(url, Pace::Concurrency(1), 60), std::future::pending()).await;
 
     let overall = &summary.overall;
     assert_eq!(overall.requests, 60);
     assert_eq!(overall.errors, 0, "{}", summary.to_text(""));
     assert_eq!(overall.status.get(&200), Some(&60));
-    // The balancer takes the versions in turn per connection, and productpage opens one per
-    // call: 20 each, give or take the order in which concurrent calls reach it.
+    // The balancer takes the versions in turn per connection: 20 each, give or take where the
+    // turn stood when the traffic began and the pages' own calls.
     for (version, pages) in [
         ("v1", overall.reviews.v1),
         ("v2", overall.reviews.v2),
