@@ -5,7 +5,8 @@
 //! The registry is shared by every worker of the server (upstream's productpage keeps one per
 //! gunicorn worker, so its scrapes disagree).
 
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
@@ -54,6 +55,32 @@ struct RequestLabels {
 
 type LatencyFamily = Family<RequestLabels, Histogram, fn() -> Histogram>;
 
+/// One series' counter and histogram, the same metrics the families expose.
+#[derive(Debug)]
+struct SeriesHandles {
+    method: &'static str,
+    status: u16,
+    requests: Counter,
+    latency: Histogram,
+}
+
+impl SeriesHandles {
+    fn is(&self, method: &str, status: u16) -> bool {
+        self.status == status && self.method == method
+    }
+
+    fn record(&self, seconds: f64) {
+        self.requests.inc();
+        self.latency.observe(seconds);
+    }
+}
+
+/// The handles of every series seen so far, by route pattern, then method and status (a few per
+/// route, found by a scan). A request looks its series up by `&str` with a fast hasher instead of
+/// building a `RequestLabels` (an owned route) and hashing it with SipHash once per family.
+/// Bounded as the families are: routes are patterns, methods and statuses few.
+type SeriesByRoute = HashMap<Box<str>, Vec<SeriesHandles>, foldhash::fast::RandomState>;
+
 fn latency_histogram() -> Histogram {
     Histogram::new(LATENCY_BUCKETS)
 }
@@ -64,6 +91,7 @@ pub struct MetricsRegistry {
     registry: Arc<Mutex<Registry>>,
     requests: Family<RequestLabels, Counter>,
     latency: LatencyFamily,
+    series: Arc<RwLock<SeriesByRoute>>,
     build_info: Arc<OnceLock<()>>,
 }
 
@@ -94,6 +122,7 @@ impl MetricsRegistry {
             registry: Arc::new(Mutex::new(registry)),
             requests,
             latency,
+            series: Arc::default(),
             build_info: Arc::new(OnceLock::new()),
         }
     }
@@ -112,15 +141,43 @@ impl MetricsRegistry {
 
     /// Counts one answered request.
     pub fn observe_request(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
-        let labels = RequestLabels {
-            method: method_label(method),
-            route: route.to_owned(),
-            status,
+        let method = method_label(method);
+        let seconds = elapsed.as_secs_f64();
+        {
+            let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
+            let found = series
+                .get(route)
+                .and_then(|for_route| for_route.iter().find(|handles| handles.is(method, status)));
+            if let Some(handles) = found {
+                handles.record(seconds);
+                return;
+            }
+        }
+        // A series' first request: created in the families (which /metrics encodes) and its
+        // handles kept. Another worker may have added it meanwhile; look again under the lock.
+        let mut series = self.series.write().unwrap_or_else(PoisonError::into_inner);
+        let for_route = series.entry(route.into()).or_default();
+        let index = match for_route
+            .iter()
+            .position(|handles| handles.is(method, status))
+        {
+            Some(index) => index,
+            None => {
+                let labels = RequestLabels {
+                    method,
+                    route: route.to_owned(),
+                    status,
+                };
+                for_route.push(SeriesHandles {
+                    method,
+                    status,
+                    requests: self.requests.get_or_create_owned(&labels),
+                    latency: self.latency.get_or_create_owned(&labels),
+                });
+                for_route.len() - 1
+            }
         };
-        self.requests.get_or_create(&labels).inc();
-        self.latency
-            .get_or_create(&labels)
-            .observe(elapsed.as_secs_f64());
+        for_route[index].record(seconds);
     }
 
     /// Registers `bookinfo_build_info{service,version} 1`, once whatever the number of calls.
@@ -283,6 +340,39 @@ mod tests {
             "{text}"
         );
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    #[test]
+    fn each_method_and_status_of_a_route_is_its_own_series() {
+        let metrics = MetricsRegistry::new();
+        let route = "/ratings/{id}";
+        for (method, status) in [
+            (Method::GET, 200),
+            (Method::GET, 404),
+            (Method::POST, 200),
+            (Method::GET, 200),
+            (Method::from_bytes(b"BREW").unwrap(), 405),
+        ] {
+            metrics.observe_request(&method, route, status, Duration::from_millis(1));
+        }
+        let text = metrics.render().unwrap();
+        for (series, count) in [
+            (r#"method="GET",route="/ratings/{id}",status="200""#, 2),
+            (r#"method="GET",route="/ratings/{id}",status="404""#, 1),
+            (r#"method="POST",route="/ratings/{id}",status="200""#, 1),
+            (r#"method="_OTHER",route="/ratings/{id}",status="405""#, 1),
+        ] {
+            assert!(
+                text.contains(&format!("http_server_requests_total{{{series}}} {count}\n")),
+                "{series} {count}: {text}"
+            );
+            assert!(
+                text.contains(&format!(
+                    "http_server_request_duration_seconds_count{{{series}}} {count}\n"
+                )),
+                "{series} {count}: {text}"
+            );
+        }
     }
 
     #[test]
