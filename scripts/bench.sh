@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps/bench.sh >/dev/null
-cargo build --release --locked -p productpage -p details -p reviews -p ratings -p bookinfo-bench
+cargo build --release --locked -p productpage -p details -p reviews -p ratings -p bookinfo -p bookinfo-bench
 exec target/release/bookinfo-bench "$@"

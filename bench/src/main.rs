@@ -4,6 +4,7 @@
 //! servers (the empty graph). A measurement, not a test: it asserts nothing.
 
 mod full_store;
+mod launcher;
 mod load;
 mod process;
 mod report;
@@ -26,8 +27,9 @@ struct Settings {
     /// Load each row for 1 second: CI's smoke run, proving the command works
     #[arg(long, conflicts_with = "seconds")]
     quick: bool,
-    /// Instead of the table: hold `/productpage` at 70 % of its measured saturation for
-    /// --soak-seconds and report errors (expected 0) and each process's RSS at start and end
+    /// Instead of the table: run `bookinfo --bin-dir` (each service its own process), hold
+    /// `/productpage` at 70 % of its measured saturation for --soak-seconds and report errors
+    /// (expected 0) and each process's RSS at start, after the warm-up and at the end
     #[arg(long)]
     soak: bool,
     /// How long the soak runs

@@ -63,7 +63,7 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> Result<u16, String> {
+pub fn free_port() -> Result<u16, String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     listener
         .local_addr()
@@ -393,7 +393,7 @@ impl Stack {
             .processes
             .iter()
             .find(|(candidate, _)| *candidate == service)?;
-        status_kib(running.pid(), "VmRSS:")
+        rss_kib(running.pid())
     }
 
     pub fn stop(self) {
@@ -412,6 +412,11 @@ fn cpu_ticks(pid: u32) -> Option<u64> {
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     status_kib(pid, "VmHWM:")
+}
+
+/// Resident memory of process `pid` now, in KiB (the kernel's VmRSS).
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
 }
 
 /// A memory figure of /proc/PID/status (`VmHWM:`, `VmRSS:`, …), in KiB.

@@ -10,6 +10,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::Options;
 use crate::mesh::{DEFAULT_MESH_DIR, MeshOptions};
 use crate::traffic::TrafficArgs;
+use crate::waypoint::WaypointCommand;
 
 /// Runs details, ratings, reviews v1/v2/v3 and productpage on 127.0.0.1 until Ctrl-C.
 #[derive(Debug, Parser)]
@@ -72,6 +73,14 @@ pub enum MeshCommand {
     /// Sets (KEY=VALUE) or removes (KEY-) a namespace's labels, as kubectl label would;
     /// istio.io/dataplane-mode=ambient moves the namespace's pods to the ambient node proxy
     Label(LabelArgs),
+    /// Applies or deletes waypoints, as istioctl waypoint would
+    Waypoint {
+        #[command(subcommand)]
+        what: WaypointCommand,
+    },
+    /// Sets (KEY=VALUE) or removes (KEY-) a resource's annotations, as kubectl annotate would;
+    /// networking.istio.io/service-type=ClusterIP makes a Gateway API gateway a ClusterIP one
+    Annotate(AnnotateArgs),
     /// Creates a resource from files, as kubectl create would (secret tls)
     Create {
         #[command(subcommand)]
@@ -165,6 +174,26 @@ pub struct LabelArgs {
     /// Replace a label that already has a value
     #[arg(long)]
     pub overwrite: bool,
+}
+
+/// `bookinfo mesh annotate KIND NAME KEY=VALUE|KEY-... [--overwrite] [-n NAMESPACE]`.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct AnnotateArgs {
+    #[command(flatten)]
+    pub mesh: MeshDir,
+    /// The resource's kind, as kubectl takes it (gateway, gtw, virtualservice, vs, ...)
+    pub kind: String,
+    /// The resource's name
+    pub name: String,
+    /// KEY=VALUE to set an annotation, KEY- to remove it
+    #[arg(required = true, value_name = "KEY=VALUE|KEY-")]
+    pub annotations: Vec<String>,
+    /// Replace an annotation that already has a value
+    #[arg(long)]
+    pub overwrite: bool,
+    /// The resource's namespace
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
 }
 
 /// `bookinfo mesh delete (-f FILE... | KIND NAME... | KIND/NAME...) [-n NAMESPACE]`.
@@ -322,7 +351,8 @@ mod tests {
             cli.run,
             Options {
                 productpage_port: 9080,
-                pooled_backend_connections: false
+                pooled_backend_connections: false,
+                bin_dir: None,
             }
         );
         assert_eq!(Options::default(), cli.run);
@@ -335,8 +365,19 @@ mod tests {
             cli.run,
             Options {
                 productpage_port: 8000,
-                pooled_backend_connections: true
+                pooled_backend_connections: true,
+                bin_dir: None,
             }
+        );
+    }
+
+    #[test]
+    fn reads_the_binaries_directory() {
+        let cli = parse(&["--bin-dir", "target/release"]).unwrap();
+        assert_eq!(
+            cli.run.bin_dir,
+            Some(PathBuf::from("target/release")),
+            "{cli:?}"
         );
     }
 
@@ -483,6 +524,31 @@ mod tests {
             })
         );
         assert!(problem(&["mesh", "label", "ns", "default"]).contains("<KEY=VALUE|KEY->"));
+    }
+
+    #[test]
+    fn mesh_annotate_takes_a_kind_a_name_edits_and_a_namespace() {
+        assert_eq!(
+            mesh_command(&[
+                "mesh",
+                "annotate",
+                "gateway",
+                "bookinfo-gateway",
+                "networking.istio.io/service-type=ClusterIP",
+                "--namespace=default"
+            ]),
+            MeshCommand::Annotate(AnnotateArgs {
+                mesh: MeshDir {
+                    dir: PathBuf::from("target/mesh")
+                },
+                kind: "gateway".into(),
+                name: "bookinfo-gateway".into(),
+                annotations: vec!["networking.istio.io/service-type=ClusterIP".into()],
+                overwrite: false,
+                namespace: "default".into(),
+            })
+        );
+        assert!(problem(&["mesh", "annotate", "gtw", "x"]).contains("<KEY=VALUE|KEY->"));
     }
 
     #[test]

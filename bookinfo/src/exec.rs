@@ -2,7 +2,8 @@
 //! command gets a private mount namespace (`unshare --mount --propagation private`) with the
 //! pod's hosts file bound over `/etc/hosts`, so `curl http://productpage:9080/` reaches the
 //! pod's own sidecar and is sent with the pod's identity. util-linux does the namespace work;
-//! the command's output and exit code pass through unchanged.
+//! the command's output and exit code pass through unchanged, and a failing command's code is
+//! also said on stderr, as kubectl says it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, ExitStatus};
@@ -74,7 +75,14 @@ fn run(hosts: &Path, command: &[String]) -> ExitCode {
         .args(command)
         .status();
     match status {
-        Ok(status) => ExitCode::from(exit_code(status)),
+        Ok(status) => {
+            let code = exit_code(status);
+            if code != 0 {
+                // kubectl's own line, which the guides show (and check) after a failed curl.
+                eprintln!("command terminated with exit code {code}");
+            }
+            ExitCode::from(code)
+        }
         Err(error) => {
             eprintln!(
                 "bookinfo mesh exec: could not run unshare (util-linux): {error}; it and mount are needed"

@@ -6,6 +6,7 @@
 //! - [`balancer`]: the per-connection round robin in front of the three reviews versions.
 //! - [`cli`]: the `bookinfo` command's arguments.
 //! - [`exec`]: `bookinfo mesh exec`, a command run as one of the mesh's workloads.
+//! - [`processes`]: `bookinfo --bin-dir DIR`, each service as its own process.
 //! - [`mesh`]: the same services behind a real Envoy that takes Istio YAML.
 //! - [`traffic`]: `bookinfo traffic`, visitors loading pages and a summary of what answered.
 
@@ -13,7 +14,9 @@ pub mod balancer;
 pub mod cli;
 pub mod exec;
 pub mod mesh;
+pub mod processes;
 pub mod traffic;
+pub mod waypoint;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -34,6 +37,10 @@ pub struct Options {
     /// connection per call, so that the reviews versions rotate)
     #[arg(long = "pooled")]
     pub pooled_backend_connections: bool,
+    /// Run each service as its own process from the shipped binaries in DIR (details, ratings,
+    /// reviews, productpage), as the images run them, instead of all in this one
+    #[arg(long = "bin-dir", value_name = "DIR")]
+    pub bin_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -41,6 +48,7 @@ impl Default for Options {
         Self {
             productpage_port: chassis::config::DEFAULT_PORT,
             pooled_backend_connections: false,
+            bin_dir: None,
         }
     }
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use bookinfo::cli::{
-    ChangeArgs, Cli, Command, CreateCommand, DeleteArgs, GetArgs, GetOutput, LabelArgs, MeshArgs,
-    MeshCommand, SecretCommand, StatsArgs, TlsSecretArgs,
+    AnnotateArgs, ChangeArgs, Cli, Command, CreateCommand, DeleteArgs, GetArgs, GetOutput,
+    LabelArgs, MeshArgs, MeshCommand, SecretCommand, StatsArgs, TlsSecretArgs,
 };
 use bookinfo::mesh::{LocalMesh, MeshOptions};
 use chassis::config::{ProcessEnv, exit_usage};
@@ -42,6 +42,8 @@ async fn main() -> ExitCode {
             MeshCommand::Get(get) => mesh_get(&get),
             MeshCommand::Exec(exec) => bookinfo::exec::command(&exec),
             MeshCommand::Label(label) => label_namespace(&label),
+            MeshCommand::Waypoint { what } => print_report(bookinfo::waypoint::command(&what)),
+            MeshCommand::Annotate(annotate) => annotate_resource(&annotate),
             MeshCommand::Create {
                 what:
                     CreateCommand::Secret {
@@ -62,6 +64,9 @@ async fn run(options: &bookinfo::Options) -> ExitCode {
         return ExitCode::FAILURE;
     };
     let _telemetry = chassis::telemetry::init(&launcher_telemetry());
+    if let Some(bin_dir) = &options.bin_dir {
+        return run_processes(options, bin_dir, stop).await;
+    }
     let bookinfo = match bookinfo::LocalBookinfo::start(options).await {
         Ok(bookinfo) => bookinfo,
         Err(error) => {
@@ -70,6 +75,23 @@ async fn run(options: &bookinfo::Options) -> ExitCode {
         }
     };
     println!("{}", bookinfo::summary(&bookinfo));
+    finish(bookinfo.run_until(stop).await)
+}
+
+/// `bookinfo --bin-dir DIR`: the services as child processes, stopped with SIGTERM on Ctrl-C.
+async fn run_processes(
+    options: &bookinfo::Options,
+    bin_dir: &Path,
+    stop: impl Future<Output = ()>,
+) -> ExitCode {
+    let bookinfo = match bookinfo::processes::ProcessBookinfo::start(options, bin_dir).await {
+        Ok(bookinfo) => bookinfo,
+        Err(error) => {
+            eprintln!("bookinfo: could not start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", bookinfo::processes::summary(&bookinfo));
     finish(bookinfo.run_until(stop).await)
 }
 
@@ -209,19 +231,43 @@ fn label_namespace(args: &LabelArgs) -> ExitCode {
             args.kind
         )));
     }
-    let edits: Result<Vec<_>, _> = args
-        .labels
-        .iter()
-        .map(|spec| mesh::namespaces::LabelEdit::parse(spec))
-        .collect();
-    let labeled = edits.map_err(|error| error.to_string()).and_then(|edits| {
-        mesh::MeshControl::open(&args.mesh.dir)
-            .map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))?
+    let labeled = parse_edits(&args.labels).and_then(|edits| {
+        open_mesh(&args.mesh.dir)?
             .label_namespace(&args.name, &edits, args.overwrite)
             .map(|labeled| labeled.to_string())
             .map_err(|error| error.to_string())
     });
     print_report(labeled)
+}
+
+/// `bookinfo mesh annotate KIND NAME KEY=VALUE|KEY-... [--overwrite] [-n NAMESPACE]`.
+fn annotate_resource(args: &AnnotateArgs) -> ExitCode {
+    let annotated = parse_edits(&args.annotations).and_then(|edits| {
+        open_mesh(&args.mesh.dir)?
+            .annotate(
+                &args.kind,
+                &args.name,
+                &args.namespace,
+                &edits,
+                args.overwrite,
+            )
+            .map(|annotated| annotated.to_string())
+            .map_err(|error| error.to_string())
+    });
+    print_report(annotated)
+}
+
+/// `KEY=VALUE|KEY-` arguments of `label` and `annotate`.
+fn parse_edits(specs: &[String]) -> Result<Vec<mesh::namespaces::LabelEdit>, String> {
+    specs
+        .iter()
+        .map(|spec| mesh::namespaces::LabelEdit::parse(spec).map_err(|error| error.to_string()))
+        .collect()
+}
+
+/// The control of the mesh running in `dir`, or why not.
+fn open_mesh(dir: &std::path::Path) -> Result<mesh::MeshControl, String> {
+    mesh::MeshControl::open(dir).map_err(|error| format!("{error} (is `bookinfo mesh` running?)"))
 }
 
 /// `bookinfo mesh get KIND [NAME] [-n NAMESPACE | -A] [-o yaml]`.

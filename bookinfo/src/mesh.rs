@@ -147,6 +147,7 @@ impl LocalMesh {
         // The gateways' port 80 needs root, as `mesh exec` does.
         sidecars = sidecars
             .with_pod(Pod::curl())
+            .with_pod(Pod::gateway_api_gateway())
             .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
         let called = external_call(&options.book_source);
         let egress_ca = options

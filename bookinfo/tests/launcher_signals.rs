@@ -2,6 +2,9 @@
 //! Envoy never outlives `bookinfo mesh`, even when the launcher is SIGKILLed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/child_process.rs"]
+mod child_process;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, Stdio};
@@ -58,14 +61,7 @@ impl Launcher {
 
     /// The exit status, waiting at most [`GONE_WITHIN`].
     fn exit_status(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + GONE_WITHIN;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("waitable") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the launcher is still running");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        child_process::exit_status_within(&mut self.child, GONE_WITHIN)
     }
 }
 

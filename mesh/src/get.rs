@@ -235,7 +235,7 @@ pub(crate) fn resolve_kind(typed: &str, resources: &ResourceSet) -> Option<Kind>
 }
 
 /// `httproutes.gateway.networking.k8s.io`, `services`: how kubectl names a kind in errors.
-fn plural_resource(kind: Kind) -> String {
+pub(crate) fn plural_resource(kind: Kind) -> String {
     let name = format!("{}s", kind.name().to_ascii_lowercase());
     match kind.group() {
         "" => name,

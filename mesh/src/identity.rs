@@ -20,6 +20,13 @@ pub const INGRESS_GATEWAY_NAMESPACE: &str = "istio-system";
 pub const INGRESS_GATEWAY_POD: &str = "istio-ingressgateway";
 pub const INGRESS_GATEWAY_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
 
+/// The pod istiod deploys for the Gateway API's `bookinfo-gateway`, with a service account of
+/// the same name (`<gateway>-istio`), in the Gateway's namespace.
+pub const GATEWAY_API_POD: &str = "bookinfo-gateway-istio";
+
+/// The label by which a gateway Deployment names the Gateway API Gateway it serves.
+pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+
 /// The first address in a pod's /24 that is one of its outbound listeners (`.10` + index).
 const FIRST_OUTBOUND_HOST: u8 = 10;
 
@@ -136,9 +143,25 @@ impl Sidecars {
             .find(|pod| self.pod_ip(&pod.name).map(IpAddr::V4) == Some(address))
     }
 
-    /// The ingress gateway's pod, whose identity the ingress listeners use.
+    /// The ingress gateway's pod (Istio's), whose identity the ingress listeners use unless a
+    /// Gateway API Gateway's own pod routes the request.
     pub fn gateway(&self) -> Option<&Pod> {
-        self.pods.iter().find(|pod| pod.role == PodRole::Gateway)
+        self.pods.iter().find(|pod| {
+            pod.role == PodRole::Gateway && !pod.labels.contains_key(GATEWAY_NAME_LABEL)
+        })
+    }
+
+    /// The pod of the Gateway API Gateway `name` (`<name>-istio`), if the mesh has one.
+    pub fn gateway_api_pod(&self, name: &str) -> Option<&Pod> {
+        self.gateway_api_pods()
+            .find(|pod| pod.labels.get(GATEWAY_NAME_LABEL).map(String::as_str) == Some(name))
+    }
+
+    /// The pods of Gateway API Gateways: they call with their own identities.
+    pub fn gateway_api_pods(&self) -> impl Iterator<Item = &Pod> {
+        self.pods.iter().filter(|pod| {
+            pod.role == PodRole::Gateway && pod.labels.contains_key(GATEWAY_NAME_LABEL)
+        })
     }
 
     /// The pods that have a sidecar of their own (every one but the gateway).
@@ -197,6 +220,21 @@ impl Pod {
                 ("app".to_owned(), "istio-ingressgateway".to_owned()),
                 ("istio".to_owned(), "ingressgateway".to_owned()),
             ]),
+            role: PodRole::Gateway,
+        }
+    }
+
+    /// The pod istiod deploys for the Gateway API's `bookinfo-gateway` (gateway-api/
+    /// bookinfo-gateway.yaml): `bookinfo-gateway-istio` in `default`, its own service account.
+    pub fn gateway_api_gateway() -> Self {
+        Self {
+            name: GATEWAY_API_POD.to_owned(),
+            namespace: NAMESPACE.to_owned(),
+            service_account: GATEWAY_API_POD.to_owned(),
+            labels: BTreeMap::from([(
+                GATEWAY_NAME_LABEL.to_owned(),
+                "bookinfo-gateway".to_owned(),
+            )]),
             role: PodRole::Gateway,
         }
     }

@@ -59,14 +59,15 @@ mod manifest;
 pub mod namespaces;
 mod state;
 mod status;
-mod tied;
+pub mod tied;
 pub mod topology;
 pub mod translate;
 mod wait;
+pub mod waypoint;
 mod xds;
 
 pub use admin::{Admin, Reply};
-pub use control::{APPLY_WITHIN, Applied, MeshControl, Ports, Stat};
+pub use control::{APPLY_WITHIN, Annotated, Applied, MeshControl, Ports, Stat};
 pub use duration::IstioDuration;
 pub use egress::{Egress, EgressListener, OutboundTrafficPolicy, OutsideAddress};
 pub use envoy::{Mesh, START_WITHIN};

@@ -107,25 +107,7 @@ pub fn label(
         return Err(LabelError::NoNamespace(namespace.to_owned()));
     }
     let mut next = labels.get(namespace).cloned().unwrap_or_default();
-    let mut notes = Vec::new();
-    for edit in edits {
-        match edit {
-            LabelEdit::Set { key, value } => {
-                if let (Some(old), false) = (next.get(key), overwrite) {
-                    return Err(LabelError::Exists {
-                        key: key.clone(),
-                        value: old.clone(),
-                    });
-                }
-                next.insert(key.clone(), value.clone());
-            }
-            LabelEdit::Remove { key } => {
-                if next.remove(key).is_none() {
-                    notes.push(format!("label {key:?} not found."));
-                }
-            }
-        }
-    }
+    let notes = edit_map(&mut next, edits, overwrite, "label")?;
     let before = labels.get(namespace).cloned().unwrap_or_default();
     let outcome = if next == before {
         LabelOutcome::NotLabeled
@@ -148,6 +130,37 @@ pub fn label(
         notes,
         warnings: Vec::new(),
     })
+}
+
+/// Applies `edits` to `map` (a namespace's labels, a resource's annotations) as `kubectl label`
+/// and `kubectl annotate` do: setting a key that has a value needs `overwrite`; removing a
+/// missing key is a note (`WHAT "KEY" not found.`), not an error.
+pub fn edit_map(
+    map: &mut BTreeMap<String, String>,
+    edits: &[LabelEdit],
+    overwrite: bool,
+    what: &str,
+) -> Result<Vec<String>, LabelError> {
+    let mut notes = Vec::new();
+    for edit in edits {
+        match edit {
+            LabelEdit::Set { key, value } => {
+                if let (Some(old), false) = (map.get(key), overwrite) {
+                    return Err(LabelError::Exists {
+                        key: key.clone(),
+                        value: old.clone(),
+                    });
+                }
+                map.insert(key.clone(), value.clone());
+            }
+            LabelEdit::Remove { key } => {
+                if map.remove(key).is_none() {
+                    notes.push(format!("{what} {key:?} not found."));
+                }
+            }
+        }
+    }
+    Ok(notes)
 }
 
 /// `namespace`'s labels as the API server shows them: `kubernetes.io/metadata.name` (which

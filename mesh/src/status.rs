@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::clock;
 use crate::istio::gateway_api::{GATEWAY_API_GROUP, ParentRef, SERVICE_TYPE_ANNOTATION};
-use crate::istio::{KubernetesGatewaySpec, Resource, ResourceKey};
+use crate::istio::{KubernetesGatewaySpec, Resource, ResourceKey, Spec};
 use crate::translate::model::{RouteStatus, RoutingModel, generated_gateway_name};
 
 /// The controller name Istio writes in route status.
@@ -31,6 +31,18 @@ fn condition(kind: &str, status: bool, reason: &str, message: &str, since: u64) 
 /// LoadBalancer Service Istio deploys by default, the Service's host name when the
 /// `networking.istio.io/service-type` annotation makes it a ClusterIP one.
 pub fn gateway_address(resource: &Resource, ingress: IpAddr) -> (&'static str, String) {
+    let waypoint =
+        matches!(&resource.spec, Spec::KubernetesGateway(gateway) if gateway.is_waypoint());
+    if waypoint {
+        // Istio deploys a waypoint's Service under the Gateway's own name.
+        return (
+            "Hostname",
+            format!(
+                "{}.{}.svc.cluster.local",
+                resource.key.name, resource.key.namespace
+            ),
+        );
+    }
     let service_type = resource
         .annotations
         .get(SERVICE_TYPE_ANNOTATION)

@@ -15,15 +15,15 @@ use std::thread;
 const SETPRIV: &str = "setpriv";
 
 /// A running child and the thread it is tied to.
-pub(crate) struct TiedChild {
-    pub(crate) child: Child,
+pub struct TiedChild {
+    pub child: Child,
     /// Dropping it ends the spawning thread, which kills the child if it still runs.
     _parent_thread: mpsc::Sender<()>,
 }
 
 /// Starts `program` with `args` (and what `configure` sets: directory, streams) so that it gets
 /// SIGKILL when this process ends, whatever ends it.
-pub(crate) fn spawn(
+pub fn spawn(
     program: &std::path::Path,
     configure: impl FnOnce(&mut Command) + Send + 'static,
 ) -> io::Result<TiedChild> {

@@ -65,7 +65,10 @@ async fn exit_codes_and_output_pass_through_and_unknown_workloads_are_named() {
     let output = mesh.exec("curl", &["sh", "-c", "echo out; echo err >&2; exit 7"]);
     assert_eq!(output.status.code(), Some(7));
     assert_eq!(String::from_utf8_lossy(&output.stdout), "out\n");
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "err\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "err\ncommand terminated with exit code 7\n"
+    );
 
     let output = mesh.exec("curl", &["cat", "/etc/hosts"]);
     let hosts = String::from_utf8_lossy(&output.stdout);

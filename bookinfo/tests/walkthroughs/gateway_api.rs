@@ -8,7 +8,7 @@ use crate::request_timeouts::RATINGS_DELAYED_2S;
 const TITLE: &str = "<title>Simple Bookstore App</title>";
 
 /// An HTTPRoute for reviews as the task pages write it (a Service parent), with `rules`.
-fn reviews_route(rules: &str) -> String {
+pub fn reviews_route(rules: &str) -> String {
     format!(
         r#"
 apiVersion: gateway.networking.k8s.io/v1

@@ -173,6 +173,17 @@ impl TestMesh {
             .expect("bookinfo runs")
     }
 
+    /// `bookinfo mesh ARGS... --dir DIR`, as a reader types it in another shell.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bookinfo"))
+            .arg("mesh")
+            .args(args)
+            .arg("--dir")
+            .arg(self.local.mesh().control().work_dir())
+            .output()
+            .expect("bookinfo runs")
+    }
+
     /// `/productpage` as nobody in particular.
     pub async fn anonymous_page(&self) -> Page {
         self.get("/productpage", None).await
@@ -267,6 +278,17 @@ impl TestMesh {
     }
 }
 
+/// A command's standard output; it must have succeeded.
+pub fn stdout(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "{:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// How many of `seen` are `stars`.
 pub fn count(seen: &[Stars], stars: Stars) -> usize {
     seen.iter().filter(|seen| **seen == stars).count()
@@ -298,4 +320,31 @@ pub fn running_as_root() -> bool {
             line.split_whitespace().nth(2).map(|uid| uid == "0")
         })
         .unwrap_or(false)
+}
+
+/// istio.io's ambient `productpage-ztunnel` L4 policy (snip_deploy_l4_policy and
+/// snip_update_l4_policy): only these principals reach productpage's pods.
+pub fn productpage_l4_policy(principals: &[&str]) -> String {
+    let principals: String = principals
+        .iter()
+        .map(|principal| format!("        - {principal}\n"))
+        .collect();
+    format!(
+        r#"
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: productpage-ztunnel
+  namespace: default
+spec:
+  selector:
+    matchLabels:
+      app: productpage
+  action: ALLOW
+  rules:
+  - from:
+    - source:
+        principals:
+{principals}"#
+    )
 }

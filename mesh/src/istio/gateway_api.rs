@@ -15,6 +15,12 @@ pub const GATEWAY_API_GROUP: &str = "gateway.networking.k8s.io";
 /// The one GatewayClass here: Istio's (`gatewayClassName: istio`).
 pub const ISTIO_GATEWAY_CLASS: &str = "istio";
 
+/// The class of a waypoint, as `istioctl waypoint apply` generates it.
+pub const WAYPOINT_GATEWAY_CLASS: &str = "istio-waypoint";
+
+/// A waypoint's one listener: `mesh`, HBONE on 15008.
+pub const WAYPOINT_LISTENER: (&str, u32, &str) = ("mesh", 15008, "HBONE");
+
 /// The annotation Istio reads for the type of the Service it deploys for a Gateway.
 pub const SERVICE_TYPE_ANNOTATION: &str = "networking.istio.io/service-type";
 
@@ -50,6 +56,13 @@ pub struct KubernetesGatewaySpec {
     pub gateway_class_name: String,
     #[serde(default)]
     pub listeners: Vec<Listener>,
+}
+
+impl KubernetesGatewaySpec {
+    /// Whether this Gateway is a waypoint (class `istio-waypoint`), not an ingress.
+    pub fn is_waypoint(&self) -> bool {
+        self.gateway_class_name == WAYPOINT_GATEWAY_CLASS
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

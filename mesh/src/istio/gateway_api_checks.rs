@@ -70,11 +70,14 @@ pub fn check_service(service: &ServiceSpec) -> Result<(), Problem> {
 }
 
 pub fn check_gateway(gateway: &KubernetesGatewaySpec) -> Result<(), Problem> {
+    if gateway.is_waypoint() {
+        return check_waypoint(gateway);
+    }
     if gateway.gateway_class_name != ISTIO_GATEWAY_CLASS {
         return problem(
             "gatewayClassName",
             format!(
-                "{} is not supported (only {ISTIO_GATEWAY_CLASS})",
+                "{} is not supported (only {ISTIO_GATEWAY_CLASS} or {WAYPOINT_GATEWAY_CLASS})",
                 gateway.gateway_class_name
             ),
         );
@@ -329,6 +332,27 @@ fn check_filter(path: &str, filter: &HttpRouteFilter) -> Result<(), Problem> {
             &format!("{path}.requestMirror.backendRef"),
             &mirror.backend_ref,
         )?;
+    }
+    Ok(())
+}
+
+/// A waypoint listens for HBONE on 15008 only (its listener is named `mesh` by istioctl, any
+/// name is taken).
+fn check_waypoint(gateway: &KubernetesGatewaySpec) -> Result<(), Problem> {
+    let (_, port, protocol) = WAYPOINT_LISTENER;
+    if gateway.listeners.is_empty() {
+        return problem("listeners", "is required");
+    }
+    for (index, listener) in gateway.listeners.iter().enumerate() {
+        if listener.protocol != protocol || listener.port != port {
+            return problem(
+                format!("listeners[{index}]"),
+                format!(
+                    "{} on {} is not supported for a waypoint (only {protocol} on {port})",
+                    listener.protocol, listener.port
+                ),
+            );
+        }
     }
     Ok(())
 }

@@ -43,9 +43,13 @@ pub struct InboundPlan {
 pub fn inbound_http_filters(pod: &Pod, port: u16, resources: &ResourceSet) -> Vec<Value> {
     match pod.role {
         PodRole::Gateway => rbac::ingress_filters(resources, &pod.namespace, &pod.labels, port),
-        PodRole::App { .. } | PodRole::Client => {
-            rbac::workload_filters(resources, &pod.namespace, &pod.labels, port)
-        }
+        PodRole::App { .. } | PodRole::Client => rbac::workload_filters(
+            resources,
+            &pod.namespace,
+            &pod.labels,
+            port,
+            rbac::Layer::Http,
+        ),
     }
 }
 
@@ -109,6 +113,26 @@ pub fn route_config(plan: &InboundPlan) -> Value {
     })
 }
 
+/// The pod's side of mutual TLS: its certificate, a client certificate of the mesh CA required.
+pub fn downstream_tls(plan: &InboundPlan) -> Value {
+    json!({
+        "name": "envoy.transport_sockets.tls",
+        "typed_config": {
+            "@type": DOWNSTREAM_TLS_TYPE,
+            "common_tls_context": {
+                "tls_certificates": [{
+                    "certificate_chain": {"filename": plan.certificate},
+                    "private_key": {"filename": plan.private_key},
+                }],
+                "validation_context": {
+                    "trusted_ca": {"filename": plan.ca_certificate},
+                },
+            },
+            "require_client_certificate": true,
+        },
+    })
+}
+
 /// The filter chains around the connection manager `filters`: mTLS for TLS connections, plain
 /// for the others; a connection no chain takes is closed (a plaintext client under STRICT).
 pub fn filter_chains(plan: &InboundPlan, filters: &Value) -> Value {
@@ -118,22 +142,7 @@ pub fn filter_chains(plan: &InboundPlan, filters: &Value) -> Value {
             "name": "mtls",
             "filter_chain_match": {"transport_protocol": "tls"},
             "filters": filters,
-            "transport_socket": {
-                "name": "envoy.transport_sockets.tls",
-                "typed_config": {
-                    "@type": DOWNSTREAM_TLS_TYPE,
-                    "common_tls_context": {
-                        "tls_certificates": [{
-                            "certificate_chain": {"filename": plan.certificate},
-                            "private_key": {"filename": plan.private_key},
-                        }],
-                        "validation_context": {
-                            "trusted_ca": {"filename": plan.ca_certificate},
-                        },
-                    },
-                    "require_client_certificate": true,
-                },
-            },
+            "transport_socket": downstream_tls(plan),
         }));
     }
     if plan.plaintext {

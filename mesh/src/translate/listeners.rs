@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{ListenerPlan, ROUTER_FAULT_FILTER, ambient, inbound, tls};
+use super::{ListenerPlan, ROUTER_FAULT_FILTER, ambient, hbone, inbound, tls};
 
 const LISTENER_TYPE: &str = "type.googleapis.com/envoy.config.listener.v3.Listener";
 const HCM_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
@@ -103,7 +103,7 @@ fn access_log(layout: &Layout) -> Value {
 pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
     let log = access_log(layout);
     let filters = match &plan.tcp_proxy {
-        Some(cluster) => json!([ambient::tcp_proxy_filter(&plan.stat_prefix, cluster, &log)]),
+        Some(l4) => ambient::network_filters(l4, &plan.stat_prefix, &log),
         None => http_filters(plan, layout, log.clone()),
     };
     let mut listener = json!({
@@ -113,9 +113,19 @@ pub fn listener(plan: &ListenerPlan, layout: &Layout) -> Value {
         "traffic_direction": if plan.inbound.is_some() { "INBOUND" } else { "OUTBOUND" },
         "filter_chains": [{"filters": filters}],
     });
+    let l4 = plan.tcp_proxy.as_ref();
+    if l4.is_some_and(|l4| l4.tunnel_out) {
+        listener["socket_options"] = hbone::reset_on_close();
+    }
     if let Some(inbound) = &plan.inbound {
         listener["listener_filters"] = json!([tls::tls_inspector()]);
         listener["filter_chains"] = inbound::filter_chains(inbound, &filters);
+        if let (Some((stat_prefix, policy)), Some(chains)) = (
+            l4.and_then(|l4| l4.tunnel_in.as_ref()),
+            listener["filter_chains"].as_array_mut(),
+        ) {
+            chains.insert(0, hbone::server_chain(inbound, policy, stat_prefix, &log));
+        }
     } else if let Some(chains) = &plan.tls {
         listener["listener_filters"] = json!([tls::tls_inspector()]);
         listener["filter_chains"] = if chains.is_empty() {

@@ -19,6 +19,7 @@ mod ambient;
 mod clusters;
 pub mod egress;
 mod filters;
+mod hbone;
 pub mod hosts;
 pub mod inbound;
 pub(crate) mod listeners;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod passthrough;
 mod policies;
 pub mod rbac;
+mod rbac_l4;
 mod rbac_matchers;
 mod route_matches;
 mod routes;
@@ -124,9 +126,9 @@ pub struct ListenerPlan {
     /// HTTP filters before the fault filter and the router: a pod's, or on the ingress
     /// listeners the gateway pod's, from [`inbound::inbound_http_filters`].
     pub http_filters: Vec<Value>,
-    /// An L4 listener (the ambient node proxy's): every connection's bytes to this cluster,
-    /// no HTTP processing (`route_config` and `http_filters` unused).
-    pub tcp_proxy: Option<String>,
+    /// An L4 listener (the ambient node proxy's): every connection's bytes to a cluster, no
+    /// HTTP processing (`route_config` and `http_filters` unused).
+    pub tcp_proxy: Option<ambient::L4Plan>,
 }
 
 /// State shared while translating: the routing model, the clusters that will exist, and
@@ -351,10 +353,16 @@ impl Translation<'_> {
                     continue;
                 }
                 let redirect = server.tls.as_ref().is_some_and(|tls| tls.https_redirect);
+                // A Gateway API Gateway's routes call with its own pod's identity.
+                let source = model::gateway_api_parent(&gateway_key.name).and_then(|gateway| {
+                    self.sidecars
+                        .and_then(|sidecars| sidecars.gateway_api_pod(gateway))
+                        .filter(|pod| pod.namespace == gateway_key.namespace)
+                });
                 let context = RouteContext {
                     listen_port: u16::try_from(server.port.number).unwrap_or(INGRESS_TARGET_PORT),
                     gateways: &names,
-                    source: None,
+                    source,
                 };
                 for (key, spec) in resources.virtual_services() {
                     let bound = spec.gateways.iter().any(|gateway| {

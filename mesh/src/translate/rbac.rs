@@ -1,26 +1,31 @@
-//! AuthorizationPolicies as Envoy RBAC HTTP filters, the way istiod builds them for a workload:
+//! AuthorizationPolicies as Envoy RBAC filters, the way istiod builds them for a workload:
 //! which policies apply to it (namespace, selector, targetRefs), then one filter per action in
 //! Istio's order (AUDIT as Envoy's LOG, DENY, then ALLOW), each policy rule an Envoy policy
-//! named `ns[NS]-policy[NAME]-rule[N]`. The matchers themselves are in `rbac_matchers`.
+//! named `ns[NS]-policy[NAME]-rule[N]`. HTTP filters for sidecars and gateways; network
+//! filters for the ambient node proxy, which reads a rule as ztunnel does (`rbac_l4`). The
+//! matchers themselves are in `rbac_matchers`.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
+use super::rbac_l4::connection_rule;
 use super::rbac_matchers::{Field, FieldValues, permission, principal};
 use crate::istio::authz::{
     Attribute, AuthorizationAction, AuthorizationPolicySpec, AuthorizationRule, Operation,
     ROOT_NAMESPACE, Source,
 };
-use crate::istio::{API_GROUP, GATEWAY_API_GROUP, Kind, ResourceKey, ResourceSet};
+use crate::istio::{API_GROUP, GATEWAY_API_GROUP, ResourceKey, ResourceSet, Spec};
 
 /// The name of Envoy's RBAC HTTP filter; every authorization filter has it.
 pub const RBAC_FILTER: &str = "envoy.filters.http.rbac";
 
 const RBAC_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC";
 
-/// The label that names the Gateway API Gateway a gateway Deployment serves.
-pub const GATEWAY_NAME_LABEL: &str = "gateway.networking.k8s.io/gateway-name";
+const NETWORK_RBAC_FILTER: &str = "envoy.filters.network.rbac";
+const NETWORK_RBAC_TYPE: &str = "type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC";
+
+pub use crate::identity::GATEWAY_NAME_LABEL;
 
 /// A policy in force: its key and spec.
 pub type PolicyRef<'a> = (&'a ResourceKey, &'a AuthorizationPolicySpec);
@@ -39,6 +44,19 @@ pub struct PolicyTarget {
 /// decided here, as istiod decides them for a waypoint's listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListenerPort(pub u16);
+
+/// Which RBAC filter the policies become.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layer<'a> {
+    /// HTTP filters (sidecars, gateways): every attribute of a rule.
+    Http,
+    /// HTTP filters on the node proxy's tunnel (`CONNECT`): what a connection shows, as
+    /// ztunnel reads a policy.
+    Tunnel,
+    /// Network filters of the ambient node proxy, their stats under `stat_prefix`: what a
+    /// connection shows, as ztunnel reads a policy (see [`super::rbac_l4`]).
+    Network { stat_prefix: &'a str },
+}
 
 // === impl PolicyTarget ===
 
@@ -71,7 +89,8 @@ impl PolicyTarget {
             istio_gateways,
         }];
         for resource in resources.in_creation_order() {
-            if resource.key.kind == Kind::KubernetesGateway {
+            let ingress = matches!(&resource.spec, Spec::KubernetesGateway(gateway) if !gateway.is_waypoint());
+            if ingress {
                 targets.push(Self::workload(
                     &resource.key.namespace,
                     BTreeMap::from([(GATEWAY_NAME_LABEL.to_owned(), resource.key.name.clone())]),
@@ -144,9 +163,14 @@ pub fn workload_filters(
     namespace: &str,
     labels: &BTreeMap<String, String>,
     port: u16,
+    layer: Layer<'_>,
 ) -> Vec<Value> {
     let target = PolicyTarget::workload(namespace, labels.clone());
-    http_filters(&policies_for(resources, &[target]), ListenerPort(port))
+    filters(
+        &policies_for(resources, &[target]),
+        ListenerPort(port),
+        layer,
+    )
 }
 
 /// The RBAC filters of the ingress listener whose port on a cluster is `port` (8080, 8443), for
@@ -158,38 +182,64 @@ pub fn ingress_filters(
     port: u16,
 ) -> Vec<Value> {
     let targets = PolicyTarget::ingress(resources, namespace, labels);
-    http_filters(&policies_for(resources, &targets), ListenerPort(port))
+    filters(
+        &policies_for(resources, &targets),
+        ListenerPort(port),
+        Layer::Http,
+    )
 }
 
-/// Policies whose targetRefs name only Services: on a cluster they bind waypoints, and this
-/// mesh has none, so they apply to nothing. Reported so that nobody wonders why.
+/// Policies that bind only waypoints: targetRefs naming Services (on a cluster, the waypoint
+/// serving each) or waypoint Gateways. The local mesh's waypoints carry no traffic yet, so these
+/// apply to nothing. Reported so that nobody wonders why.
 pub fn warnings(resources: &ResourceSet) -> Vec<String> {
+    let waypoints = crate::waypoint::all(resources);
     resources
         .authorization_policies()
         .into_iter()
-        .filter(|(_, spec)| {
+        .filter_map(|(key, spec)| {
             let targets = spec.targets();
-            !targets.is_empty() && targets.iter().all(|target| target.kind == "Service")
-        })
-        .map(|(key, _)| {
-            format!(
-                "{key}: targetRefs to a Service bind a waypoint proxy, which the local mesh does \
-                 not run; the policy applies to no workload (use a selector for the sidecars)"
-            )
+            let names_waypoint = |name: &str| {
+                waypoints
+                    .iter()
+                    .any(|(namespace, waypoint)| *namespace == key.namespace && waypoint == name)
+            };
+            let to_services = targets.iter().all(|target| target.kind == "Service");
+            let to_waypoints = targets.iter().all(|target| {
+                target.kind == "Service"
+                    || (target.group == GATEWAY_API_GROUP
+                        && target.kind == "Gateway"
+                        && names_waypoint(&target.name))
+            });
+            if targets.is_empty() || !to_waypoints {
+                None
+            } else if to_services && waypoints.is_empty() {
+                Some(format!(
+                    "{key}: targetRefs to a Service bind a waypoint proxy, which the local mesh \
+                     does not run; the policy applies to no workload (use a selector for the \
+                     sidecars)"
+                ))
+            } else {
+                Some(format!(
+                    "{key}: targetRefs bind waypoints, which carry no traffic in the local mesh \
+                     yet; the policy applies to no workload (use a selector for the sidecars)"
+                ))
+            }
         })
         .collect()
 }
 
 /// The RBAC filters for a listener with these policies, in Istio's order: AUDIT (Envoy's LOG
 /// action), DENY, ALLOW. No policy of an action, no filter for it: without ALLOW policies
-/// everything not denied is allowed.
-pub fn http_filters(policies: &[PolicyRef<'_>], port: ListenerPort) -> Vec<Value> {
+/// everything not denied is allowed. The node proxy has no AUDIT (ztunnel has none).
+pub fn filters(policies: &[PolicyRef<'_>], port: ListenerPort, layer: Layer<'_>) -> Vec<Value> {
     [
         (AuthorizationAction::Audit, "LOG", ""),
         (AuthorizationAction::Deny, "DENY", "istio_dry_run_deny_"),
         (AuthorizationAction::Allow, "ALLOW", "istio_dry_run_allow_"),
     ]
     .into_iter()
+    .filter(|(action, ..)| *action != AuthorizationAction::Audit || layer == Layer::Http)
     .filter_map(|(action, envoy_action, shadow_prefix)| {
         let chosen: Vec<&PolicyRef<'_>> = policies
             .iter()
@@ -206,9 +256,15 @@ pub fn http_filters(policies: &[PolicyRef<'_>], port: ListenerPort) -> Vec<Value
             } else {
                 &mut enforced
             };
-            into.extend(envoy_policies(key, spec, port));
+            into.extend(envoy_policies(key, spec, port, layer));
         }
-        let mut config = json!({"@type": RBAC_TYPE});
+        let (name, mut config) = match layer {
+            Layer::Http | Layer::Tunnel => (RBAC_FILTER, json!({"@type": RBAC_TYPE})),
+            Layer::Network { stat_prefix } => (
+                NETWORK_RBAC_FILTER,
+                json!({"@type": NETWORK_RBAC_TYPE, "stat_prefix": stat_prefix}),
+            ),
+        };
         let has_enforced = chosen.iter().any(|(_, spec)| !spec.dry_run);
         if has_enforced {
             config["rules"] = json!({"action": envoy_action, "policies": enforced});
@@ -219,17 +275,19 @@ pub fn http_filters(policies: &[PolicyRef<'_>], port: ListenerPort) -> Vec<Value
                 config["shadow_rules_stat_prefix"] = json!(shadow_prefix);
             }
         }
-        Some(json!({"name": RBAC_FILTER, "typed_config": config}))
+        Some(json!({"name": name, "typed_config": config}))
     })
     .collect()
 }
 
 /// One Envoy policy per rule; a policy without rules gets one that never matches (so an ALLOW
-/// policy without rules denies everything: `allow-nothing`).
+/// policy without rules denies everything: `allow-nothing`). On the node proxy, a rule is
+/// what a connection can match of it (an ALLOW rule naming HTTP attributes is left out).
 fn envoy_policies(
     key: &ResourceKey,
     spec: &AuthorizationPolicySpec,
     port: ListenerPort,
+    layer: Layer<'_>,
 ) -> Map<String, Value> {
     let name = |index: usize| format!("ns[{}]-policy[{}]-rule[{index}]", key.namespace, key.name);
     if spec.rules.is_empty() {
@@ -242,7 +300,15 @@ fn envoy_policies(
     spec.rules
         .iter()
         .enumerate()
-        .map(|(index, rule)| (name(index), envoy_policy(rule, &key.namespace, port)))
+        .filter_map(|(index, rule)| {
+            let rule = match layer {
+                Layer::Http => std::borrow::Cow::Borrowed(rule),
+                Layer::Tunnel | Layer::Network { .. } => {
+                    std::borrow::Cow::Owned(connection_rule(spec.action, rule)?)
+                }
+            };
+            Some((name(index), envoy_policy(&rule, &key.namespace, port)))
+        })
         .collect()
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::model::RoutingModel;
 use super::{
     INGRESS_ROUTE_NAME, INGRESS_TARGET_PORT, ListenerPlan, ROUTE_CONFIG_TYPE, Translation, ambient,
-    inbound,
+    hbone, inbound,
 };
 use crate::identity::{GATEWAY_SERVICE_PORT, GATEWAY_SERVICES, Pod, PodRole, Sidecars};
 use crate::istio::peer_authentication::effective_mode;
@@ -41,14 +41,17 @@ pub fn source_cluster(source: Option<&Pod>, cluster: String) -> String {
     }
 }
 
-/// The shared clusters, with the gateway's identity, then every sidecar's own copies.
+/// The shared clusters, with the gateway's identity, then every sidecar's own copies, and the
+/// copies of each Gateway API Gateway's pod (its routes call with its identity).
 pub(super) fn clusters(
     built: Vec<BuiltCluster<'_>>,
     sidecars: &Sidecars,
     resources: &ResourceSet,
 ) -> Vec<Value> {
     let mut out = Vec::new();
-    let sources = std::iter::once(None).chain(sidecars.with_sidecar().map(Some));
+    let sources = std::iter::once(None)
+        .chain(sidecars.with_sidecar().map(Some))
+        .chain(sidecars.gateway_api_pods().map(Some));
     for source in sources {
         for built in &built {
             let mut cluster = built.cluster.clone();
@@ -57,6 +60,11 @@ pub(super) fn clusters(
             let name = source_cluster(source, shared.clone());
             cluster["name"] = json!(name);
             cluster["load_assignment"]["cluster_name"] = json!(name);
+            // A pod calls from its own IP, which policies' `ipBlocks` and `source.ip` see.
+            if let Some(ip) = source.and_then(|pod| sidecars.pod_ip(&pod.name)) {
+                cluster["upstream_bind_config"] =
+                    json!({"source_address": {"address": ip.to_string(), "port_value": 0}});
+            }
             let identity = source.or(sidecars.gateway());
             let peers = peer_identities(built.service, sidecars);
             let (Some(identity), false) = (identity, peers.is_empty()) else {
@@ -64,6 +72,11 @@ pub(super) fn clusters(
                 continue;
             };
             let mtls = upstream_tls(sidecars, identity, &peers, &shared);
+            if source.is_some_and(|pod| ambient::tunnels(pod, resources)) {
+                hbone::client_cluster(&mut cluster, mtls);
+                out.push(cluster);
+                continue;
+            }
             match built.tls {
                 // SIMPLE originates TLS to a ServiceEntry's host (see `egress`), not to a pod.
                 Some(TlsMode::Disable | TlsMode::Simple) => {}
@@ -278,12 +291,13 @@ pub(super) fn sidecar_config(
             mode != MtlsMode::Strict,
         );
         out.clusters.push(inbound::cluster(&plan.cluster, listens));
-        let filters = inbound::inbound_http_filters(pod, port, resources);
-        if ambient && !filters.is_empty() {
-            translation
-                .warnings
-                .push(ambient::unenforced_policies(&pod.namespace));
-        }
+        let (filters, l4) = if ambient {
+            let (l4, warnings) = ambient::inbound_plan(pod, port, plan.cluster.clone(), resources);
+            translation.warnings.extend(warnings);
+            (Vec::new(), Some(l4))
+        } else {
+            (inbound::inbound_http_filters(pod, port, resources), None)
+        };
         out.listeners.push(ListenerPlan {
             name: format!("{}~inbound_{port}", pod.name),
             address: IpAddr::V4(ip),
@@ -293,8 +307,8 @@ pub(super) fn sidecar_config(
             ingress: false,
             tls: None,
             // The node proxy's inbound side: the same TLS modes, no HTTP processing.
-            http_filters: if ambient { Vec::new() } else { filters },
-            tcp_proxy: ambient.then(|| plan.cluster.clone()),
+            http_filters: filters,
+            tcp_proxy: l4,
             inbound: Some(plan),
         });
     }

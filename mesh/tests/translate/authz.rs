@@ -56,7 +56,7 @@ fn workload(app: &str) -> PolicyTarget {
 fn filters_for(target: &PolicyTarget, texts: &[&str]) -> Vec<Value> {
     let set = resources(texts);
     let policies = rbac::policies_for(&set, std::slice::from_ref(target));
-    rbac::http_filters(&policies, ListenerPort(9080))
+    rbac::filters(&policies, ListenerPort(9080), rbac::Layer::Http)
 }
 
 fn actions(filters: &[Value]) -> Vec<&str> {
@@ -79,6 +79,7 @@ fn allow_nothing_is_an_allow_filter_whose_only_policy_never_matches() {
         "default",
         &target.labels,
         9080,
+        rbac::Layer::Http,
     );
     assert_eq!(
         hook, filters,
@@ -300,6 +301,47 @@ spec:
             .starts_with("AuthorizationPolicy on-a-service: targetRefs to a Service")),
         "{:?}",
         config.warnings
+    );
+}
+
+#[test]
+fn policies_on_a_waypoint_gateway_are_reported_and_bind_no_ingress() {
+    let waypoint = "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: waypoint}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+";
+    let on_waypoint = "apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: on-the-waypoint}
+spec:
+  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: waypoint}]
+  rules: [{}]
+";
+    let on_ingress = on_waypoint
+        .replace("on-the-waypoint", "on-the-ingress")
+        .replace("name: waypoint}", "name: bookinfo-gateway}");
+    let set = resources(&[waypoint, on_waypoint, &on_ingress]);
+    let config = mesh::translate(&bookinfo(), &set).unwrap();
+    let reported: Vec<&String> = config
+        .warnings
+        .iter()
+        .filter(|warning| warning.contains("targetRefs bind waypoints"))
+        .collect();
+    assert_eq!(reported.len(), 1, "{:?}", config.warnings);
+    assert!(
+        reported[0].starts_with("AuthorizationPolicy on-the-waypoint:"),
+        "{reported:?}"
+    );
+    let listeners =
+        config.listener_resources(&mesh::Layout::in_dir(std::path::Path::new("/tmp/x")));
+    assert!(
+        listeners
+            .iter()
+            .all(|listener| !listener.to_string().contains("envoy.filters.http.rbac")),
+        "a waypoint Gateway is no ingress: its policies reach no listener"
     );
 }
 

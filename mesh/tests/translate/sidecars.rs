@@ -17,7 +17,11 @@ pub(crate) fn topology() -> Topology {
         let listens: SocketAddr = format!("127.0.0.1:{}", 10001 + index).parse().unwrap();
         sidecars = sidecars.with_pod(Pod::bookinfo(app, version, listens));
     }
-    Topology::new().with_pods(sidecars.with_pod(Pod::curl()))
+    Topology::new().with_pods(
+        sidecars
+            .with_pod(Pod::curl())
+            .with_pod(Pod::gateway_api_gateway()),
+    )
 }
 
 fn translate_all(texts: &[&str]) -> EnvoyConfig {
@@ -163,5 +167,37 @@ fn source_labels_rules_are_in_the_routes_of_matching_pods_only() {
     assert_eq!(
         reviews_cluster_from(&config, "curl"),
         "curl~outbound|9080||reviews.default.svc.cluster.local"
+    );
+}
+
+/// The cluster of the first route of the ingress route configuration.
+fn ingress_route_cluster(config: &EnvoyConfig) -> String {
+    let routes = config.route_config("http.8080").unwrap();
+    routes["virtual_hosts"][0]["routes"][0]["route"]["cluster"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn each_gateway_calls_with_its_own_certificate() {
+    let productpage = "outbound|9080||productpage.default.svc.cluster.local";
+    let gateway_api = translate_all(&[crate::gateway_api_fixtures::BOOKINFO_GATEWAY]);
+    let own = format!("bookinfo-gateway-istio~{productpage}");
+    assert_eq!(ingress_route_cluster(&gateway_api), own);
+    let certificate = &cluster(&gateway_api, &own)["transport_socket_matches"][0]["transport_socket"]
+        ["typed_config"]["common_tls_context"]["tls_certificates"][0]["certificate_chain"]["filename"];
+    assert!(
+        certificate
+            .as_str()
+            .unwrap()
+            .ends_with("bookinfo-gateway-istio.crt"),
+        "{certificate}"
+    );
+    let istio = translate_all(&[crate::fixtures::GATEWAY]);
+    assert_eq!(
+        ingress_route_cluster(&istio),
+        productpage,
+        "Istio's gateway calls with the shared clusters (istio-ingressgateway's certificate)"
     );
 }
