@@ -148,6 +148,8 @@ impl LocalMesh {
         sidecars = sidecars
             .with_pod(Pod::curl())
             .with_pod(Pod::gateway_api_gateway())
+            // Idle (no listeners) until `bookinfo mesh waypoint apply` puts its Gateway in force.
+            .with_pod(Pod::waypoint())
             .with_gateway_listeners(block.can_bind_port(GATEWAY_SERVICE_PORT));
         let called = external_call(&options.book_source);
         let egress_ca = options
@@ -338,7 +340,7 @@ pub fn summary(local: &LocalMesh, options: &MeshOptions) -> String {
         format!(" --dir {}", options.dir.display())
     };
     text.push_str(&format!(
-        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\n  sudo bookinfo mesh exec{dir} curl -- curl -s http://productpage:9080/productpage   (as a pod: curl, productpage-v1, ...)\nPress Ctrl-C to stop."
+        "Apply Istio or Gateway API YAML from another shell:\n  bookinfo mesh apply{dir} -f gateway-api/bookinfo-gateway.yaml   (or networking/bookinfo-gateway.yaml)\n  bookinfo mesh delete{dir} -f FILE\n  bookinfo mesh get{dir} KIND [NAME] [-o yaml]\n  bookinfo mesh stats{dir} [SERVICE]\n  sudo bookinfo mesh exec{dir} curl -- curl -s http://productpage:9080/productpage   (as a pod: curl, productpage-v1, ...)\n  bookinfo mesh label{dir} namespace default istio.io/dataplane-mode=ambient   (ambient; then: bookinfo mesh waypoint apply{dir} --enroll-namespace)\nPress Ctrl-C to stop."
     ));
     text
 }

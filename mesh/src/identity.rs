@@ -80,6 +80,10 @@ pub enum PodRole {
     Client,
     /// The ingress gateway: its identity is the one the ingress listeners call with.
     Gateway,
+    /// An ambient waypoint (`istioctl waypoint apply`): L7 routing and policy for the Services
+    /// enrolled with it, calling their endpoints with its own identity. Its listeners exist
+    /// while its Gateway of class `istio-waypoint` is in force.
+    Waypoint,
 }
 
 // === impl Sidecars ===
@@ -164,9 +168,16 @@ impl Sidecars {
         })
     }
 
-    /// The pods that have a sidecar of their own (every one but the gateway).
+    /// The pods that have a sidecar of their own (every one but the gateways and waypoints).
     pub fn with_sidecar(&self) -> impl Iterator<Item = &Pod> {
-        self.pods.iter().filter(|pod| pod.role != PodRole::Gateway)
+        self.pods
+            .iter()
+            .filter(|pod| !matches!(pod.role, PodRole::Gateway | PodRole::Waypoint))
+    }
+
+    /// The waypoint pods (see [`PodRole::Waypoint`]).
+    pub fn waypoints(&self) -> impl Iterator<Item = &Pod> {
+        self.pods.iter().filter(|pod| pod.role == PodRole::Waypoint)
     }
 
     pub fn ca_certificate(&self) -> PathBuf {
@@ -236,6 +247,20 @@ impl Pod {
                 "bookinfo-gateway".to_owned(),
             )]),
             role: PodRole::Gateway,
+        }
+    }
+
+    /// The pod of the waypoint `istioctl waypoint apply --enroll-namespace` deploys in
+    /// `default`: named as its Gateway, with a service account of the same name, which is the
+    /// identity it calls with (`cluster.local/ns/default/sa/waypoint`).
+    pub fn waypoint() -> Self {
+        let name = crate::waypoint::DEFAULT_WAYPOINT_NAME;
+        Self {
+            name: name.to_owned(),
+            namespace: NAMESPACE.to_owned(),
+            service_account: name.to_owned(),
+            labels: BTreeMap::from([(GATEWAY_NAME_LABEL.to_owned(), name.to_owned())]),
+            role: PodRole::Waypoint,
         }
     }
 

@@ -155,7 +155,13 @@ pub fn http_route(status: Option<&RouteStatus>, since: u64) -> Value {
         .iter()
         .map(|parent| {
             let accepted = match &parent.refused {
-                None => condition("Accepted", true, "Accepted", "Route was valid", since),
+                None => {
+                    let message = match &parent.idle {
+                        Some(idle) => format!("Route was valid; {idle}"),
+                        None => "Route was valid".to_owned(),
+                    };
+                    condition("Accepted", true, "Accepted", &message, since)
+                }
                 Some(refused) => {
                     condition("Accepted", false, refused.reason, &refused.message, since)
                 }

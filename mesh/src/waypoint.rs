@@ -55,6 +55,16 @@ pub fn enrolled<'a>(resources: &'a ResourceSet, namespace: &str) -> Option<&'a s
         .map(String::as_str)
 }
 
+/// The waypoint in force that `namespace` is enrolled with: the one its Services' traffic goes
+/// through. A label naming no waypoint in force binds nothing.
+pub fn serving<'a>(resources: &'a ResourceSet, namespace: &str) -> Option<&'a str> {
+    enrolled(resources, namespace).filter(|name| {
+        names_in(resources, namespace)
+            .iter()
+            .any(|waypoint| waypoint == name)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,7 +184,6 @@ fn productpage_from(mesh: &TestMesh, workload: &str, args: &[&str]) -> String {
 }
 
 #[actix_web::test]
-#[ignore = "waits for traffic through the waypoint (issue 15): L7 policy and HTTPRoute at the waypoint"]
 async fn a_waypoint_enforces_l7_policy_splits_reviews_and_cleans_up() {
     let mesh = in_the_ambient_mesh("getting_started_ambient_waypoint").await;
     assert!(running_as_root(), "mesh exec needs root");
@@ -252,14 +251,21 @@ async fn a_waypoint_enforces_l7_policy_splits_reviews_and_cleans_up() {
     assert!(lines.contains("reviews-v2"), "{lines}");
     assert!(!lines.contains("reviews-v3"), "{lines}");
 
-    // Cleanup: snip_remove_waypoint_proxies_1, snip_remove_the_namespace_from_the_ambient_data_plane_1
-    stdout(&mesh.cli(&["waypoint", "delete", "--all"]));
-    let unlabeled =
-        stdout(&mesh.cli(&["label", "namespace", "default", "istio.io/dataplane-mode-"]));
-    assert!(
-        unlabeled.contains("namespace/default unlabeled"),
-        "{unlabeled}"
-    );
+    // Cleanup (the task script's @cleanup; istio.io's cleanup page today): the ambient and
+    // waypoint labels off the namespace, then `istioctl waypoint delete --all`.
+    for label in ["istio.io/dataplane-mode-", "istio.io/use-waypoint-"] {
+        // Then a warning once the L7 policy binds no waypoint any more.
+        let unlabeled = stdout(&mesh.cli(&["label", "namespace", "default", label]));
+        assert_eq!(
+            unlabeled.lines().next(),
+            Some("namespace/default unlabeled"),
+            "{unlabeled}"
+        );
+    }
+    let deleted = stdout(&mesh.cli(&["waypoint", "delete", "--all"]));
+    assert_eq!(deleted, "waypoint default/waypoint deleted\n");
+    let left = stdout(&mesh.cli(&["get", "gtw"]));
+    assert!(!left.contains("istio-waypoint"), "{left}");
     // Out of the ambient mesh, the page opens through the gateway again.
     let page = mesh.anonymous_page().await;
     assert_eq!(page.status, 200, "{}", page.body);

@@ -41,19 +41,28 @@ pub fn captured(pod: &Pod, resources: &ResourceSet) -> bool {
 }
 
 /// Whether `pod`'s calls go through the node proxy's tunnels: a workload of the ambient mesh,
-/// not a gateway (a gateway calls with its own proxy's plain mutual TLS).
+/// not a gateway or a waypoint (they call with their own proxy's plain mutual TLS).
 pub fn tunnels(pod: &Pod, resources: &ResourceSet) -> bool {
-    pod.role != PodRole::Gateway && captured(pod, resources)
+    matches!(pod.role, PodRole::App { .. } | PodRole::Client) && captured(pod, resources)
 }
 
 /// The node proxy's outbound listener for `pod`'s calls to `service` at `address`: the bytes
 /// to the pod's own copy of the Service's cluster (every endpoint, mutual TLS with the pod's
-/// identity), which picks an endpoint per connection.
-pub fn outbound_listener(pod: &Pod, service: &Service, address: Ipv4Addr) -> ListenerPlan {
-    let cluster = source_cluster(
-        Some(pod),
-        format!("outbound|{}||{}", service.port, service.fqdn()),
-    );
+/// identity), which picks an endpoint per connection; or, for a Service enrolled with a
+/// waypoint, to the cluster `via_waypoint` (see [`super::waypoint::caller_cluster`]).
+pub fn outbound_listener(
+    pod: &Pod,
+    service: &Service,
+    address: Ipv4Addr,
+    via_waypoint: Option<String>,
+) -> ListenerPlan {
+    let tunnel_out = via_waypoint.is_none();
+    let cluster = via_waypoint.unwrap_or_else(|| {
+        source_cluster(
+            Some(pod),
+            format!("outbound|{}||{}", service.port, service.fqdn()),
+        )
+    });
     ListenerPlan {
         name: format!("{}~{}_{}", pod.name, service.fqdn(), service.port),
         address: IpAddr::V4(address),
@@ -67,7 +76,7 @@ pub fn outbound_listener(pod: &Pod, service: &Service, address: Ipv4Addr) -> Lis
         tcp_proxy: Some(L4Plan {
             cluster,
             policy: Vec::new(),
-            tunnel_out: true,
+            tunnel_out,
             tunnel_in: None,
         }),
     }

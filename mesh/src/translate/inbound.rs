@@ -30,6 +30,9 @@ pub struct InboundPlan {
     pub mutual_tls: bool,
     /// The plaintext chain exists (PERMISSIVE or DISABLE).
     pub plaintext: bool,
+    /// Every request goes to the app (`cluster`); otherwise (a waypoint) the listener routes
+    /// with its route configuration.
+    pub serves_app: bool,
 }
 
 /// The HTTP filters of `pod`'s inbound listener, in order, before the router: what the
@@ -43,7 +46,7 @@ pub struct InboundPlan {
 pub fn inbound_http_filters(pod: &Pod, port: u16, resources: &ResourceSet) -> Vec<Value> {
     match pod.role {
         PodRole::Gateway => rbac::ingress_filters(resources, &pod.namespace, &pod.labels, port),
-        PodRole::App { .. } | PodRole::Client => rbac::workload_filters(
+        PodRole::App { .. } | PodRole::Client | PodRole::Waypoint => rbac::workload_filters(
             resources,
             &pod.namespace,
             &pod.labels,
@@ -75,6 +78,16 @@ pub fn plan(
         ca_certificate: path(sidecars.ca_certificate()),
         mutual_tls,
         plaintext,
+        serves_app: true,
+    }
+}
+
+/// A waypoint's plan for its listener of a Service on `port`: the node proxies' mutual TLS
+/// only, with the waypoint's certificate; requests are routed, not sent to an app.
+pub fn waypoint_plan(sidecars: &Sidecars, waypoint: &Pod, port: u16) -> InboundPlan {
+    InboundPlan {
+        serves_app: false,
+        ..plan(sidecars, waypoint, port, true, false)
     }
 }
 

@@ -157,7 +157,7 @@ fn http_filters(plan: &ListenerPlan, layout: &Layout, access_log: Value) -> Valu
         "stream_idle_timeout": "0s",
         "upgrade_configs": [{"upgrade_type": "websocket"}],
     });
-    if let Some(inbound) = &plan.inbound {
+    if let Some(inbound) = plan.inbound.as_ref().filter(|inbound| inbound.serves_app) {
         connection_manager["route_config"] = inbound::route_config(inbound);
         let mut http_filters = plan.http_filters.clone();
         http_filters.push(router);

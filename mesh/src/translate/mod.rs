@@ -34,6 +34,7 @@ mod routes;
 mod sidecar_routes;
 mod sidecars;
 pub mod tls;
+mod waypoint;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -207,10 +208,14 @@ pub fn translate(
     if let Some(sidecars) = &topology.sidecars {
         // Every pod calls through its own sidecar; there is no shared outbound listener.
         let warned = translation.warnings.len();
-        let added = sidecars::sidecar_config(&mut translation, sidecars, &model, applied);
-        listeners.extend(added.listeners);
-        route_configs.extend(added.route_configs);
-        clusters.extend(added.clusters);
+        for added in [
+            sidecars::sidecar_config(&mut translation, sidecars, &model, applied),
+            waypoint::waypoint_config(&mut translation, sidecars, &model, applied),
+        ] {
+            listeners.extend(added.listeners);
+            route_configs.extend(added.route_configs);
+            clusters.extend(added.clusters);
+        }
         // Each sidecar translates the same VirtualServices: say each problem once.
         let mut seen: BTreeSet<String> = translation.warnings[..warned].iter().cloned().collect();
         let mut index = warned;

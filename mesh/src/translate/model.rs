@@ -61,6 +61,9 @@ pub struct ParentStatus {
     pub parent: ParentRef,
     /// `None` when accepted; otherwise why not.
     pub refused: Option<NotAccepted>,
+    /// Accepted, but carrying no traffic: why (a Service of the ambient mesh that no waypoint
+    /// serves).
+    pub idle: Option<String>,
 }
 
 /// The reason (the Gateway API's word for it) and message of an `Accepted: False` condition.
@@ -165,6 +168,13 @@ impl RoutingModel {
                 gateway_parent(key, route, parent, all)
             };
             let refused = attached.as_ref().err().cloned();
+            let idle = (refused.is_none() && parent.is_service())
+                .then(|| idle_service_parent(key, parent, all))
+                .flatten();
+            if let Some(idle) = &idle {
+                self.warnings
+                    .push(format!("{key}: parentRefs[{index}]: {idle}"));
+            }
             self.route_status
                 .entry(key.clone())
                 .or_default()
@@ -172,6 +182,7 @@ impl RoutingModel {
                 .push(ParentStatus {
                     parent: parent.clone(),
                     refused,
+                    idle,
                 });
             let (hosts, gateways, port) = match attached {
                 Ok(attachment) => attachment,
@@ -528,4 +539,19 @@ pub(super) fn destination(backend: &BackendRef, route_namespace: &str) -> Destin
             number: u32::from(number),
         }),
     }
+}
+
+/// Why a route whose parent is a Service of the ambient mesh carries no traffic: without a
+/// waypoint the node proxy reads no HTTP, as on a cluster. `None` when it routes (sidecars, or
+/// a waypoint serving the Service's namespace).
+fn idle_service_parent(key: &ResourceKey, parent: &ParentRef, all: &ResourceSet) -> Option<String> {
+    let namespace = parent.namespace.as_deref().unwrap_or(&key.namespace);
+    let ambient = crate::namespaces::is_ambient(&all.namespace_labels, namespace);
+    (ambient && crate::waypoint::serving(all, namespace).is_none()).then(|| {
+        format!(
+            "Service {namespace}/{} is not bound to a waypoint: in the ambient mesh the route \
+             applies to no traffic until one is (`bookinfo mesh waypoint apply --enroll-namespace`)",
+            parent.name
+        )
+    })
 }

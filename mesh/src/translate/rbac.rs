@@ -11,11 +11,13 @@ use serde_json::{Map, Value, json};
 
 use super::rbac_l4::connection_rule;
 use super::rbac_matchers::{Field, FieldValues, permission, principal};
+use crate::identity::Pod;
 use crate::istio::authz::{
     Attribute, AuthorizationAction, AuthorizationPolicySpec, AuthorizationRule, Operation,
     ROOT_NAMESPACE, Source,
 };
 use crate::istio::{API_GROUP, GATEWAY_API_GROUP, ResourceKey, ResourceSet, Spec};
+use crate::topology::{NAMESPACE, Service};
 
 /// The name of Envoy's RBAC HTTP filter; every authorization filter has it.
 pub const RBAC_FILTER: &str = "envoy.filters.http.rbac";
@@ -189,21 +191,46 @@ pub fn ingress_filters(
     )
 }
 
-/// Policies that bind only waypoints: targetRefs naming Services (on a cluster, the waypoint
-/// serving each) or waypoint Gateways. The local mesh's waypoints carry no traffic yet, so these
-/// apply to nothing. Reported so that nobody wonders why.
+/// The RBAC filters of `waypoint`'s listener for `service`: the policies of the Service's
+/// namespace whose `targetRefs` name the Service or the waypoint's Gateway, as istiod binds
+/// policies to a waypoint (selector policies are the node proxy's, at L4).
+pub fn waypoint_filters(resources: &ResourceSet, waypoint: &Pod, service: &Service) -> Vec<Value> {
+    let policies: Vec<PolicyRef<'_>> = resources
+        .authorization_policies()
+        .into_iter()
+        .filter(|(key, spec)| {
+            spec.targets().iter().any(|target| {
+                let to_service = target.group.is_empty()
+                    && target.kind == "Service"
+                    && target.name == service.name
+                    && key.namespace == NAMESPACE;
+                let to_waypoint = target.group == GATEWAY_API_GROUP
+                    && target.kind == "Gateway"
+                    && target.name == waypoint.name
+                    && key.namespace == waypoint.namespace;
+                to_service || to_waypoint
+            })
+        })
+        .collect();
+    filters(&policies, ListenerPort(service.port), Layer::Http)
+}
+
+/// Policies that bind only waypoints (targetRefs naming Services, or waypoint Gateways) while
+/// no waypoint in force serves what they name: they apply to nothing, as on a cluster. Reported
+/// so that nobody wonders why.
 pub fn warnings(resources: &ResourceSet) -> Vec<String> {
     let waypoints = crate::waypoint::all(resources);
+    let in_force = |namespace: &str, name: &str| {
+        waypoints
+            .iter()
+            .any(|(of, waypoint)| of == namespace && waypoint == name)
+    };
     resources
         .authorization_policies()
         .into_iter()
         .filter_map(|(key, spec)| {
             let targets = spec.targets();
-            let names_waypoint = |name: &str| {
-                waypoints
-                    .iter()
-                    .any(|(namespace, waypoint)| *namespace == key.namespace && waypoint == name)
-            };
+            let names_waypoint = |name: &str| in_force(&key.namespace, name);
             let to_services = targets.iter().all(|target| target.kind == "Service");
             let to_waypoints = targets.iter().all(|target| {
                 target.kind == "Service"
@@ -211,18 +238,28 @@ pub fn warnings(resources: &ResourceSet) -> Vec<String> {
                         && target.kind == "Gateway"
                         && names_waypoint(&target.name))
             });
-            if targets.is_empty() || !to_waypoints {
+            // A namespace's Services go through the waypoint it is enrolled with; a policy binds
+            // traffic when it names one of them, or that waypoint.
+            let bound =
+                crate::waypoint::serving(resources, &key.namespace).is_some_and(|waypoint| {
+                    targets
+                        .iter()
+                        .any(|target| target.kind == "Service" || target.name == waypoint)
+                });
+            if targets.is_empty() || !to_waypoints || bound {
                 None
             } else if to_services && waypoints.is_empty() {
                 Some(format!(
-                    "{key}: targetRefs to a Service bind a waypoint proxy, which the local mesh \
-                     does not run; the policy applies to no workload (use a selector for the \
-                     sidecars)"
+                    "{key}: targetRefs to a Service bind a waypoint proxy, and the mesh has none; \
+                     the policy applies to no workload (`bookinfo mesh waypoint apply \
+                     --enroll-namespace` deploys one; a selector binds the sidecars)"
                 ))
             } else {
                 Some(format!(
-                    "{key}: targetRefs bind waypoints, which carry no traffic in the local mesh \
-                     yet; the policy applies to no workload (use a selector for the sidecars)"
+                    "{key}: targetRefs bind waypoints, and namespace {} is enrolled with no \
+                     waypoint in force that they name (istio.io/use-waypoint); the policy applies \
+                     to no traffic",
+                    key.namespace
                 ))
             }
         })

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::model::RoutingModel;
 use super::{
     INGRESS_ROUTE_NAME, INGRESS_TARGET_PORT, ListenerPlan, ROUTE_CONFIG_TYPE, Translation, ambient,
-    hbone, inbound,
+    hbone, inbound, waypoint,
 };
 use crate::identity::{GATEWAY_SERVICE_PORT, GATEWAY_SERVICES, Pod, PodRole, Sidecars};
 use crate::istio::peer_authentication::effective_mode;
@@ -41,8 +41,9 @@ pub fn source_cluster(source: Option<&Pod>, cluster: String) -> String {
     }
 }
 
-/// The shared clusters, with the gateway's identity, then every sidecar's own copies, and the
-/// copies of each Gateway API Gateway's pod (its routes call with its identity).
+/// The shared clusters, with the gateway's identity, then every sidecar's own copies, the
+/// copies of each Gateway API Gateway's pod (its routes call with its identity) and those of
+/// each waypoint in force.
 pub(super) fn clusters(
     built: Vec<BuiltCluster<'_>>,
     sidecars: &Sidecars,
@@ -51,7 +52,8 @@ pub(super) fn clusters(
     let mut out = Vec::new();
     let sources = std::iter::once(None)
         .chain(sidecars.with_sidecar().map(Some))
-        .chain(sidecars.gateway_api_pods().map(Some));
+        .chain(sidecars.gateway_api_pods().map(Some))
+        .chain(waypoint::in_force(sidecars, resources).map(Some));
     for source in sources {
         for built in &built {
             let mut cluster = built.cluster.clone();
@@ -139,7 +141,12 @@ fn peer_identities(service: &Service, sidecars: &Sidecars) -> Vec<String> {
 
 /// Istio mutual TLS from `pod`: its certificate, the mesh CA, the peer's SAN checked, and
 /// istiod's SNI for the cluster (`outbound_.9080_.v1_.reviews.default.svc.cluster.local`).
-fn upstream_tls(sidecars: &Sidecars, pod: &Pod, peers: &[String], cluster: &str) -> Value {
+pub(super) fn upstream_tls(
+    sidecars: &Sidecars,
+    pod: &Pod,
+    peers: &[String],
+    cluster: &str,
+) -> Value {
     let matchers: Vec<Value> = peers
         .iter()
         .map(|id| json!({"san_type": "URI", "matcher": {"exact": id}}))
@@ -219,8 +226,16 @@ pub(super) fn sidecar_config(
                 continue;
             };
             if ambient {
+                // A Service enrolled with a waypoint in force: the bytes go to the waypoint.
+                let to_waypoint = waypoint::serving(sidecars, resources).and_then(|waypoint| {
+                    waypoint::caller_cluster(sidecars, pod, waypoint, service, index)
+                });
+                let via = to_waypoint.map(|(name, cluster)| {
+                    out.clusters.push(cluster);
+                    name
+                });
                 out.listeners
-                    .push(ambient::outbound_listener(pod, service, address));
+                    .push(ambient::outbound_listener(pod, service, address, via));
                 continue;
             }
             out.listeners.push(ListenerPlan {

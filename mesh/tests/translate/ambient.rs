@@ -8,6 +8,7 @@ use mesh::{Layout, ResourceSet, translate};
 use serde_json::Value;
 
 use crate::fixtures::{DESTINATION_RULE_ALL, REVIEWS_V3};
+use crate::gateway_api_fixtures::{BOOKINFO_VERSIONS, ROUTE_REVIEWS_90_10};
 use crate::helpers::resources;
 use crate::sidecars::topology;
 
@@ -207,4 +208,210 @@ fn http_attributes_at_the_node_proxy_match_nothing_in_allow_and_are_dropped_in_d
             .iter()
             .any(|warning| warning.contains("ztunnel"))
     );
+}
+
+const WAYPOINT: &str = "apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: waypoint, namespace: default}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{name: mesh, port: 15008, protocol: HBONE}]
+";
+
+const PRODUCTPAGE_VIEWER: &str = "apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: productpage-viewer, namespace: default}
+spec:
+  targetRefs: [{kind: Service, group: \"\", name: productpage}]
+  action: ALLOW
+  rules:
+  - from: [{source: {principals: [cluster.local/ns/default/sa/curl]}}]
+    to: [{operation: {methods: [GET]}}]
+";
+
+/// The ambient namespace, enrolled with the waypoint `waypoint` (as `--enroll-namespace`).
+fn enrolled(texts: &[&str]) -> ResourceSet {
+    let mut set = labelled("default", texts);
+    set.namespace_labels
+        .get_mut("default")
+        .unwrap()
+        .insert("istio.io/use-waypoint".to_owned(), "waypoint".to_owned());
+    set
+}
+
+fn config_of(set: &ResourceSet) -> mesh::EnvoyConfig {
+    translate(&topology(), set).unwrap()
+}
+
+#[test]
+fn an_enrolled_namespace_calls_its_services_through_the_waypoint_over_mutual_tls() {
+    let set = enrolled(&[WAYPOINT]);
+    let to_waypoint = "curl~waypoint|9080||productpage.default.svc.cluster.local";
+    let outbound = listener(&set, "curl~productpage.default.svc.cluster.local_9080");
+    assert_eq!(
+        chains(&outbound),
+        [(TCP_PROXY.to_owned(), to_waypoint.to_owned())]
+    );
+    assert!(
+        outbound["filter_chains"][0]["filters"][0]["typed_config"]["tunneling_config"].is_null(),
+        "the hop to the waypoint is mutual TLS, not a tunnel to an endpoint"
+    );
+    let config = config_of(&set);
+    let cluster = config
+        .clusters
+        .iter()
+        .find(|cluster| cluster["name"] == to_waypoint)
+        .expect("the caller's cluster to the waypoint");
+    let tls = &cluster["transport_socket"]["typed_config"]["common_tls_context"];
+    assert!(
+        tls["tls_certificates"][0]["certificate_chain"]["filename"]
+            .as_str()
+            .unwrap()
+            .ends_with("curl.crt"),
+        "{cluster}"
+    );
+    assert_eq!(
+        tls["validation_context"]["match_typed_subject_alt_names"][0]["matcher"]["exact"],
+        "spiffe://cluster.local/ns/default/sa/waypoint"
+    );
+
+    // The waypoint takes only mutual TLS, and routes with the Service's own routes.
+    let waypoint = listener(&set, "waypoint~productpage.default.svc.cluster.local_9080");
+    let chain_names: Vec<&str> = waypoint["filter_chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|chain| chain["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(chain_names, ["mtls"]);
+    let manager = &waypoint["filter_chains"][0]["filters"][0]["typed_config"];
+    assert_eq!(
+        manager["rds"]["route_config_name"],
+        "waypoint~productpage.default.svc.cluster.local:9080"
+    );
+}
+
+#[test]
+fn without_an_enrolled_waypoint_in_force_calls_go_to_the_endpoints() {
+    // Enrolled with a waypoint that is not there; and a waypoint nobody is enrolled with.
+    for set in [enrolled(&[]), labelled("default", &[WAYPOINT])] {
+        assert_eq!(
+            chains(&listener(&set, REVIEWS)),
+            [(
+                TCP_PROXY.to_owned(),
+                "productpage-v1~outbound|9080||reviews.default.svc.cluster.local".to_owned()
+            )]
+        );
+        let config = config_of(&set);
+        assert!(
+            config
+                .listener_resources(&Layout::in_dir("/tmp/unused".as_ref()))
+                .iter()
+                .all(|listener| !listener["name"].as_str().unwrap().starts_with("waypoint~")),
+            "no waypoint listeners"
+        );
+    }
+}
+
+#[test]
+fn the_waypoint_enforces_policies_bound_to_its_services_and_splits_per_request() {
+    let set = enrolled(&[
+        WAYPOINT,
+        PRODUCTPAGE_VIEWER,
+        BOOKINFO_VERSIONS,
+        ROUTE_REVIEWS_90_10,
+    ]);
+    let productpage = listener(&set, "waypoint~productpage.default.svc.cluster.local_9080");
+    let filters =
+        productpage["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"].to_string();
+    assert!(
+        filters.contains("envoy.filters.http.rbac")
+            && filters.contains("spiffe://cluster.local/ns/default/sa/curl"),
+        "{filters}"
+    );
+    let reviews = listener(&set, "waypoint~reviews.default.svc.cluster.local_9080");
+    let filters =
+        reviews["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"].to_string();
+    assert!(
+        !filters.contains("envoy.filters.http.rbac"),
+        "the policy names productpage only: {filters}"
+    );
+
+    let config = config_of(&set);
+    let route = config
+        .route_configs
+        .iter()
+        .find(|route| route["name"] == "waypoint~reviews.default.svc.cluster.local:9080")
+        .expect("the waypoint's routes for reviews");
+    let weighted = route["virtual_hosts"][0]["routes"][0]["route"]["weighted_clusters"]["clusters"]
+        .as_array()
+        .expect("the HTTPRoute's weights, chosen per request")
+        .iter()
+        .map(|cluster| {
+            (
+                cluster["name"].as_str().unwrap().to_owned(),
+                cluster["weight"].as_u64().unwrap(),
+            )
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(
+        weighted,
+        [
+            (
+                "waypoint~outbound|9080||reviews-v1.default.svc.cluster.local".to_owned(),
+                90
+            ),
+            (
+                "waypoint~outbound|9080||reviews-v2.default.svc.cluster.local".to_owned(),
+                10
+            )
+        ]
+    );
+    // The waypoint calls the endpoints with its own identity, over plain mutual TLS.
+    let to_reviews = config
+        .clusters
+        .iter()
+        .find(|cluster| {
+            cluster["name"] == "waypoint~outbound|9080||reviews.default.svc.cluster.local"
+        })
+        .expect("the waypoint's copy of the reviews cluster");
+    assert!(
+        to_reviews.to_string().contains("waypoint.crt"),
+        "{to_reviews}"
+    );
+    assert!(!to_reviews.to_string().contains("hbone"), "{to_reviews}");
+    assert!(
+        !config
+            .warnings
+            .iter()
+            .any(|warning| warning.contains("targetRefs")),
+        "{:?}",
+        config.warnings
+    );
+}
+
+#[test]
+fn a_service_route_in_the_ambient_mesh_without_a_waypoint_is_reported_idle() {
+    let idle = |set: &ResourceSet| {
+        config_of(set)
+            .warnings
+            .into_iter()
+            .filter(|warning| {
+                warning.starts_with(
+                    "HTTPRoute reviews: parentRefs[0]: Service default/reviews \
+                                     is not bound to a waypoint",
+                )
+            })
+            .count()
+    };
+    let route = [BOOKINFO_VERSIONS, ROUTE_REVIEWS_90_10];
+    assert_eq!(
+        idle(&labelled("default", &route)),
+        1,
+        "ambient, no waypoint"
+    );
+    assert_eq!(idle(&resources(&route)), 0, "sidecars route it");
+    let mut served = route.to_vec();
+    served.push(WAYPOINT);
+    assert_eq!(idle(&enrolled(&served)), 0, "the waypoint routes it");
 }

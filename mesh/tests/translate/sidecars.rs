@@ -10,7 +10,8 @@ use serde_json::Value;
 use crate::fixtures::{DESTINATION_RULE_ALL, REVIEWS_V3, WORKLOADS};
 use crate::helpers::{cluster, resources};
 
-/// Bookinfo's pods (apps on made-up ports) and the curl pod, in block 127.30/16.
+/// Bookinfo's pods (apps on made-up ports), the curl pod, the Gateway API gateway's and the
+/// waypoint's, in block 127.30/16.
 pub(crate) fn topology() -> Topology {
     let mut sidecars = Sidecars::new(30).with_pod(Pod::ingress_gateway());
     for (index, (app, version)) in WORKLOADS.into_iter().enumerate() {
@@ -20,7 +21,8 @@ pub(crate) fn topology() -> Topology {
     Topology::new().with_pods(
         sidecars
             .with_pod(Pod::curl())
-            .with_pod(Pod::gateway_api_gateway()),
+            .with_pod(Pod::gateway_api_gateway())
+            .with_pod(Pod::waypoint()),
     )
 }
 
