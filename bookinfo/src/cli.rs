@@ -70,8 +70,10 @@ pub enum MeshCommand {
     /// resolve to the workload's own sidecar, which calls with the workload's identity (needs
     /// root, for a private mount namespace with the workload's /etc/hosts)
     Exec(ExecArgs),
-    /// Sets (KEY=VALUE) or removes (KEY-) a namespace's labels, as kubectl label would;
-    /// istio.io/dataplane-mode=ambient moves the namespace's pods to the ambient node proxy
+    /// Sets (KEY=VALUE) or removes (KEY-) a namespace's or a Service's labels, as kubectl label
+    /// would; istio.io/dataplane-mode=ambient moves the namespace's pods to the ambient node
+    /// proxy, istio.io/use-waypoint=NAME sends a namespace's or a Service's traffic through a
+    /// waypoint
     Label(LabelArgs),
     /// Applies or deletes waypoints, as istioctl waypoint would
     Waypoint {
@@ -159,14 +161,14 @@ pub struct ExecArgs {
     pub command: Vec<String>,
 }
 
-/// `bookinfo mesh label namespace NAME KEY=VALUE|KEY-... [--overwrite]`.
+/// `bookinfo mesh label namespace|service NAME KEY=VALUE|KEY-... [--overwrite] [-n NAMESPACE]`.
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct LabelArgs {
     #[command(flatten)]
     pub mesh: MeshDir,
-    /// namespace (ns): the only kind labelled here
+    /// namespace (ns) or service (svc): the kinds labelled here
     pub kind: String,
-    /// default or istio-system
+    /// The namespace (default, istio-system) or the Service (reviews, reviews-v1, ...)
     pub name: String,
     /// KEY=VALUE to set a label, KEY- to remove it
     #[arg(required = true, value_name = "KEY=VALUE|KEY-")]
@@ -174,6 +176,9 @@ pub struct LabelArgs {
     /// Replace a label that already has a value
     #[arg(long)]
     pub overwrite: bool,
+    /// A Service's namespace (namespaces themselves have none)
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    pub namespace: String,
 }
 
 /// `bookinfo mesh annotate KIND NAME KEY=VALUE|KEY-... [--overwrite] [-n NAMESPACE]`.
@@ -521,6 +526,7 @@ mod tests {
                 name: "default".into(),
                 labels: vec!["istio.io/dataplane-mode-".into()],
                 overwrite: true,
+                namespace: "default".into(),
             })
         );
         assert!(problem(&["mesh", "label", "ns", "default"]).contains("<KEY=VALUE|KEY->"));

@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
             }
             MeshCommand::Get(get) => mesh_get(&get),
             MeshCommand::Exec(exec) => bookinfo::exec::command(&exec),
-            MeshCommand::Label(label) => label_namespace(&label),
+            MeshCommand::Label(label) => label_resource(&label),
             MeshCommand::Waypoint { what } => print_report(bookinfo::waypoint::command(&what)),
             MeshCommand::Annotate(annotate) => annotate_resource(&annotate),
             MeshCommand::Create {
@@ -223,17 +223,26 @@ fn create_tls_secret(args: &TlsSecretArgs) -> ExitCode {
     print_report(applied)
 }
 
-/// `bookinfo mesh label namespace NAME KEY=VALUE|KEY-... [--overwrite]`: kubectl's lines.
-fn label_namespace(args: &LabelArgs) -> ExitCode {
-    if !matches!(args.kind.as_str(), "namespace" | "namespaces" | "ns") {
-        return print_report(Err(format!(
-            "label: only namespaces are labelled here, not {:?}",
-            args.kind
-        )));
-    }
+/// `bookinfo mesh label namespace|service NAME KEY=VALUE|KEY-... [--overwrite] [-n NS]`:
+/// kubectl's lines.
+fn label_resource(args: &LabelArgs) -> ExitCode {
+    let service = match args.kind.as_str() {
+        "namespace" | "namespaces" | "ns" => false,
+        "service" | "services" | "svc" => true,
+        other => {
+            return print_report(Err(format!(
+                "label: namespaces and services are labelled here, not {other:?}"
+            )));
+        }
+    };
     let labeled = parse_edits(&args.labels).and_then(|edits| {
-        open_mesh(&args.mesh.dir)?
-            .label_namespace(&args.name, &edits, args.overwrite)
+        let mesh = open_mesh(&args.mesh.dir)?;
+        let labeled = if service {
+            mesh.label_service(&args.namespace, &args.name, &edits, args.overwrite)
+        } else {
+            mesh.label_namespace(&args.name, &edits, args.overwrite)
+        };
+        labeled
             .map(|labeled| labeled.to_string())
             .map_err(|error| error.to_string())
     });

@@ -212,9 +212,51 @@ impl MeshControl {
         edits: &[LabelEdit],
         overwrite: bool,
     ) -> Result<Labeled, MeshError> {
+        self.commit_label(|set| {
+            namespaces::label(&mut set.namespace_labels, namespace, edits, overwrite)
+        })
+    }
+
+    /// `kubectl label service NAME KEY=VALUE|KEY- [--overwrite] -n NAMESPACE`, for the mesh's
+    /// own Services and applied ones: `istio.io/use-waypoint` gives a Service a waypoint of its
+    /// own (or, with `none`, none). Waits until Envoy runs the result.
+    pub fn label_service(
+        &self,
+        namespace: &str,
+        name: &str,
+        edits: &[LabelEdit],
+        overwrite: bool,
+    ) -> Result<Labeled, MeshError> {
+        let own = namespace == crate::topology::NAMESPACE
+            && self
+                .topology
+                .services
+                .iter()
+                .any(|service| service.name == name);
+        let applied = self
+            .resources()?
+            .get(&ResourceKey {
+                kind: crate::istio::Kind::Service,
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+            })
+            .is_some();
+        if !own && !applied {
+            return Err(namespaces::LabelError::NoService(name.to_owned()).into());
+        }
+        self.commit_label(|set| {
+            namespaces::label_service(&mut set.service_labels, namespace, name, edits, overwrite)
+        })
+    }
+
+    /// Commits one `kubectl label` and reports it with the warnings of the result.
+    fn commit_label(
+        &self,
+        edit: impl FnOnce(&mut ResourceSet) -> Result<Labeled, namespaces::LabelError>,
+    ) -> Result<Labeled, MeshError> {
         let mut labeled = None;
         let (_, warnings) = self.commit(|set| {
-            let done = namespaces::label(&mut set.namespace_labels, namespace, edits, overwrite)?;
+            let done = edit(set)?;
             let changed = done.outcome != LabelOutcome::NotLabeled;
             labeled = Some(done);
             Ok(changed)

@@ -117,6 +117,9 @@ pub fn get(
     if kind == Kind::Service && request.namespaces.holds(NAMESPACE) {
         objects.extend(mesh_services(topology, &objects));
     }
+    if kind == Kind::Service {
+        show_service_labels(&mut objects, resources);
+    }
     objects.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     if let Some(name) = request.name {
         objects.retain(|object| object.name == name);
@@ -357,6 +360,17 @@ fn object(
         columns,
         labels: "<none>".to_owned(),
         yaml: Value::Object(yaml),
+    }
+}
+
+/// The labels `bookinfo mesh label service` gave each Service, in the table and the YAML.
+fn show_service_labels(objects: &mut [Object], resources: &ResourceSet) {
+    for object in objects {
+        let key = namespaces::service_key(&object.namespace, &object.name);
+        if let Some(labels) = resources.service_labels.get(&key) {
+            object.labels = label_list(labels);
+            object.yaml["metadata"]["labels"] = json!(labels);
+        }
     }
 }
 

@@ -1,6 +1,7 @@
-//! The namespaces of the local cluster (`default`, `istio-system`) and their labels, changed
-//! as `kubectl label namespace NAME KEY=VALUE` / `KEY-` changes them; `istio.io/dataplane-mode=ambient`
-//! is the one the mesh acts on (its pods leave their sidecars for the node proxy).
+//! The namespaces of the local cluster (`default`, `istio-system`) and their labels, and the
+//! labels of Services, changed as `kubectl label namespace|service NAME KEY=VALUE` / `KEY-`
+//! changes them; `istio.io/dataplane-mode=ambient` (its pods leave their sidecars for the node
+//! proxy) and `istio.io/use-waypoint` (see [`crate::waypoint`]) are the ones the mesh acts on.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +19,14 @@ pub const AMBIENT: &str = "ambient";
 /// Every namespace's labels beyond the ones Kubernetes sets itself.
 pub type NamespaceLabels = BTreeMap<String, BTreeMap<String, String>>;
 
+/// The labels given to Services (the mesh's own and applied ones), by [`service_key`].
+pub type ServiceLabels = BTreeMap<String, BTreeMap<String, String>>;
+
+/// A Service's key in [`ServiceLabels`]: `NAMESPACE/NAME`.
+pub fn service_key(namespace: &str, name: &str) -> String {
+    format!("{namespace}/{name}")
+}
+
 /// One argument of `kubectl label`: `KEY=VALUE` sets, `KEY-` removes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabelEdit {
@@ -28,7 +37,8 @@ pub enum LabelEdit {
 /// What `kubectl label` prints: `namespace/default labeled` and its kin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labeled {
-    pub namespace: String,
+    /// `namespace/default`, `service/reviews`.
+    pub object: String,
     pub outcome: LabelOutcome,
     /// `label "KEY" not found.` for each removal of a label that is not there.
     pub notes: Vec<String>,
@@ -47,6 +57,8 @@ pub enum LabelOutcome {
 pub enum LabelError {
     #[error("namespaces \"{0}\" not found (namespaces here: default, istio-system)")]
     NoNamespace(String),
+    #[error("services \"{0}\" not found")]
+    NoService(String),
     #[error("invalid label spec: {0} (KEY=VALUE sets a label, KEY- removes it)")]
     Spec(String),
     #[error("'{key}' already has a value ({value}), and --overwrite is false")]
@@ -106,9 +118,40 @@ pub fn label(
     if !NAMESPACES.contains(&namespace) {
         return Err(LabelError::NoNamespace(namespace.to_owned()));
     }
-    let mut next = labels.get(namespace).cloned().unwrap_or_default();
+    let object = format!("namespace/{namespace}");
+    label_entry(labels, namespace, object, edits, overwrite)
+}
+
+/// Applies `edits` to the labels of Service `name` of `namespace` (which the caller knows
+/// exists), as `kubectl label service` does.
+pub fn label_service(
+    labels: &mut ServiceLabels,
+    namespace: &str,
+    name: &str,
+    edits: &[LabelEdit],
+    overwrite: bool,
+) -> Result<Labeled, LabelError> {
+    let object = format!("service/{name}");
+    label_entry(
+        labels,
+        &service_key(namespace, name),
+        object,
+        edits,
+        overwrite,
+    )
+}
+
+/// The labels under `key` of `labels`, edited; an entry left with none is removed.
+fn label_entry(
+    labels: &mut BTreeMap<String, BTreeMap<String, String>>,
+    key: &str,
+    object: String,
+    edits: &[LabelEdit],
+    overwrite: bool,
+) -> Result<Labeled, LabelError> {
+    let before = labels.get(key).cloned().unwrap_or_default();
+    let mut next = before.clone();
     let notes = edit_map(&mut next, edits, overwrite, "label")?;
-    let before = labels.get(namespace).cloned().unwrap_or_default();
     let outcome = if next == before {
         LabelOutcome::NotLabeled
     } else if edits
@@ -120,12 +163,12 @@ pub fn label(
         LabelOutcome::Unlabeled
     };
     if next.is_empty() {
-        labels.remove(namespace);
+        labels.remove(key);
     } else {
-        labels.insert(namespace.to_owned(), next);
+        labels.insert(key.to_owned(), next);
     }
     Ok(Labeled {
-        namespace: namespace.to_owned(),
+        object,
         outcome,
         notes,
         warnings: Vec::new(),
@@ -192,7 +235,7 @@ impl fmt::Display for Labeled {
             LabelOutcome::Unlabeled => "unlabeled",
             LabelOutcome::NotLabeled => "not labeled",
         };
-        writeln!(f, "namespace/{} {outcome}", self.namespace)?;
+        writeln!(f, "{} {outcome}", self.object)?;
         for warning in &self.warnings {
             writeln!(f, "Warning: {warning}")?;
         }
@@ -255,6 +298,34 @@ mod tests {
             done.to_string(),
             "label \"other\" not found.\nnamespace/default not labeled\n"
         );
+    }
+
+    #[test]
+    fn a_service_is_labelled_under_its_namespace_and_named_as_kubectl_names_it() {
+        let mut labels = ServiceLabels::new();
+        let done = label_service(
+            &mut labels,
+            "default",
+            "reviews",
+            &edits(&["istio.io/use-waypoint=waypoint"]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(done.to_string(), "service/reviews labeled\n");
+        assert_eq!(
+            labels["default/reviews"]["istio.io/use-waypoint"],
+            "waypoint"
+        );
+        let done = label_service(
+            &mut labels,
+            "default",
+            "reviews",
+            &edits(&["istio.io/use-waypoint-"]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(done.to_string(), "service/reviews unlabeled\n");
+        assert!(labels.is_empty());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use crate::istio::gateway_api::{GATEWAY_API_GROUP, WAYPOINT_GATEWAY_CLASS, WAYPOINT_LISTENER};
 use crate::istio::{ResourceSet, Spec};
+use crate::namespaces::service_key;
 
 /// The name `istioctl waypoint apply` gives a waypoint without `--name`.
 pub const DEFAULT_WAYPOINT_NAME: &str = "waypoint";
@@ -55,13 +56,56 @@ pub fn enrolled<'a>(resources: &'a ResourceSet, namespace: &str) -> Option<&'a s
         .map(String::as_str)
 }
 
+/// The value of `istio.io/use-waypoint` on a Service that keeps it off its namespace's waypoint.
+pub const NO_WAYPOINT: &str = "none";
+
 /// The waypoint in force that `namespace` is enrolled with: the one its Services' traffic goes
-/// through. A label naming no waypoint in force binds nothing.
+/// through unless a Service names its own. A label naming no waypoint in force binds nothing.
 pub fn serving<'a>(resources: &'a ResourceSet, namespace: &str) -> Option<&'a str> {
-    enrolled(resources, namespace).filter(|name| {
-        names_in(resources, namespace)
-            .iter()
-            .any(|waypoint| waypoint == name)
+    in_force(resources, namespace, enrolled(resources, namespace))
+}
+
+/// The waypoint in force that calls to Service `name` of `namespace` go through: the one the
+/// Service's own `istio.io/use-waypoint` label names (`none`: no waypoint, whatever its
+/// namespace says), else its namespace's.
+pub fn for_service<'a>(resources: &'a ResourceSet, namespace: &str, name: &str) -> Option<&'a str> {
+    let own = resources
+        .service_labels
+        .get(&service_key(namespace, name))
+        .and_then(|labels| labels.get(USE_WAYPOINT_LABEL))
+        .map(String::as_str);
+    in_force(
+        resources,
+        namespace,
+        own.or_else(|| enrolled(resources, namespace)),
+    )
+}
+
+/// Whether waypoint `name` of `namespace` serves any Service: its namespace is enrolled with
+/// it, or a Service of the namespace names it.
+pub fn serves_any(resources: &ResourceSet, namespace: &str, name: &str) -> bool {
+    let prefix = service_key(namespace, "");
+    serving(resources, namespace) == Some(name)
+        || resources.service_labels.iter().any(|(service, labels)| {
+            service.starts_with(&prefix)
+                && labels.get(USE_WAYPOINT_LABEL).map(String::as_str) == Some(name)
+                && names_in(resources, namespace)
+                    .iter()
+                    .any(|waypoint| waypoint == name)
+        })
+}
+
+/// `named`, when it is a waypoint in force in `namespace` (not `none`).
+fn in_force<'a>(
+    resources: &ResourceSet,
+    namespace: &str,
+    named: Option<&'a str>,
+) -> Option<&'a str> {
+    named.filter(|name| {
+        *name != NO_WAYPOINT
+            && names_in(resources, namespace)
+                .iter()
+                .any(|waypoint| waypoint == name)
     })
 }
 

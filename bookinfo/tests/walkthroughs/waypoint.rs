@@ -3,7 +3,7 @@
 
 use std::process::Output;
 
-use crate::helpers::{TestMesh, spawn_mesh_with_gateway_api, stdout};
+use crate::helpers::{Stars, TestMesh, spawn_mesh_with_gateway_api, stdout};
 
 /// `bookinfo mesh SUBCOMMAND --dir DIR ARGS...`, as a user in another shell.
 fn bookinfo(mesh: &TestMesh, subcommand: &[&str], args: &[&str]) -> Output {
@@ -99,5 +99,78 @@ async fn a_waypoint_gateway_applied_as_yaml_is_stored_and_checked() {
     assert_eq!(
         stdout(&deleted),
         "waypoint default/reviews-waypoint deleted\n"
+    );
+}
+
+#[actix_web::test]
+async fn a_service_labelled_with_a_waypoint_is_routed_there_alone() {
+    let mesh = spawn_mesh_with_gateway_api("waypoint_service_label").await;
+    let ambient = bookinfo(
+        &mesh,
+        &["label"],
+        &["namespace", "default", "istio.io/dataplane-mode=ambient"],
+    );
+    assert_eq!(stdout(&ambient), "namespace/default labeled\n");
+    // The waypoint, its namespace not enrolled; the route sends every reviews call to v3.
+    let applied = bookinfo(&mesh, &["waypoint", "apply"], &["--wait"]);
+    assert!(
+        stdout(&applied).contains("waypoint default/waypoint is ready!"),
+        "{}",
+        stdout(&applied)
+    );
+    let route = mesh.apply_repository_file("gateway-api/route-reviews-v3.yaml");
+    assert!(
+        route.contains("Service default/reviews is not bound to a waypoint"),
+        "the route carries no traffic yet, and apply says so: {route}"
+    );
+
+    let labelled = bookinfo(
+        &mesh,
+        &["label"],
+        &["service", "reviews", "istio.io/use-waypoint=waypoint"],
+    );
+    assert_eq!(stdout(&labelled), "service/reviews labeled\n");
+    let shown = stdout(&bookinfo(
+        &mesh,
+        &["get"],
+        &["svc", "reviews", "--show-labels"],
+    ));
+    assert!(shown.contains("istio.io/use-waypoint=waypoint"), "{shown}");
+    let status = mesh.get_yaml("httproute", "reviews");
+    assert!(!status.contains("not bound to a waypoint"), "{status}");
+    let seen = mesh.stars_over(6, None).await;
+    assert!(
+        seen.iter().all(|stars| *stars == Stars::Red),
+        "every page from reviews v3 through the waypoint: {seen:?}"
+    );
+
+    // `none` keeps the Service off every waypoint: the node proxy rotates the versions again.
+    let opted_out = bookinfo(
+        &mesh,
+        &["label"],
+        &[
+            "svc",
+            "reviews",
+            "istio.io/use-waypoint=none",
+            "--overwrite",
+        ],
+    );
+    let opted_out = stdout(&opted_out);
+    assert!(
+        opted_out.starts_with("service/reviews labeled\n")
+            && opted_out.contains("Service default/reviews is not bound to a waypoint"),
+        "the route is idle again, and label says so: {opted_out}"
+    );
+    let seen = mesh.stars_over(6, None).await;
+    assert!(
+        seen.iter().any(|stars| *stars != Stars::Red),
+        "reviews rotate per connection again: {seen:?}"
+    );
+
+    let missing = bookinfo(&mesh, &["label"], &["svc", "nope", "a=b"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("services \"nope\" not found"),
+        "{missing:?}"
     );
 }

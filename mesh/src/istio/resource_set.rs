@@ -12,7 +12,7 @@ use super::{
 };
 use crate::clock;
 use crate::error::ParseError;
-use crate::namespaces::NamespaceLabels;
+use crate::namespaces::{NamespaceLabels, ServiceLabels};
 
 /// The resources in force. Iteration is in creation order, which Istio uses to order
 /// VirtualServices merged on a gateway and to pick between conflicting ones.
@@ -22,6 +22,8 @@ pub struct ResourceSet {
     next_created: u64,
     /// The namespaces' labels (`kubectl label namespace`), which decide their pods' data plane.
     pub namespace_labels: NamespaceLabels,
+    /// The Services' labels (`kubectl label service`): a waypoint of their own.
+    pub service_labels: ServiceLabels,
 }
 
 #[derive(Debug, Clone)]
@@ -82,6 +84,11 @@ impl ResourceSet {
         keys.into_iter()
             .map(|key| {
                 let action = if self.entries.remove(&key).is_some() {
+                    // A deleted Service takes its labels with it (the mesh's own stay).
+                    if key.kind == Kind::Service {
+                        let labels = crate::namespaces::service_key(&key.namespace, &key.name);
+                        self.service_labels.remove(&labels);
+                    }
                     Action::Deleted
                 } else {
                     Action::NotFound
@@ -230,7 +237,11 @@ impl ResourceSet {
                 item
             })
             .collect();
-        serde_json::json!({ "items": items, "namespaceLabels": self.namespace_labels })
+        serde_json::json!({
+            "items": items,
+            "namespaceLabels": self.namespace_labels,
+            "serviceLabels": self.service_labels,
+        })
     }
 
     /// Reads what [`Self::to_json`] wrote; resources are re-validated on the way in.
@@ -254,6 +265,10 @@ impl ResourceSet {
         // A state written before namespaces had labels has none.
         set.namespace_labels = value
             .get("namespaceLabels")
+            .and_then(|labels| serde_json::from_value(labels.clone()).ok())
+            .unwrap_or_default();
+        set.service_labels = value
+            .get("serviceLabels")
             .and_then(|labels| serde_json::from_value(labels.clone()).ok())
             .unwrap_or_default();
         Ok(set)

@@ -543,11 +543,12 @@ pub(super) fn destination(backend: &BackendRef, route_namespace: &str) -> Destin
 
 /// Why a route whose parent is a Service of the ambient mesh carries no traffic: without a
 /// waypoint the node proxy reads no HTTP, as on a cluster. `None` when it routes (sidecars, or
-/// a waypoint serving the Service's namespace).
+/// a waypoint serving the Service).
 fn idle_service_parent(key: &ResourceKey, parent: &ParentRef, all: &ResourceSet) -> Option<String> {
     let namespace = parent.namespace.as_deref().unwrap_or(&key.namespace);
     let ambient = crate::namespaces::is_ambient(&all.namespace_labels, namespace);
-    (ambient && crate::waypoint::serving(all, namespace).is_none()).then(|| {
+    let waypoint = crate::waypoint::for_service(all, namespace, &parent.name);
+    (ambient && waypoint.is_none()).then(|| {
         format!(
             "Service {namespace}/{} is not bound to a waypoint: in the ambient mesh the route \
              applies to no traffic until one is (`bookinfo mesh waypoint apply --enroll-namespace`)",

@@ -238,14 +238,15 @@ pub fn warnings(resources: &ResourceSet) -> Vec<String> {
                         && target.kind == "Gateway"
                         && names_waypoint(&target.name))
             });
-            // A namespace's Services go through the waypoint it is enrolled with; a policy binds
-            // traffic when it names one of them, or that waypoint.
-            let bound =
-                crate::waypoint::serving(resources, &key.namespace).is_some_and(|waypoint| {
-                    targets
-                        .iter()
-                        .any(|target| target.kind == "Service" || target.name == waypoint)
-                });
+            // A policy binds traffic when it names a Service that a waypoint in force serves, or
+            // a waypoint that serves a Service.
+            let bound = targets.iter().any(|target| {
+                if target.kind == "Service" {
+                    crate::waypoint::for_service(resources, &key.namespace, &target.name).is_some()
+                } else {
+                    crate::waypoint::serves_any(resources, &key.namespace, &target.name)
+                }
+            });
             if targets.is_empty() || !to_waypoints || bound {
                 None
             } else if to_services && waypoints.is_empty() {
@@ -256,9 +257,9 @@ pub fn warnings(resources: &ResourceSet) -> Vec<String> {
                 ))
             } else {
                 Some(format!(
-                    "{key}: targetRefs bind waypoints, and namespace {} is enrolled with no \
-                     waypoint in force that they name (istio.io/use-waypoint); the policy applies \
-                     to no traffic",
+                    "{key}: targetRefs bind waypoints, and no waypoint in force serves what they \
+                     name (istio.io/use-waypoint on the namespace {} or the Service); the policy \
+                     applies to no traffic",
                     key.namespace
                 ))
             }

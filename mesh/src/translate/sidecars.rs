@@ -227,9 +227,10 @@ pub(super) fn sidecar_config(
             };
             if ambient {
                 // A Service enrolled with a waypoint in force: the bytes go to the waypoint.
-                let to_waypoint = waypoint::serving(sidecars, resources).and_then(|waypoint| {
-                    waypoint::caller_cluster(sidecars, pod, waypoint, service, index)
-                });
+                let to_waypoint =
+                    waypoint::serving(sidecars, resources, service).and_then(|waypoint| {
+                        waypoint::caller_cluster(sidecars, pod, waypoint, service, index)
+                    });
                 let via = to_waypoint.map(|(name, cluster)| {
                     out.clusters.push(cluster);
                     name

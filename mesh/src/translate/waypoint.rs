@@ -33,11 +33,15 @@ pub fn in_force<'a>(
         .filter(|pod| crate::waypoint::names_in(resources, &pod.namespace).contains(&pod.name))
 }
 
-/// The waypoint pod that calls to the Services of `default` go through: the waypoint in force
-/// the namespace is enrolled with (`istio.io/use-waypoint`), when the mesh has its pod.
-pub fn serving<'a>(sidecars: &'a Sidecars, resources: &'a ResourceSet) -> Option<&'a Pod> {
+/// The waypoint pod that calls to `service` go through: the waypoint in force that the Service
+/// or its namespace names (`istio.io/use-waypoint`), when the mesh has its pod.
+pub fn serving<'a>(
+    sidecars: &'a Sidecars,
+    resources: &'a ResourceSet,
+    service: &Service,
+) -> Option<&'a Pod> {
     // Every Service of the topology is in `default`.
-    let name = crate::waypoint::serving(resources, NAMESPACE)?;
+    let name = crate::waypoint::for_service(resources, NAMESPACE, &service.name)?;
     in_force(sidecars, resources).find(|pod| pod.namespace == NAMESPACE && pod.name == name)
 }
 
@@ -88,17 +92,14 @@ pub(super) fn waypoint_config(
         route_configs: Vec::new(),
         clusters: Vec::new(),
     };
-    let Some(waypoint) = serving(sidecars, resources) else {
-        if let Some(name) = crate::waypoint::serving(resources, NAMESPACE) {
-            translation.warnings.push(format!(
-                "waypoint {NAMESPACE}/{name} carries no traffic here: the local mesh runs one \
-                 waypoint pod, `waypoint` in {NAMESPACE} (`bookinfo mesh waypoint apply` without \
-                 --name); calls to the namespace's Services go to their endpoints directly"
-            ));
-        }
-        return out;
-    };
+    let mut without_pod = std::collections::BTreeSet::new();
     for (index, service) in model.services.iter().enumerate() {
+        let Some(waypoint) = serving(sidecars, resources, service) else {
+            if let Some(name) = crate::waypoint::for_service(resources, NAMESPACE, &service.name) {
+                without_pod.insert(name);
+            }
+            continue;
+        };
         let Some(address) = sidecars.outbound_ip(&waypoint.name, index) else {
             continue;
         };
@@ -125,6 +126,13 @@ pub(super) fn waypoint_config(
             "validate_clusters": false,
             "virtual_hosts": [virtual_host],
         }));
+    }
+    for name in without_pod {
+        translation.warnings.push(format!(
+            "waypoint {NAMESPACE}/{name} carries no traffic here: the local mesh runs one \
+             waypoint pod, `waypoint` in {NAMESPACE} (`bookinfo mesh waypoint apply` without \
+             --name); calls to the Services it would serve go to their endpoints directly"
+        ));
     }
     out
 }

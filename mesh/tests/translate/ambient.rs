@@ -415,3 +415,63 @@ fn a_service_route_in_the_ambient_mesh_without_a_waypoint_is_reported_idle() {
     served.push(WAYPOINT);
     assert_eq!(idle(&enrolled(&served)), 0, "the waypoint routes it");
 }
+
+/// `enrolled`, the namespace not enrolled, Service `name` labelled `istio.io/use-waypoint=value`.
+fn service_labelled(texts: &[&str], name: &str, value: &str) -> ResourceSet {
+    let mut set = labelled("default", texts);
+    set.service_labels.insert(
+        format!("default/{name}"),
+        BTreeMap::from([("istio.io/use-waypoint".to_owned(), value.to_owned())]),
+    );
+    set
+}
+
+#[test]
+fn a_service_labelled_with_a_waypoint_goes_through_it_and_none_keeps_one_off() {
+    let set = service_labelled(&[WAYPOINT], "reviews", "waypoint");
+    assert_eq!(
+        chains(&listener(&set, REVIEWS)),
+        [(
+            TCP_PROXY.to_owned(),
+            "productpage-v1~waypoint|9080||reviews.default.svc.cluster.local".to_owned()
+        )]
+    );
+    let details = listener(
+        &set,
+        "productpage-v1~details.default.svc.cluster.local_9080",
+    );
+    assert_eq!(
+        chains(&details),
+        [(
+            TCP_PROXY.to_owned(),
+            "productpage-v1~outbound|9080||details.default.svc.cluster.local".to_owned()
+        )],
+        "the namespace is not enrolled: other Services go to their endpoints"
+    );
+
+    // The namespace enrolled, reviews opted out with `none`.
+    let mut opted_out = service_labelled(&[WAYPOINT], "reviews", "none");
+    opted_out
+        .namespace_labels
+        .get_mut("default")
+        .unwrap()
+        .insert("istio.io/use-waypoint".to_owned(), "waypoint".to_owned());
+    assert_eq!(
+        chains(&listener(&opted_out, REVIEWS)),
+        [(
+            TCP_PROXY.to_owned(),
+            "productpage-v1~outbound|9080||reviews.default.svc.cluster.local".to_owned()
+        )]
+    );
+    let details = listener(
+        &opted_out,
+        "productpage-v1~details.default.svc.cluster.local_9080",
+    );
+    assert_eq!(
+        chains(&details),
+        [(
+            TCP_PROXY.to_owned(),
+            "productpage-v1~waypoint|9080||details.default.svc.cluster.local".to_owned()
+        )]
+    );
+}
