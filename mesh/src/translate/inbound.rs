@@ -91,7 +91,8 @@ pub fn waypoint_plan(sidecars: &Sidecars, waypoint: &Pod, port: u16) -> InboundP
     }
 }
 
-/// The cluster from the sidecar to the app in the same pod, over plain HTTP.
+/// A cluster of the one endpoint `app`, plain TCP: from a sidecar to the app in its pod (and,
+/// with a transport socket added, from a node proxy to a waypoint).
 pub fn cluster(name: &str, app: SocketAddr) -> Value {
     json!({
         "@type": CLUSTER_TYPE,

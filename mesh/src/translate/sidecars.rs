@@ -193,6 +193,7 @@ fn domains(service: &Service, address: Ipv4Addr) -> Vec<String> {
 }
 
 /// What the sidecars add: listeners, their route configurations, and the inbound clusters.
+#[derive(Default)]
 pub(super) struct SidecarConfig {
     pub listeners: Vec<ListenerPlan>,
     pub route_configs: Vec<Value>,
@@ -206,11 +207,7 @@ pub(super) fn sidecar_config(
     model: &RoutingModel,
     resources: &ResourceSet,
 ) -> SidecarConfig {
-    let mut out = SidecarConfig {
-        listeners: Vec::new(),
-        route_configs: Vec::new(),
-        clusters: Vec::new(),
-    };
+    let mut out = SidecarConfig::default();
     let gateway_filters = sidecars
         .gateway()
         // The gateway's pod port on a cluster (its Service maps 80 to it).

@@ -10,7 +10,7 @@
 //! tunnel's peer identity to the HTTP listener behind it without internal listeners, and what a
 //! user observes (who called, what the policy answers, which version served) is the same.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde_json::{Value, json};
 
@@ -20,8 +20,6 @@ use super::{ListenerPlan, ROUTE_CONFIG_TYPE, Translation, inbound, rbac};
 use crate::identity::{Pod, Sidecars};
 use crate::istio::ResourceSet;
 use crate::topology::{NAMESPACE, Service};
-
-const CLUSTER_TYPE: &str = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
 
 /// The waypoint pods whose Gateway (class `istio-waypoint`) is in force.
 pub fn in_force<'a>(
@@ -58,20 +56,8 @@ pub fn caller_cluster(
     let address = sidecars.outbound_ip(&waypoint.name, index)?;
     let shared = format!("waypoint|{}||{}", service.port, service.fqdn());
     let name = source_cluster(Some(caller), shared.clone());
-    let mut cluster = json!({
-        "@type": CLUSTER_TYPE,
-        "name": name,
-        "type": "STATIC",
-        "connect_timeout": "10s",
-        "load_assignment": {
-            "cluster_name": name,
-            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {
-                "address": address.to_string(),
-                "port_value": service.port,
-            }}}}]}],
-        },
-        "transport_socket": upstream_tls(sidecars, caller, &[waypoint.spiffe_id()], &shared),
-    });
+    let mut cluster = inbound::cluster(&name, SocketAddr::from((address, service.port)));
+    cluster["transport_socket"] = upstream_tls(sidecars, caller, &[waypoint.spiffe_id()], &shared);
     if let Some(ip) = sidecars.pod_ip(&caller.name) {
         cluster["upstream_bind_config"] =
             json!({"source_address": {"address": ip.to_string(), "port_value": 0}});
@@ -87,11 +73,7 @@ pub(super) fn waypoint_config(
     model: &RoutingModel,
     resources: &ResourceSet,
 ) -> SidecarConfig {
-    let mut out = SidecarConfig {
-        listeners: Vec::new(),
-        route_configs: Vec::new(),
-        clusters: Vec::new(),
-    };
+    let mut out = SidecarConfig::default();
     let mut without_pod = std::collections::BTreeSet::new();
     for (index, service) in model.services.iter().enumerate() {
         let Some(waypoint) = serving(sidecars, resources, service) else {
