@@ -55,6 +55,22 @@ pub enum Language {
     Unknown,
 }
 
+/// details v1's answer after its id: the built-in record's fields as serde writes them, checked
+/// against [`BookDetails::builtin`] by a test. Written once, not serialized per request.
+const BUILTIN_AFTER_ID: &str = r#","author":"William Shakespeare","year":1595,"type":"paperback","pages":200,"publisher":"PublisherA","language":"English","ISBN-10":"1234567890","ISBN-13":"123-1234567890"}"#;
+
+/// details v1's answer for `id`: the bytes of `BookDetails::builtin(id)` as JSON, with only the
+/// id written per request.
+pub fn builtin_json(id: &ProductId) -> Vec<u8> {
+    const BEFORE_ID: &str = r#"{"id":"#;
+    let digits = id.as_str();
+    let mut body = Vec::with_capacity(BEFORE_ID.len() + digits.len() + BUILTIN_AFTER_ID.len());
+    body.extend_from_slice(BEFORE_ID.as_bytes());
+    body.extend_from_slice(digits.as_bytes());
+    body.extend_from_slice(BUILTIN_AFTER_ID.as_bytes());
+    body
+}
+
 impl BookDetails {
     /// details v1's one book, whatever the id: upstream's record, value for value.
     pub fn builtin(id: ProductId) -> Self {
@@ -83,6 +99,18 @@ mod tests {
             json,
             r#"{"id":0,"author":"William Shakespeare","year":1595,"type":"paperback","pages":200,"publisher":"PublisherA","language":"English","ISBN-10":"1234567890","ISBN-13":"123-1234567890"}"#
         );
+    }
+
+    #[test]
+    fn the_written_builtin_answer_is_the_serialized_record_for_any_id() {
+        for id in ["0", "-5", "26", "99999999999999999999"] {
+            let id = ProductId::parse(id.as_bytes()).unwrap();
+            let serialized = serde_json::to_vec(&BookDetails::builtin(id.clone())).unwrap();
+            assert_eq!(
+                String::from_utf8(builtin_json(&id)).unwrap(),
+                String::from_utf8(serialized).unwrap()
+            );
+        }
     }
 
     #[test]

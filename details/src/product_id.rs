@@ -58,6 +58,11 @@ impl ProductId {
         };
         Ok(Self { decimal })
     }
+
+    /// The id in canonical decimal, as it is written in JSON.
+    pub fn as_str(&self) -> &str {
+        &self.decimal
+    }
 }
 
 impl From<i64> for ProductId {

@@ -5,7 +5,6 @@
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
 use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
-use chassis::propagation::ForwardedHeaders;
 use serde::Serialize;
 
 use crate::books::Books;
@@ -51,14 +50,9 @@ async fn health() -> HttpResponse {
 
 /// The id comes from the raw path, not the route's match: upstream decodes the whole path and
 /// then takes its last segment, so `/details/0/7` is book 7 and `/details/1%2F2` book 2.
-async fn details(
-    request: HttpRequest,
-    headers: ForwardedHeaders,
-    books: web::Data<Books>,
-) -> Result<HttpResponse, Error> {
+async fn details(request: HttpRequest, books: web::Data<Books>) -> Result<HttpResponse, Error> {
     let id = ProductId::from_path(request.path())?;
-    let book = books.find(id, &headers).await?;
-    Ok(HttpResponse::Ok().json(book))
+    books.answer(id, request.headers()).await
 }
 
 async fn other_method(request: HttpRequest) -> Result<HttpResponse, Error> {
