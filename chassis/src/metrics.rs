@@ -5,6 +5,7 @@
 //! The registry is shared by every worker of the server (upstream's productpage keeps one per
 //! gunicorn worker, so its scrapes disagree).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -25,6 +26,7 @@ use prometheus_client::registry::{Metric, Registry};
 use tracing::Level;
 use tracing_actix_web::RootSpan;
 
+use crate::routes::RoutePattern;
 use crate::telemetry::ServiceIdentity;
 
 /// The content type of what `/metrics` answers (OpenMetrics text, which Prometheus reads).
@@ -224,6 +226,7 @@ const ALLOW: &str = "GET, HEAD, OPTIONS";
 /// `Allow`.
 pub(crate) fn resource() -> Resource {
     web::resource("/metrics")
+        .app_data(RoutePattern::new("/metrics"))
         .route(
             web::route()
                 .guard(guard::Any(guard::Get()).or(guard::Head()))
@@ -266,7 +269,6 @@ pub(crate) async fn observe(
     // The line's path and trace id cost allocations and a header parse; only when it is written.
     let log_line = tracing::enabled!(Level::INFO);
     let path = log_line.then(|| request.path().to_owned());
-    let route = request.match_pattern();
     let metrics = request.app_data::<web::Data<MetricsRegistry>>().cloned();
 
     let outcome = next.call(request).await;
@@ -277,8 +279,13 @@ pub(crate) async fn observe(
         Err(error) => error.as_response_error().status_code(),
     };
     if let Some(metrics) = metrics {
-        let route = route.as_deref().unwrap_or(UNMATCHED_ROUTE);
-        metrics.observe_request(&method, route, status.as_u16(), elapsed);
+        // Read once routed: an error here (none of the services below returns one: a handler's
+        // is its answer by now) has no request left to say which route it took.
+        let route = match &outcome {
+            Ok(response) => route_label(response.request()),
+            Err(_) => Cow::Borrowed(UNMATCHED_ROUTE),
+        };
+        metrics.observe_request(&method, &route, status.as_u16(), elapsed);
     }
     if let Some(path) = path {
         let trace_id = outcome
@@ -296,6 +303,25 @@ pub(crate) async fn observe(
         );
     }
     outcome
+}
+
+/// The `route` label of a routed request: its resource's [`RoutePattern`], or else actix's own
+/// answer (by the resource the router took, or for a request no resource took by matching its path
+/// against every route), [`UNMATCHED_ROUTE`] when none matches.
+fn route_label(request: &HttpRequest) -> Cow<'_, str> {
+    match request.app_data::<RoutePattern>() {
+        Some(pattern) => {
+            debug_assert_eq!(
+                request.match_pattern().as_deref(),
+                Some(pattern.as_str()),
+                "a resource's RoutePattern is not its pattern"
+            );
+            Cow::Borrowed(pattern.as_str())
+        }
+        None => request
+            .match_pattern()
+            .map_or(Cow::Borrowed(UNMATCHED_ROUTE), Cow::Owned),
+    }
 }
 
 /// The trace id of the request's server span, or else the one its headers carry.

@@ -1,5 +1,6 @@
-//! Route building every service shares: GET-and-HEAD routes, and one rule for a resource's other
-//! methods — OPTIONS answers 204 with `Allow`, anything else is the service's own 405.
+//! Route building every service shares: GET-and-HEAD routes, one rule for a resource's other
+//! methods — OPTIONS answers 204 with `Allow`, anything else is the service's own 405 — and the
+//! route pattern each resource carries for its requests' metrics.
 
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
@@ -8,6 +9,27 @@ use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard
 /// `Allow` of a read-only resource.
 pub const ALLOW_READ: &str = "GET, HEAD, OPTIONS";
 
+/// A resource's route pattern (`/details/{id}`), kept in the resource's app data: the request
+/// metrics read their `route` label from it on the answered request. Without it they ask actix
+/// (`HttpRequest::match_pattern`), which builds a `String` for every request.
+///
+/// For a resource of several patterns it is the first, as actix reports it. In debug builds
+/// (the tests) every request checks it against actix's own answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutePattern(Box<str>);
+
+impl RoutePattern {
+    /// The pattern of a resource made with `web::resource(pattern)`.
+    pub fn new(pattern: &str) -> Self {
+        Self(pattern.into())
+    }
+
+    /// The pattern, as the `route` label shows it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A route answering GET and HEAD (actix sends HEAD the GET's headers without the body).
 pub fn get_or_head() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
@@ -15,18 +37,20 @@ pub fn get_or_head() -> Route {
 
 /// A resource at `path` whose methods outside its routes are answered here: OPTIONS with 204
 /// and `Allow: allow`, anything else with `refuse(allow)`, the service's own 405 error (which
-/// sets `Allow` and words the body as the service does).
+/// sets `Allow` and words the body as the service does). It carries its [`RoutePattern`].
 pub fn resource<E>(path: &str, allow: &'static str, refuse: fn(&'static str) -> E) -> Resource
 where
     E: ResponseError + 'static,
 {
-    web::resource(path).default_service(web::to(move |request: HttpRequest| async move {
-        if request.method() == Method::OPTIONS {
-            Ok(HttpResponse::NoContent()
-                .insert_header((ALLOW, allow))
-                .finish())
-        } else {
-            Err(refuse(allow))
-        }
-    }))
+    web::resource(path)
+        .app_data(RoutePattern::new(path))
+        .default_service(web::to(move |request: HttpRequest| async move {
+            if request.method() == Method::OPTIONS {
+                Ok(HttpResponse::NoContent()
+                    .insert_header((ALLOW, allow))
+                    .finish())
+            } else {
+                Err(refuse(allow))
+            }
+        }))
 }

@@ -6,6 +6,7 @@ use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
 use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
 use chassis::propagation::ForwardedHeaders;
+use chassis::routes::RoutePattern;
 use serde::Serialize;
 
 use crate::books::Books;
@@ -22,9 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
-/// `prefix` itself and every path below it.
+/// `prefix` itself and every path below it; the metrics label both as `prefix`.
 fn mount(prefix: &str) -> Resource {
     web::resource(vec![prefix.to_owned(), format!("{prefix}/{{rest:.*}}")])
+        .app_data(RoutePattern::new(prefix))
         .default_service(web::to(other_method))
 }
 
