@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use actix_web::http::header::{self, ContentType};
-use actix_web::{HttpRequest, HttpResponse, Resource, guard, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -231,11 +231,7 @@ const ALLOW: &str = "GET, HEAD, OPTIONS";
 pub(crate) fn resource() -> Resource {
     web::resource("/metrics")
         .app_data(RoutePattern::new("/metrics"))
-        .route(
-            web::route()
-                .guard(guard::Any(guard::Get()).or(guard::Head()))
-                .to(exposition),
-        )
+        .route(crate::routes::get_or_head().to(exposition))
         .default_service(web::to(|request: HttpRequest| async move {
             if request.method() == Method::OPTIONS {
                 HttpResponse::NoContent()

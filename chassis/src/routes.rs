@@ -1,10 +1,11 @@
-//! Route building every service shares: GET-and-HEAD routes, one rule for a resource's other
-//! methods — OPTIONS answers 204 with `Allow`, anything else is the service's own 405 — and the
-//! route pattern each resource carries for its requests' metrics.
+//! Route building every service shares: routes by method (GET and HEAD, or a list), one rule
+//! for a resource's other methods — OPTIONS answers 204 with `Allow`, anything else is the
+//! service's own 405 — and the route pattern each resource carries for its requests' metrics.
 
+use actix_web::guard::{Guard, GuardContext};
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
-use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, guard, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, web};
 
 /// `Allow` of a read-only resource.
 pub const ALLOW_READ: &str = "GET, HEAD, OPTIONS";
@@ -30,9 +31,31 @@ impl RoutePattern {
     }
 }
 
+/// GET and HEAD, what a read-only route answers.
+pub const GET_OR_HEAD: &[Method] = &[Method::GET, Method::HEAD];
+
 /// A route answering GET and HEAD (actix sends HEAD the GET's headers without the body).
 pub fn get_or_head() -> Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+    methods(GET_OR_HEAD)
+}
+
+/// A route answering the methods in `allowed`, for a resource that answers its other methods
+/// itself ([`resource`]).
+///
+/// actix's own method guards (`guard::Get()`, `web::post()`) note every method they check in the
+/// request's extensions, a `Vec` and a box per check, for the `Allow` of actix's default 405; a
+/// resource with a 405 of its own never reads them, so this guard only compares.
+pub fn methods(allowed: &'static [Method]) -> Route {
+    web::route().guard(Methods(allowed))
+}
+
+/// The guard of [`methods`].
+struct Methods(&'static [Method]);
+
+impl Guard for Methods {
+    fn check(&self, context: &GuardContext<'_>) -> bool {
+        self.0.contains(&context.head().method)
+    }
 }
 
 /// A resource at `path` whose methods outside its routes are answered here: OPTIONS with 204

@@ -4,7 +4,7 @@
 
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
-use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, Route, web};
 use chassis::propagation::ForwardedHeaders;
 use chassis::routes::RoutePattern;
 use serde::Serialize;
@@ -30,14 +30,12 @@ fn mount(prefix: &str) -> Resource {
         .default_service(web::to(other_method))
 }
 
+/// What both routes serve, as [`ALLOWED_METHODS`] says besides OPTIONS.
+const SERVED: &[Method] = &[Method::GET, Method::HEAD, Method::POST, Method::PUT];
+
 /// GET, HEAD, POST or PUT (HEAD gets GET's headers without the body).
 fn served() -> Route {
-    web::route().guard(
-        guard::Any(guard::Get())
-            .or(guard::Head())
-            .or(guard::Post())
-            .or(guard::Put()),
-    )
+    chassis::routes::methods(SERVED)
 }
 
 #[derive(Serialize)]
