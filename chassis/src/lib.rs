@@ -10,6 +10,8 @@
 //! - `busy`: the requests and outbound calls in flight on each worker thread, for [`client`].
 //! - [`routes`]: GET-and-HEAD routes and the shared answer for a resource's other methods.
 //! - [`limits`]: what a server grants its clients (time to send a request, connections).
+//! - `middleware`: what every request passes through first: the drain's count, request metrics,
+//!   the request's log line, `Connection: close` while draining.
 //! - [`server`]: binding the listening socket (dual-stack with IPv4 fallback) and serving an app
 //!   with the shared middleware, `/metrics` and graceful shutdown.
 //! - [`shutdown`]: stopping on SIGTERM or SIGINT, the handlers in place as the server is made,
@@ -24,6 +26,7 @@ pub mod client;
 pub mod config;
 pub mod limits;
 pub mod metrics;
+mod middleware;
 pub mod propagation;
 pub mod routes;
 pub mod server;

@@ -3,17 +3,18 @@
 //! connection for ever, and a few hundred such clients use up the service's open files.
 
 use std::cell::Cell;
+use std::future::{Ready, ready};
 use std::rc::Rc;
 use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::error::PayloadError;
 use actix_web::http::header::ContentType;
 use actix_web::http::{ConnectionType, StatusCode};
-use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
-use futures_util::StreamExt;
+use futures_util::future::{Either, LocalBoxFuture, MapOk};
+use futures_util::{StreamExt, TryFutureExt};
 
 use crate::config::EnvReader;
 
@@ -72,39 +73,94 @@ impl ServerLimits {
 /// The middleware that bounds a request body in time: the body must have arrived
 /// [`ServerLimits::request_timeout`] after the request reached the app. Past that the handler
 /// reads an error, and whatever it made of it, the client gets 408 and the connection is closed.
-pub(crate) async fn bound_body(
-    mut request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let timeout = request
-        .app_data::<web::Data<ServerLimits>>()
-        .map_or(DEFAULT_REQUEST_TIMEOUT, |limits| limits.request_timeout);
-    let payload = request.take_payload();
-    if matches!(payload, Payload::None) {
-        return next
-            .call(request)
-            .await
-            .map(ServiceResponse::map_into_left_body);
-    }
-    let timed_out = Rc::new(Cell::new(false));
-    request.set_payload(Payload::Stream {
-        payload: deadline_stream(payload, timeout, timed_out.clone()).boxed_local(),
-    });
+///
+/// Hand-written rather than `from_fn`, which boxes every request's future twice: a request
+/// without a body (every GET) passes straight through, only one with a body gets a boxed future.
+pub(crate) struct BoundBody {
+    timeout: Duration,
+}
 
-    let response = next.call(request).await?;
-    if !timed_out.get() {
-        return Ok(response.map_into_left_body());
+impl BoundBody {
+    pub(crate) fn new(limits: &ServerLimits) -> Self {
+        Self {
+            timeout: limits.request_timeout,
+        }
     }
-    let mut timeout_answer = HttpResponse::build(StatusCode::REQUEST_TIMEOUT)
-        .content_type(ContentType::plaintext())
-        .body(format!(
-            "Request timeout: the body did not arrive within {} ms.\n",
-            timeout.as_millis()
-        ));
-    timeout_answer
-        .head_mut()
-        .set_connection_type(ConnectionType::Close);
-    Ok(response.into_response(timeout_answer).map_into_right_body())
+}
+
+impl<S, B> Transform<S, ServiceRequest> for BoundBody
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = BoundBodyService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(BoundBodyService {
+            service,
+            timeout: self.timeout,
+        }))
+    }
+}
+
+pub(crate) struct BoundBodyService<S> {
+    service: S,
+    timeout: Duration,
+}
+
+/// The answer to a request without a body, its body type widened.
+type Unbounded<F, B> = MapOk<F, fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>>;
+
+impl<S, B> Service<ServiceRequest> for BoundBodyService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = Either<
+        Unbounded<S::Future, B>,
+        LocalBoxFuture<'static, Result<Self::Response, Self::Error>>,
+    >;
+
+    forward_ready!(service);
+
+    fn call(&self, mut request: ServiceRequest) -> Self::Future {
+        let payload = request.take_payload();
+        if matches!(payload, Payload::None) {
+            let widen: fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> =
+                ServiceResponse::map_into_left_body;
+            return Either::Left(self.service.call(request).map_ok(widen));
+        }
+        let timeout = self.timeout;
+        let timed_out = Rc::new(Cell::new(false));
+        request.set_payload(Payload::Stream {
+            payload: deadline_stream(payload, timeout, timed_out.clone()).boxed_local(),
+        });
+        let answer = self.service.call(request);
+        Either::Right(Box::pin(async move {
+            let response = answer.await?;
+            if !timed_out.get() {
+                return Ok(response.map_into_left_body());
+            }
+            let mut timeout_answer = HttpResponse::build(StatusCode::REQUEST_TIMEOUT)
+                .content_type(ContentType::plaintext())
+                .body(format!(
+                    "Request timeout: the body did not arrive within {} ms.\n",
+                    timeout.as_millis()
+                ));
+            timeout_answer
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
+            Ok(response.into_response(timeout_answer).map_into_right_body())
+        }))
+    }
 }
 
 /// `payload`'s chunks until `timeout` has passed, then one `TimedOut` error (and `timed_out`

@@ -7,14 +7,11 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{self, ContentType};
-use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, Resource, guard, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -22,9 +19,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::{Metric, Registry};
-use tracing::Level;
-use tracing_actix_web::RootSpan;
 
+use crate::routes::RoutePattern;
 use crate::telemetry::ServiceIdentity;
 
 /// The content type of what `/metrics` answers (OpenMetrics text, which Prometheus reads).
@@ -141,7 +137,17 @@ impl MetricsRegistry {
 
     /// Counts one answered request.
     pub fn observe_request(&self, method: &Method, route: &str, status: u16, elapsed: Duration) {
-        let method = method_label(method);
+        self.observe_labelled(method_label(method), route, status, elapsed);
+    }
+
+    /// Counts one answered request whose method is already its label ([`method_label`]).
+    pub(crate) fn observe_labelled(
+        &self,
+        method: &'static str,
+        route: &str,
+        status: u16,
+        elapsed: Duration,
+    ) {
         let seconds = elapsed.as_secs_f64();
         {
             let series = self.series.read().unwrap_or_else(PoisonError::into_inner);
@@ -202,7 +208,7 @@ impl MetricsRegistry {
 }
 
 /// A known method's name, or [`OTHER_METHOD`] for any other.
-fn method_label(method: &Method) -> &'static str {
+pub(crate) fn method_label(method: &Method) -> &'static str {
     match *method {
         Method::GET => "GET",
         Method::HEAD => "HEAD",
@@ -224,11 +230,8 @@ const ALLOW: &str = "GET, HEAD, OPTIONS";
 /// `Allow`.
 pub(crate) fn resource() -> Resource {
     web::resource("/metrics")
-        .route(
-            web::route()
-                .guard(guard::Any(guard::Get()).or(guard::Head()))
-                .to(exposition),
-        )
+        .app_data(RoutePattern::new("/metrics"))
+        .route(crate::routes::get_or_head().to(exposition))
         .default_service(web::to(|request: HttpRequest| async move {
             if request.method() == Method::OPTIONS {
                 HttpResponse::NoContent()
@@ -250,58 +253,6 @@ async fn exposition(metrics: web::Data<MetricsRegistry>) -> HttpResponse {
             .content_type(ContentType::plaintext())
             .body("Internal error: the metrics could not be written.\n"),
     }
-}
-
-/// The middleware that counts and times every request and logs one line for it with method,
-/// path, status, duration and trace id. It wraps the tracing middleware, so the line is not
-/// prefixed with every field of the server span.
-pub(crate) async fn observe(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    // Outermost middleware: the request counts as served until its answer is ready.
-    let _serving = crate::busy::Serving::enter();
-    let started = Instant::now();
-    let method = request.method().clone();
-    // The line's path and trace id cost allocations and a header parse; only when it is written.
-    let log_line = tracing::enabled!(Level::INFO);
-    let path = log_line.then(|| request.path().to_owned());
-    let route = request.match_pattern();
-    let metrics = request.app_data::<web::Data<MetricsRegistry>>().cloned();
-
-    let outcome = next.call(request).await;
-
-    let elapsed = started.elapsed();
-    let status = match &outcome {
-        Ok(response) => response.status(),
-        Err(error) => error.as_response_error().status_code(),
-    };
-    if let Some(metrics) = metrics {
-        let route = route.as_deref().unwrap_or(UNMATCHED_ROUTE);
-        metrics.observe_request(&method, route, status.as_u16(), elapsed);
-    }
-    if let Some(path) = path {
-        let trace_id = outcome
-            .as_ref()
-            .ok()
-            .and_then(|response| request_trace_id(response.request()));
-        tracing::info!(
-            // The label, not the method as received: an unknown one can be 100 KB long.
-            method = method_label(&method),
-            path,
-            status = status.as_u16(),
-            duration_ms = %format_args!("{:.3}", elapsed.as_secs_f64() * 1000.0),
-            trace_id = trace_id.as_deref().unwrap_or("-"),
-            "request"
-        );
-    }
-    outcome
-}
-
-/// The trace id of the request's server span, or else the one its headers carry.
-fn request_trace_id(request: &HttpRequest) -> Option<String> {
-    let root_span = request.extensions().get::<RootSpan>().cloned();
-    crate::telemetry::context::trace_id(root_span.as_deref(), request.headers())
 }
 
 #[cfg(test)]

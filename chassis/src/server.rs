@@ -10,13 +10,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
 use actix_web::rt::task::JoinHandle;
 use actix_web::{App, HttpServer, web};
 use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::limits::ServerLimits;
+use crate::limits::{BoundBody, ServerLimits};
 use crate::metrics::MetricsRegistry;
+use crate::middleware::Observe;
 use crate::shutdown::StopHandle;
 use crate::telemetry::ServiceIdentity;
 
@@ -118,13 +118,13 @@ where
     F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
 {
     metrics.set_build_info(service);
+    let registry = metrics.clone();
     let metrics = web::Data::new(metrics);
     // Read by the server span (`telemetry::ServerSpan`), so each span names this server's service.
     let service = web::Data::new(service.clone());
-    let limits_data = web::Data::new(*limits);
+    let limits = *limits;
     let drain = crate::shutdown::Drain::default();
-    let drain_data = web::Data::new(drain.clone());
-    let counted = drain.clone();
+    let (observed, counted) = (drain.clone(), drain.clone());
     // actix's connection limit is per worker; workers as many as actix would start by default,
     // but never more than connections allowed. Each gets its whole share, so the total is never
     // over the limit (it is rounded down to a multiple of the workers).
@@ -137,17 +137,14 @@ where
         App::new()
             .app_data(metrics.clone())
             .app_data(service.clone())
-            .app_data(limits_data.clone())
-            .app_data(drain_data.clone())
             .service(crate::metrics::resource())
             .configure(configure.clone())
-            // The last wrap runs first: metrics and the request's log line around the server span,
-            // around the body's deadline (so a cut body is counted and logged as the 408 it gets);
-            // outermost, every answer given while the server drains says the connection closes.
-            .wrap(from_fn(crate::limits::bound_body))
+            // The last wrap runs first: the drain's count, metrics and the request's log line
+            // around the server span, around the body's deadline (so a cut body is counted and
+            // logged as the 408 it gets).
+            .wrap(BoundBody::new(&limits))
             .wrap(crate::telemetry::request_tracing())
-            .wrap(from_fn(crate::metrics::observe))
-            .wrap(from_fn(crate::shutdown::close_when_draining))
+            .wrap(Observe::new(registry.clone(), observed.clone()))
     })
     .on_connect(move |io, data| counted.on_connect(io, data))
     .workers(workers)

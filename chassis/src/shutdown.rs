@@ -25,12 +25,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Extensions, ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::http::ConnectionType;
-use actix_web::middleware::Next;
+use actix_web::dev::{Extensions, ServerHandle};
 use actix_web::rt::task::JoinHandle;
-use actix_web::web;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::Instant;
 
@@ -56,7 +52,7 @@ struct DrainState {
 }
 
 /// Counts one request in hand for as long as the middleware handles it.
-struct InHand(Arc<DrainState>);
+pub(crate) struct InHand(Arc<DrainState>);
 
 impl Drop for InHand {
     fn drop(&mut self) {
@@ -80,7 +76,7 @@ impl Drain {
         data.insert(OpenConnection(self.0.clone()));
     }
 
-    fn draining(&self) -> bool {
+    pub(crate) fn draining(&self) -> bool {
         self.0.draining.load(Ordering::SeqCst)
     }
 
@@ -88,7 +84,7 @@ impl Drain {
         self.0.open_connections.load(Ordering::SeqCst)
     }
 
-    fn in_hand(&self) -> InHand {
+    pub(crate) fn in_hand(&self) -> InHand {
         self.0.requests_in_hand.fetch_add(1, Ordering::SeqCst);
         InHand(self.0.clone())
     }
@@ -118,25 +114,6 @@ impl Drain {
         }
         handle.stop(graceful).await;
     }
-}
-
-/// The middleware that counts the requests in hand and marks every answer given while the server
-/// drains `Connection: close`, so that its client sends nothing more on that connection and
-/// actix closes it after the answer.
-pub(crate) async fn close_when_draining(
-    request: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let drain = request.app_data::<web::Data<Drain>>().cloned();
-    let _in_hand = drain.as_ref().map(|drain| drain.in_hand());
-    let mut response = next.call(request).await?;
-    if drain.is_some_and(|drain| drain.draining()) {
-        response
-            .response_mut()
-            .head_mut()
-            .set_connection_type(ConnectionType::Close);
-    }
-    Ok(response)
 }
 
 /// Stops one served server with the drain: what SIGTERM does to a service, for a caller that

@@ -112,6 +112,57 @@ async fn metrics_count_a_request_after_it_happens() {
     );
 }
 
+/// A 405 of the test routes, as a service words its own.
+#[derive(Debug)]
+struct NotAllowed;
+
+impl std::fmt::Display for NotAllowed {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("not allowed")
+    }
+}
+
+impl actix_web::ResponseError for NotAllowed {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED
+    }
+}
+
+#[actix_web::test]
+async fn metrics_label_a_shared_resource_by_its_pattern_whatever_the_method() {
+    let address = chassis::testing::spawn_server(|listener| {
+        chassis::server::serve(listener, &test_service(), |cfg| {
+            cfg.service(
+                chassis::routes::resource("/items/{id}", "GET, HEAD, OPTIONS", |_| NotAllowed)
+                    .route(
+                        chassis::routes::get_or_head()
+                            .to(|| async { HttpResponse::Ok().body("item") }),
+                    ),
+            );
+        })
+    });
+    chassis::testing::wait_ready(address, "/metrics")
+        .await
+        .expect("ready");
+
+    assert_eq!(get_text(address, "/items/7").await.0, 200);
+    let refused = awc::Client::default()
+        .delete(format!("http://{address}/items/7"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(refused.status().as_u16(), 405);
+    let (_, _, after) = get_text(address, "/metrics").await;
+
+    for series in [
+        r#"http_server_requests_total{method="GET",route="/items/{id}",status="200"} 1"#,
+        r#"http_server_requests_total{method="DELETE",route="/items/{id}",status="405"} 1"#,
+        r#"http_server_requests_total{method="GET",route="/metrics",status="200"} "#,
+    ] {
+        assert!(after.contains(series), "{series}: {after}");
+    }
+}
+
 #[actix_web::test]
 async fn metrics_show_what_a_service_registers() {
     use prometheus_client::metrics::counter::Counter;

@@ -4,7 +4,8 @@
 
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
-use actix_web::{HttpRequest, HttpResponse, Resource, Route, guard, web};
+use actix_web::{HttpRequest, HttpResponse, Resource, Route, web};
+use chassis::routes::RoutePattern;
 use serde::Serialize;
 
 use crate::books::Books;
@@ -21,20 +22,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(not_found));
 }
 
-/// `prefix` itself and every path below it.
+/// `prefix` itself and every path below it; the metrics label both as `prefix`.
 fn mount(prefix: &str) -> Resource {
     web::resource(vec![prefix.to_owned(), format!("{prefix}/{{rest:.*}}")])
+        .app_data(RoutePattern::new(prefix))
         .default_service(web::to(other_method))
 }
 
+/// What both routes serve, as [`ALLOWED_METHODS`] says besides OPTIONS.
+const SERVED: &[Method] = &[Method::GET, Method::HEAD, Method::POST, Method::PUT];
+
 /// GET, HEAD, POST or PUT (HEAD gets GET's headers without the body).
 fn served() -> Route {
-    web::route().guard(
-        guard::Any(guard::Get())
-            .or(guard::Head())
-            .or(guard::Post())
-            .or(guard::Put()),
-    )
+    chassis::routes::methods(SERVED)
 }
 
 #[derive(Serialize)]

@@ -7,13 +7,15 @@
 //! - `log` records (actix's own) reach the same subscriber through the tracing-log bridge.
 //!
 //! [`log_output`] writes the lines (credentials hidden by [`redact`], clients' broken connections
-//! as rate-limited warnings); [`context`] has the rule for trace headers on outbound calls; [`export`] the exporters.
+//! as rate-limited warnings); [`context`] has the rule for trace headers on outbound calls; [`export`] the exporters;
+//! `request_tracing` the middleware that opens each request's server span.
 
 pub mod config;
 pub mod context;
 pub mod export;
 pub mod log_output;
 pub mod redact;
+mod request_tracing;
 
 use std::io::IsTerminal;
 use std::sync::Once;
@@ -27,13 +29,14 @@ use opentelemetry::Context;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing::Level;
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 pub use config::{ServiceIdentity, TelemetryConfig};
+pub use request_tracing::{RequestTracing, RequestTracingService};
 
 /// How long shutting down may spend sending the spans still queued, per exporter. With both
 /// exporters and the server's 10 s grace it stays inside Kubernetes' 30 s.
@@ -146,22 +149,27 @@ pub fn init_for_tests() {
 
 /// The middleware every app is wrapped in: a server span per request, joined to the caller's
 /// trace (B3 or W3C headers).
-pub fn request_tracing() -> TracingLogger<ServerSpan> {
-    TracingLogger::new()
+pub fn request_tracing() -> RequestTracing {
+    RequestTracing::new()
+}
+
+/// Whether a request's server span is recorded by anything: the target and level of the span
+/// `DefaultRootSpanBuilder` makes, so filters agree.
+fn server_span_wanted() -> bool {
+    tracing::span_enabled!(target: "tracing_actix_web::root_span_builder", Level::INFO)
 }
 
 /// tracing-actix-web's server span, made only when something records it.
 ///
 /// Its fields cost a second route match, the connection info, a request id and two trace-context
 /// extractions per request, and it computes them before asking whether the span is wanted. With
-/// no span export and logs above `info` (a benchmark's or a quiet pod's setting) nothing is, so
-/// the request gets a disabled span for free.
+/// no span export and logs above `info` (a benchmark's or a quiet pod's setting) nothing is, and
+/// [`RequestTracing`] does not ask for a span at all.
 pub struct ServerSpan;
 
 impl RootSpanBuilder for ServerSpan {
     fn on_request_start(request: &ServiceRequest) -> tracing::Span {
-        // The target and level of the span `DefaultRootSpanBuilder` makes, so filters agree.
-        if tracing::span_enabled!(target: "tracing_actix_web::root_span_builder", Level::INFO) {
+        if server_span_wanted() {
             // The span's parent context is extracted from the request's headers on top of the
             // current context: with the server's service in it, every span of this request
             // (the server span and those below it) carries that service to the exporters.
