@@ -1,6 +1,8 @@
 //! reviews' answers, written by hand in upstream's exact spacing (`{"id": "0","podname": ...`),
 //! since clients may compare the bytes. Every answer body is produced here and nowhere else.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 use crate::config::StarColor;
@@ -30,28 +32,59 @@ impl ReviewsAnswer<'_> {
     /// The body, byte for byte as upstream builds it; values from the environment are escaped
     /// as JSON strings, which leaves ordinary names unchanged.
     pub fn to_json(&self) -> String {
+        AnswerTemplate::new(self.podname, self.clustername)
+            .render(self.product_id, self.ratings.as_ref())
+    }
+}
+
+/// What every answer of one process shares (the pod and cluster names, each review's reviewer
+/// and text), written and escaped once rather than per request.
+#[derive(Debug, Clone)]
+pub struct AnswerTemplate {
+    /// `","podname": "...","clustername": "...","reviews": [`: what follows the id.
+    after_id: String,
+    /// Each review's `{  "reviewer": "...",  "text": "..."`, in [`REVIEWS`] order.
+    review_heads: [String; REVIEWS.len()],
+}
+
+impl AnswerTemplate {
+    pub fn new(podname: &str, clustername: &str) -> Self {
+        let mut after_id = String::from(r#"","podname": "#);
+        push_string(&mut after_id, podname);
+        after_id.push_str(r#","clustername": "#);
+        push_string(&mut after_id, clustername);
+        after_id.push_str(r#","reviews": ["#);
+        let review_heads = REVIEWS.map(|review| {
+            let mut head = String::from(r#"{  "reviewer": "#);
+            push_string(&mut head, review.reviewer);
+            head.push_str(r#",  "text": "#);
+            push_string(&mut head, review.text);
+            head
+        });
+        Self {
+            after_id,
+            review_heads,
+        }
+    }
+
+    /// The answer for `product_id` with `ratings` (none: v1, no `rating` key).
+    pub fn render(&self, product_id: i32, ratings: Option<&ShownRatings<'_>>) -> String {
         let mut out = String::with_capacity(640);
         out.push_str(r#"{"id": ""#);
-        out.push_str(&self.product_id.to_string());
-        out.push_str(r#"","podname": "#);
-        push_string(&mut out, self.podname);
-        out.push_str(r#","clustername": "#);
-        push_string(&mut out, self.clustername);
-        out.push_str(r#","reviews": ["#);
-        for (index, review) in REVIEWS.iter().enumerate() {
+        // Writing into a String cannot fail.
+        let _ = write!(out, "{product_id}");
+        out.push_str(&self.after_id);
+        for (index, head) in self.review_heads.iter().enumerate() {
             if index > 0 {
                 out.push(',');
             }
-            out.push_str(r#"{  "reviewer": "#);
-            push_string(&mut out, review.reviewer);
-            out.push_str(r#",  "text": "#);
-            push_string(&mut out, review.text);
-            if let Some(ratings) = &self.ratings {
+            out.push_str(head);
+            if let Some(ratings) = ratings {
                 out.push_str(r#", "rating": {"#);
                 match ratings.per_review[index] {
                     Rating::Stars(stars) => {
                         out.push_str(r#""stars": "#);
-                        out.push_str(&stars.get().to_string());
+                        let _ = write!(out, "{}", stars.get());
                         out.push_str(r#", "color": "#);
                         push_string(&mut out, ratings.color.as_str());
                     }

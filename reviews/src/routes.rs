@@ -8,13 +8,13 @@ use chassis::routes::{ALLOW_READ, get_or_head};
 
 use crate::config::{Config, StarColor};
 use crate::error::Error;
-use crate::json::{self, ReviewsAnswer, ShownRatings};
+use crate::json::{self, AnswerTemplate, ShownRatings};
 use crate::ratings::RatingsClient;
 
 /// What one worker's handlers use; built per worker because the ratings client is not `Send`.
 pub struct AppState {
-    podname: String,
-    clustername: String,
+    /// The pod's and cluster's names and the reviews, written once (see [`AnswerTemplate`]).
+    answer: AnswerTemplate,
     /// `None` when ratings are off (v1).
     ratings: Option<(RatingsClient, StarColor)>,
 }
@@ -22,8 +22,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: &Config) -> AppState {
         AppState {
-            podname: config.podname.clone(),
-            clustername: config.clustername.clone(),
+            answer: AnswerTemplate::new(&config.podname, &config.clustername),
             ratings: config
                 .ratings
                 .as_ref()
@@ -45,29 +44,23 @@ async fn health() -> HttpResponse {
         .body(json::HEALTH)
 }
 
-async fn reviews(
-    request: HttpRequest,
-    headers: ForwardedHeaders,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, Error> {
+async fn reviews(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
     let raw_id = request.match_info().get("id").unwrap_or_default();
     let product_id = parse_product_id(raw_id)?;
     let ratings = match &state.ratings {
-        Some((client, color)) => Some(ShownRatings {
-            color,
-            per_review: client.ratings_of(product_id, &headers).await,
-        }),
+        Some((client, color)) => {
+            // Read only when ratings is called: v1 forwards nothing.
+            let headers = ForwardedHeaders::from_headers(request.headers());
+            Some(ShownRatings {
+                color,
+                per_review: client.ratings_of(product_id, &headers).await,
+            })
+        }
         None => None,
-    };
-    let answer = ReviewsAnswer {
-        product_id,
-        podname: &state.podname,
-        clustername: &state.clustername,
-        ratings,
     };
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(answer.to_json()))
+        .body(state.answer.render(product_id, ratings.as_ref())))
 }
 
 /// A product id as Java's `Integer.valueOf` reads it: an optional sign and decimal digits, within
