@@ -7,7 +7,8 @@
 //! - [`backends`]: `DetailsClient`, `ReviewsClient` (with upstream's deliberate retry) and
 //!   `RatingsClient`.
 //! - [`session`]: the signed session cookie and the headers forwarded for the signed-in user.
-//! - [`views`]: the askama pages and what they show (templates in `templates/` at the top).
+//! - [`views`]: the askama pages and what they show (templates in `templates/` at the top);
+//!   [`rendered`]: the product pages a worker rendered lately, sent again for the same inputs.
 //! - [`json`]: JSON in upstream's Python style. [`product`]: the catalogue and product ids.
 //! - [`metrics`]: the `request_result` counter (chassis serves `/metrics`). [`error`]: the error type and its responses.
 //! - `routes`: the HTTP routes, one module per group.
@@ -18,6 +19,7 @@ pub mod error;
 pub mod json;
 pub mod metrics;
 pub mod product;
+pub mod rendered;
 #[doc(hidden)] // public for the fuzz targets (fuzz/), which drive the real routes
 pub mod routes;
 pub mod session;
@@ -50,7 +52,8 @@ pub fn run(listener: TcpListener, config: Config) -> std::io::Result<RunningServ
         let backends = Backends::new(&config, metrics.clone().into_inner());
         cfg.app_data(config.clone())
             .app_data(metrics.clone())
-            .app_data(web::Data::new(backends));
+            .app_data(web::Data::new(backends))
+            .app_data(web::Data::new(rendered::RenderedPages::default()));
         routes::configure(cfg);
     })
 }

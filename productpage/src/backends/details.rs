@@ -1,5 +1,6 @@
 //! The details service: a book's ISBN, publisher, pages, type and language.
 
+use actix_web::web::Bytes;
 use chassis::propagation::ForwardedHeaders;
 use serde::de::DeserializeOwned;
 
@@ -23,5 +24,16 @@ impl DetailsClient {
         headers: &ForwardedHeaders,
     ) -> Result<T, Unavailable> {
         self.endpoint.fetch(id, headers, 1).await
+    }
+
+    /// The body of the same call as `read` makes it out (`None`: unusable, as undecodable JSON
+    /// is for [`Self::get`]).
+    pub async fn read<R>(
+        &self,
+        id: &ProductId,
+        headers: &ForwardedHeaders,
+        read: impl Fn(&Bytes) -> Option<R>,
+    ) -> Result<R, Unavailable> {
+        self.endpoint.fetch_read(id, headers, 1, read).await
     }
 }

@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use chassis::client::{BackendClient, BackendReply};
 use chassis::propagation::ForwardedHeaders;
 use serde::de::DeserializeOwned;
@@ -101,21 +102,33 @@ struct Endpoint {
 impl Endpoint {
     /// `GET {base}/{service}/{id}` up to `attempts` times, until an attempt answers 200 with JSON
     /// that decodes as `T` (a `serde_json::Value` to pass it on, a page's view to show it).
-    /// One logical call: counted once in the metric, with the last attempt's status.
     async fn fetch<T: DeserializeOwned>(
         &self,
         id: &ProductId,
         headers: &ForwardedHeaders,
         attempts: u32,
     ) -> Result<T, Unavailable> {
+        self.fetch_read(id, headers, attempts, decode_json).await
+    }
+
+    /// `GET {base}/{service}/{id}` up to `attempts` times, until an attempt answers 200 with a
+    /// body that `read` makes something of (`None`: unusable, reported as 502 and retried like an
+    /// error). One logical call: counted once in the metric, with the last attempt's status.
+    async fn fetch_read<R>(
+        &self,
+        id: &ProductId,
+        headers: &ForwardedHeaders,
+        attempts: u32,
+        read: impl Fn(&Bytes) -> Option<R>,
+    ) -> Result<R, Unavailable> {
         let url = format!("{}/{}/{}", self.base_url, self.service, id.path_segment());
         let mut status = StatusCode::INTERNAL_SERVER_ERROR;
         for attempt in 1..=attempts {
-            match self.attempt(&url, headers).await {
-                Ok(json) => {
+            match self.attempt(&url, headers, &read).await {
+                Ok(answer) => {
                     self.metrics
                         .record_result(self.service.name(), StatusCode::OK.as_u16());
-                    return Ok(json);
+                    return Ok(answer);
                 }
                 Err((failed, reason)) => {
                     tracing::warn!(
@@ -134,14 +147,15 @@ impl Endpoint {
         })
     }
 
-    /// One GET: the decoded JSON, or the status to report and why.
-    async fn attempt<T: DeserializeOwned>(
+    /// One GET: what `read` made of the body, or the status to report and why.
+    async fn attempt<R>(
         &self,
         url: &str,
         headers: &ForwardedHeaders,
-    ) -> Result<T, (StatusCode, String)> {
+        read: impl Fn(&Bytes) -> Option<R>,
+    ) -> Result<R, (StatusCode, String)> {
         match self.http.get(url, headers).await {
-            Ok(reply) => usable_json(&reply).map_err(|status| {
+            Ok(reply) => usable(&reply, read).map_err(|status| {
                 let reason = format!("answered {} with {} bytes", reply.status, reply.body.len());
                 (status, reason)
             }),
@@ -150,10 +164,15 @@ impl Endpoint {
     }
 }
 
-/// The body of a 200 decoded as `T`, or the status to report for the reply.
-fn usable_json<T: DeserializeOwned>(reply: &BackendReply) -> Result<T, StatusCode> {
+/// A body read as JSON decoding as `T`, or nothing.
+pub fn decode_json<T: DeserializeOwned>(body: &Bytes) -> Option<T> {
+    serde_json::from_slice(body).ok()
+}
+
+/// What `read` makes of a 200's body, or the status to report for the reply.
+fn usable<R>(reply: &BackendReply, read: impl Fn(&Bytes) -> Option<R>) -> Result<R, StatusCode> {
     if reply.is_ok() {
-        serde_json::from_slice(&reply.body).map_err(|_| StatusCode::BAD_GATEWAY)
+        read(&reply.body).ok_or(StatusCode::BAD_GATEWAY)
     } else if reply.status.is_client_error() || reply.status.is_server_error() {
         Err(reply.status)
     } else {
@@ -163,8 +182,6 @@ fn usable_json<T: DeserializeOwned>(reply: &BackendReply) -> Result<T, StatusCod
 
 #[cfg(test)]
 mod tests {
-    use actix_web::web::Bytes;
-
     use super::*;
 
     fn reply(status: u16, body: &'static str) -> BackendReply {
@@ -177,7 +194,7 @@ mod tests {
     #[test]
     fn a_200_with_json_is_usable() {
         assert_eq!(
-            usable_json::<serde_json::Value>(&reply(200, r#"{"id":0}"#)).unwrap()["id"],
+            usable(&reply(200, r#"{"id":0}"#), decode_json::<serde_json::Value>).unwrap()["id"],
             0
         );
     }
@@ -186,7 +203,7 @@ mod tests {
     fn error_statuses_are_passed_on() {
         for status in [400, 404, 503, 504, 555] {
             assert_eq!(
-                usable_json::<serde_json::Value>(&reply(status, "{}"))
+                usable(&reply(status, "{}"), decode_json::<serde_json::Value>)
                     .unwrap_err()
                     .as_u16(),
                 status,
@@ -199,7 +216,7 @@ mod tests {
     fn unusable_non_error_answers_are_bad_gateway() {
         for (status, body) in [(200, "<html>oops</html>"), (200, ""), (204, ""), (302, "")] {
             assert_eq!(
-                usable_json::<serde_json::Value>(&reply(status, body)).unwrap_err(),
+                usable(&reply(status, body), decode_json::<serde_json::Value>).unwrap_err(),
                 StatusCode::BAD_GATEWAY,
                 "{status} {body:?}"
             );

@@ -1,5 +1,6 @@
 //! The reviews service, with upstream's deliberate retry.
 
+use actix_web::web::Bytes;
 use chassis::propagation::ForwardedHeaders;
 use serde::de::DeserializeOwned;
 
@@ -31,5 +32,18 @@ impl ReviewsClient {
         headers: &ForwardedHeaders,
     ) -> Result<T, Unavailable> {
         self.endpoint.fetch(id, headers, REVIEWS_ATTEMPTS).await
+    }
+
+    /// The body of the same call as `read` makes it out (`None`: unusable, as undecodable JSON
+    /// is for [`Self::get`]).
+    pub async fn read<R>(
+        &self,
+        id: &ProductId,
+        headers: &ForwardedHeaders,
+        read: impl Fn(&Bytes) -> Option<R>,
+    ) -> Result<R, Unavailable> {
+        self.endpoint
+            .fetch_read(id, headers, REVIEWS_ATTEMPTS, read)
+            .await
     }
 }
