@@ -1,7 +1,10 @@
 //! reviews' HTTP routes: `/health` and `/reviews/{id}`, plus the answers for other methods (405
 //! with `Allow`) and unknown paths (404). Paths are matched exactly: a trailing slash is unknown.
 
+use std::cell::RefCell;
+
 use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use chassis::propagation::ForwardedHeaders;
 use chassis::routes::{ALLOW_READ, get_or_head};
@@ -10,11 +13,15 @@ use crate::config::{Config, StarColor};
 use crate::error::Error;
 use crate::json::{self, AnswerTemplate, ShownRatings};
 use crate::ratings::RatingsClient;
+use crate::review::{REVIEWS, Rating};
 
 /// What one worker's handlers use; built per worker because the ratings client is not `Send`.
 pub struct AppState {
     /// The pod's and cluster's names and the reviews, written once (see [`AnswerTemplate`]).
     answer: AnswerTemplate,
+    /// The last answer written, with the product and ratings it was written for: the same ones
+    /// are answered with the same bytes, not written again.
+    last_answer: RefCell<Option<WrittenAnswer>>,
     /// `None` when ratings are off (v1).
     ratings: Option<(RatingsClient, StarColor)>,
 }
@@ -23,6 +30,7 @@ impl AppState {
     pub fn new(config: &Config) -> AppState {
         AppState {
             answer: AnswerTemplate::new(&config.podname, &config.clustername),
+            last_answer: RefCell::default(),
             ratings: config
                 .ratings
                 .as_ref()
@@ -60,7 +68,34 @@ async fn reviews(request: HttpRequest, state: web::Data<AppState>) -> Result<Htt
     };
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
-        .body(state.answer.render(product_id, ratings.as_ref())))
+        .body(state.answer_for(product_id, ratings.as_ref())))
+}
+
+/// An answer as written, and what it was written for.
+struct WrittenAnswer {
+    product_id: i32,
+    /// `None`: no ratings (v1).
+    ratings: Option<[Rating; REVIEWS.len()]>,
+    body: Bytes,
+}
+
+impl AppState {
+    /// The answer for `product_id` with these ratings: the last one if it was for the same.
+    fn answer_for(&self, product_id: i32, ratings: Option<&ShownRatings<'_>>) -> Bytes {
+        let per_review = ratings.map(|shown| shown.per_review);
+        if let Some(last) = &*self.last_answer.borrow()
+            && (last.product_id, last.ratings) == (product_id, per_review)
+        {
+            return last.body.clone();
+        }
+        let body = Bytes::from(self.answer.render(product_id, ratings));
+        *self.last_answer.borrow_mut() = Some(WrittenAnswer {
+            product_id,
+            ratings: per_review,
+            body: body.clone(),
+        });
+        body
+    }
 }
 
 /// A product id as Java's `Integer.valueOf` reads it: an optional sign and decimal digits, within

@@ -70,6 +70,15 @@ impl AppBuilder {
         self
     }
 
+    /// Ratings answers each request with what `respond` returns for it.
+    pub fn ratings_with(
+        mut self,
+        respond: impl Fn(&RecordedRequest) -> StubReply + Send + Sync + 'static,
+    ) -> Self {
+        self.ratings = Arc::new(respond);
+        self
+    }
+
     /// Points reviews at a closed port instead of the stand-in.
     pub fn ratings_down(self) -> Self {
         self.env("RATINGS_SERVICE_PORT", closed_port().to_string())

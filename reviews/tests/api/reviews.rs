@@ -140,6 +140,55 @@ async fn reviews_returns_valid_json_when_the_pod_name_and_colour_hold_quotes() {
 }
 
 #[actix_web::test]
+async fn reviews_returns_200_with_each_answer_of_ratings_as_it_changes() {
+    // Each request's answer is read afresh: the same bytes twice, then other stars, an error,
+    // the first stars again, and a product of its own.
+    let answers = [
+        (200, r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#),
+        (200, r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#),
+        (200, r#"{"id":0,"ratings":{"Reviewer1":1,"Reviewer2":2}}"#),
+        (503, r#"{"error":"Service unavailable"}"#),
+        (200, r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#),
+        (200, r#"{"id":7,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#),
+    ];
+    let served = std::sync::atomic::AtomicUsize::new(0);
+    let app = TestApp::builder()
+        .version("v3")
+        .env("HOSTNAME", "p")
+        .ratings_with(move |_| {
+            let next = served.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (status, body) = answers[next.min(answers.len() - 1)];
+            StubReply::json(status, body)
+        })
+        .spawn()
+        .await;
+    let red = |n| stars(n, "red");
+    let expected = [
+        ("0", Some([red(5), red(4)])),
+        ("0", Some([red(5), red(4)])),
+        ("0", Some([red(1), red(2)])),
+        ("0", None),
+        ("0", Some([red(5), red(4)])),
+        ("7", Some([red(5), red(4)])),
+    ];
+
+    for (request, (id, ratings)) in expected.iter().enumerate() {
+        let response = app.reviews(id).await;
+
+        let shown = match ratings {
+            Some([first, second]) => [first.as_str(), second.as_str()],
+            None => [RATING_ERROR, RATING_ERROR],
+        };
+        assert_eq!(response.status.as_u16(), 200, "request {request}");
+        assert_eq!(
+            response.body,
+            reviews_json(id, "p", "null", Some(shown)),
+            "request {request}"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn reviews_returns_200_with_the_error_for_only_the_reviewer_ratings_lacks() {
     let app = TestApp::builder()
         .version("v2")
