@@ -1,5 +1,8 @@
 //! What ratings answers: a product's stars per reviewer, and the rules a POSTed body must meet.
 
+use std::borrow::Cow;
+use std::fmt::Write;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -58,17 +61,54 @@ impl Ratings {
         Ok(Ratings(stars))
     }
 
-    /// The compact JSON text, as answered and as stored.
-    pub fn to_json(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(&self.0)
+    /// The compact JSON text, as answered and as stored (serde_json's compact form).
+    pub fn to_json(&self) -> String {
+        let mut text = String::with_capacity(16 * self.0.len() + 2);
+        text.push('{');
+        for (index, (reviewer, stars)) in self.0.iter().enumerate() {
+            if index > 0 {
+                text.push(',');
+            }
+            // A JSON value's Display is its compact JSON, a string's quoted and escaped; writing
+            // into a String cannot fail.
+            let _ = write!(text, "{}:{stars}", Value::from(reviewer.as_str()));
+        }
+        text.push('}');
+        text
+    }
+}
+
+/// Ratings as the compact JSON text they are stored and answered as: a GET writes it into the
+/// answer as it is, rather than parsing it into [`Ratings`] and writing that out again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingsJson(Cow<'static, str>);
+
+impl RatingsJson {
+    /// [`Ratings::builtin`]'s text.
+    pub const BUILTIN: RatingsJson = RatingsJson(Cow::Borrowed(r#"{"Reviewer1":5,"Reviewer2":4}"#));
+
+    /// The text of `ratings`.
+    pub fn of(ratings: &Ratings) -> RatingsJson {
+        RatingsJson(Cow::Owned(ratings.to_json()))
+    }
+
+    /// Text written by [`RatingsJson::of`] earlier (the in-memory store's).
+    pub fn stored(text: String) -> RatingsJson {
+        RatingsJson(Cow::Owned(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
 /// The body of every successful ratings answer: `{"id":0,"ratings":{...}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ProductRatings {
-    pub id: ProductId,
-    pub ratings: Ratings,
+pub fn answer_json(id: ProductId, ratings: &RatingsJson) -> String {
+    let text = ratings.as_str();
+    let mut answer = String::with_capacity(text.len() + 40);
+    // Writing into a String cannot fail.
+    let _ = write!(answer, r#"{{"id":{id},"ratings":{text}}}"#);
+    answer
 }
 
 #[cfg(test)]
@@ -93,9 +133,14 @@ mod tests {
             (r#" { "a" : -3 } "#, r#"{"a":-3}"#),
             ("{}", "{}"),
             (r#"{"a":1,"b":2,"a":3}"#, r#"{"a":3,"b":2}"#),
+            (
+                r#"{"J\u00f6 \"q\"\n\\":9007199254740993,"é\u0001":0}"#,
+                r#"{"Jö \"q\"\n\\":9007199254740993,"é\u0001":0}"#,
+            ),
         ];
         for (body, stored) in cases {
             let ratings = Ratings::from_json(body.as_bytes()).unwrap();
+            assert_eq!(&ratings.to_json(), stored, "{body}");
             assert_eq!(&serde_json::to_string(&ratings).unwrap(), stored, "{body}");
         }
     }
@@ -125,14 +170,20 @@ mod tests {
     }
 
     #[test]
-    fn product_ratings_are_compact_json() {
-        let answer = ProductRatings {
-            id: ProductId::new(7).unwrap(),
-            ratings: Ratings::reviewers(0, 3),
-        };
+    fn answers_are_compact_json() {
+        let ratings = RatingsJson::of(&Ratings::reviewers(0, 3));
         assert_eq!(
-            serde_json::to_string(&answer).unwrap(),
+            answer_json(ProductId::new(7).unwrap(), &ratings),
             r#"{"id":7,"ratings":{"Reviewer1":0,"Reviewer2":3}}"#
         );
+        assert_eq!(
+            answer_json(ProductId::new(0).unwrap(), &RatingsJson::BUILTIN),
+            r#"{"id":0,"ratings":{"Reviewer1":5,"Reviewer2":4}}"#
+        );
+    }
+
+    #[test]
+    fn the_builtin_text_is_the_builtin_ratings() {
+        assert_eq!(RatingsJson::of(&Ratings::builtin()), RatingsJson::BUILTIN);
     }
 }

@@ -4,13 +4,14 @@
 
 use std::time::Instant;
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use chassis::routes::{ALLOW_READ, get_or_head};
 
 use crate::error::Error;
 use crate::persona::Persona;
 use crate::product_id::ProductId;
-use crate::ratings::{ProductRatings, Ratings};
+use crate::ratings::{Ratings, RatingsJson, answer_json};
 use crate::store::RatingsStore;
 
 /// `Allow` of `/health`.
@@ -55,7 +56,7 @@ async fn get_ratings(
     let id = product_id(&request)?;
     state.persona.before_read(state.started.elapsed()).await?;
     let ratings = state.store.get(id).await?;
-    Ok(HttpResponse::Ok().json(ProductRatings { id, ratings }))
+    Ok(json_answer(answer_json(id, &ratings)))
 }
 
 async fn post_ratings(
@@ -71,8 +72,15 @@ async fn post_ratings(
         .map_err(|_| Error::BodyTooLarge { limit })?
         .map_err(|error| Error::BodyUnreadable(error.to_string()))?;
     let ratings = Ratings::from_json(&body)?;
-    state.store.put(id, ratings.clone()).await?;
-    Ok(HttpResponse::Ok().json(ProductRatings { id, ratings }))
+    let text = RatingsJson::of(&ratings);
+    state.store.put(id, ratings).await?;
+    Ok(json_answer(answer_json(id, &text)))
+}
+
+fn json_answer(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body)
 }
 
 /// The id upstream reads from the raw request target (path and query, undecoded).

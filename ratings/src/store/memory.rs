@@ -10,7 +10,7 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::error::Error;
 use crate::product_id::ProductId;
-use crate::ratings::{InvalidRatings, Ratings};
+use crate::ratings::{Ratings, RatingsJson};
 
 /// What one stored product costs beyond its text: its slot in the map (id and pointer, with the
 /// table's spare capacity) and the allocator's header for the text.
@@ -18,7 +18,7 @@ const ENTRY_OVERHEAD_BYTES: usize = 64;
 /// The allocator hands out memory in steps of this many bytes.
 const ALLOCATION_STEP: usize = 16;
 
-/// Products without POSTed ratings answer [`Ratings::builtin`].
+/// Products without POSTed ratings answer [`Ratings::builtin`] ([`RatingsJson::BUILTIN`]).
 #[derive(Debug)]
 pub struct InMemoryStore {
     posted: Mutex<Posted>,
@@ -42,20 +42,18 @@ impl InMemoryStore {
         }
     }
 
-    pub fn get(&self, id: ProductId) -> Result<Ratings, Error> {
-        // Parsed outside the lock: only the text is copied under it.
-        let stored = self.lock().ratings.get(&id).cloned();
-        match stored {
-            Some(text) => Ratings::from_json(text.as_bytes()).map_err(Error::StoredRatings),
-            None => Ok(Ratings::builtin()),
-        }
+    /// The stored text as it is: only [`Ratings`] ever wrote it.
+    pub fn get(&self, id: ProductId) -> RatingsJson {
+        let stored = self
+            .lock()
+            .ratings
+            .get(&id)
+            .map(|text| String::from(&**text));
+        stored.map_or(RatingsJson::BUILTIN, RatingsJson::stored)
     }
 
     pub fn put(&self, id: ProductId, ratings: &Ratings) -> Result<(), Error> {
-        let text: Box<str> = ratings
-            .to_json()
-            .map_err(|error| Error::StoredRatings(InvalidRatings::NotJson(error.to_string())))?
-            .into();
+        let text: Box<str> = ratings.to_json().into();
         let mut posted = self.lock();
         let replaced = posted.ratings.get(&id).map_or(0, |old| cost(old));
         let bytes = posted.bytes - replaced + cost(&text);
@@ -96,15 +94,12 @@ mod tests {
 
     #[test]
     fn unknown_products_have_the_builtin_ratings() {
-        assert_eq!(
-            InMemoryStore::new(1).get(id(3)).unwrap(),
-            Ratings::builtin()
-        );
+        assert_eq!(InMemoryStore::new(1).get(id(3)), RatingsJson::BUILTIN);
     }
 
     #[test]
     fn full_store_refuses_new_products_but_updates_stored_ones() {
-        let one = cost(&Ratings::reviewers(1, 1).to_json().unwrap());
+        let one = cost(&Ratings::reviewers(1, 1).to_json());
         let store = InMemoryStore::new(one);
         store.put(id(1), &Ratings::reviewers(1, 1)).unwrap();
         assert!(matches!(
@@ -112,8 +107,8 @@ mod tests {
             Err(Error::StoreFull { .. })
         ));
         store.put(id(1), &Ratings::reviewers(3, 3)).unwrap();
-        assert_eq!(store.get(id(1)).unwrap(), Ratings::reviewers(3, 3));
-        assert_eq!(store.get(id(2)).unwrap(), Ratings::builtin());
+        assert_eq!(store.get(id(1)), RatingsJson::of(&Ratings::reviewers(3, 3)));
+        assert_eq!(store.get(id(2)), RatingsJson::BUILTIN);
         assert_eq!(store.bytes(), one);
     }
 

@@ -16,7 +16,7 @@ pub use mysql::MySqlRatings;
 
 use crate::error::Error;
 use crate::product_id::ProductId;
-use crate::ratings::Ratings;
+use crate::ratings::{Ratings, RatingsJson};
 
 /// The longest a database read waits for a connection (MySQL) or a server (MongoDB).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -34,14 +34,15 @@ pub enum RatingsStore {
 }
 
 impl RatingsStore {
-    /// The ratings of product `id`.
-    pub async fn get(&self, id: ProductId) -> Result<Ratings, Error> {
-        match self {
-            RatingsStore::InMemory(store) => store.get(id),
+    /// The ratings of product `id`, as answered.
+    pub async fn get(&self, id: ProductId) -> Result<RatingsJson, Error> {
+        let read = match self {
+            RatingsStore::InMemory(store) => return Ok(store.get(id)),
             // Upstream's database rows are not per product: the id is only echoed.
-            RatingsStore::MySql(store) => store.read().await,
-            RatingsStore::MongoDb(store) => store.read().await,
-        }
+            RatingsStore::MySql(store) => store.read().await?,
+            RatingsStore::MongoDb(store) => store.read().await?,
+        };
+        Ok(RatingsJson::of(&read))
     }
 
     /// Replaces the ratings of product `id`.
