@@ -260,7 +260,7 @@ fn awc_client(
 /// The client span of one call, named `GET host:port` (the path would make a name per product).
 /// Its fields are built only when the span is recorded: with spans off it costs a level check.
 fn client_span(url: &str) -> tracing::Span {
-    let authority = authority(url);
+    let authority = Authority(url);
     tracing::info_span!(
         "outbound request",
         otel.name = %format_args!("GET {authority}"),
@@ -272,6 +272,16 @@ fn client_span(url: &str) -> tracing::Span {
         http.response.status_code = tracing::field::Empty,
         error.message = tracing::field::Empty,
     )
+}
+
+/// The `host:port` of an absolute URL, found when it is written (only for a recorded span).
+#[derive(Clone, Copy)]
+struct Authority<'a>(&'a str);
+
+impl std::fmt::Display for Authority<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(authority(self.0))
+    }
 }
 
 /// The `host:port` of an absolute URL (what follows the scheme, up to the path), without

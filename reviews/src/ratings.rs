@@ -3,7 +3,7 @@
 //! [`Rating::Unavailable`] for the reviews concerned.
 
 use std::cell::RefCell;
-use std::fmt;
+use std::fmt::{self, Write};
 
 use actix_web::web::Bytes;
 use chassis::client::{BackendClient, BackendReply, CallError};
@@ -17,7 +17,8 @@ use crate::review::{REVIEWS, Rating, Stars};
 /// Calls `GET {ratings}/ratings/{id}`, once, within the colour's timeout.
 pub struct RatingsClient {
     http: BackendClient,
-    base_url: String,
+    /// `{base}/ratings/`: what every call's URL starts with.
+    url_prefix: String,
     /// The last answer that gave every review its stars, and those stars: ratings answers the
     /// same bytes until someone rates the product, and those are not read again.
     last_read: RefCell<Option<(Bytes, [Rating; REVIEWS.len()])>>,
@@ -29,7 +30,7 @@ impl RatingsClient {
     pub fn new(settings: &RatingsSettings) -> RatingsClient {
         RatingsClient {
             http: BackendClient::new(settings.timeout, settings.connection_reuse),
-            base_url: settings.base_url.clone(),
+            url_prefix: format!("{}/ratings/", settings.base_url),
             last_read: RefCell::default(),
         }
     }
@@ -41,7 +42,11 @@ impl RatingsClient {
         product_id: i32,
         headers: &ForwardedHeaders,
     ) -> [Rating; REVIEWS.len()] {
-        let url = format!("{}/ratings/{product_id}", self.base_url);
+        // Room for the id, so the String is allocated once.
+        let mut url = String::with_capacity(self.url_prefix.len() + 16);
+        url.push_str(&self.url_prefix);
+        // Writing into a String cannot fail.
+        let _ = write!(url, "{product_id}");
         // Upstream asks for JSON; ratings answers JSON either way.
         let headers = headers.clone().with("accept", "application/json");
         let answer = self.http.get(&url, &headers).await;

@@ -5,7 +5,7 @@ mod details;
 mod ratings;
 mod reviews;
 
-use std::fmt;
+use std::fmt::{self, Write};
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
@@ -34,7 +34,7 @@ impl Backends {
         // One outbound client per backend: reuse while busy counts the calls to one backend.
         let endpoint = |service, base_url: &str| Endpoint {
             service,
-            base_url: base_url.to_owned(),
+            url_prefix: format!("{base_url}/{service}/"),
             http: BackendClient::new(config.backend_timeout, config.connection_reuse),
             metrics: metrics.clone(),
         };
@@ -94,7 +94,8 @@ pub struct Unavailable {
 /// One backend: where it is and how it is called.
 struct Endpoint {
     service: Service,
-    base_url: String,
+    /// `{base}/{service}/`: what every call's URL starts with.
+    url_prefix: String,
     http: BackendClient,
     metrics: Arc<Metrics>,
 }
@@ -121,7 +122,11 @@ impl Endpoint {
         attempts: u32,
         read: impl Fn(&Bytes) -> Option<R>,
     ) -> Result<R, Unavailable> {
-        let url = format!("{}/{}/{}", self.base_url, self.service, id.path_segment());
+        // Room for the id, so the String is allocated once.
+        let mut url = String::with_capacity(self.url_prefix.len() + 16);
+        url.push_str(&self.url_prefix);
+        // Writing into a String cannot fail.
+        let _ = write!(url, "{}", id.path_segment());
         let mut status = StatusCode::INTERNAL_SERVER_ERROR;
         for attempt in 1..=attempts {
             match self.attempt(&url, headers, &read).await {
