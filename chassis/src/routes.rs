@@ -5,7 +5,10 @@
 use actix_web::guard::{Guard, GuardContext};
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
-use actix_web::{HttpRequest, HttpResponse, Resource, ResponseError, Route, web};
+use actix_web::{
+    FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, ResponseError, Route,
+    Scope, web,
+};
 
 /// `Allow` of a read-only resource.
 pub const ALLOW_READ: &str = "GET, HEAD, OPTIONS";
@@ -68,12 +71,39 @@ where
     web::resource(path)
         .app_data(RoutePattern::new(path))
         .default_service(web::to(move |request: HttpRequest| async move {
-            if request.method() == Method::OPTIONS {
-                Ok(HttpResponse::NoContent()
-                    .insert_header((ALLOW, allow))
-                    .finish())
-            } else {
-                Err(refuse(allow))
-            }
+            other_method(&request, allow, refuse)
         }))
+}
+
+/// The answer to a method outside a resource's routes: OPTIONS 204 with `Allow: allow`,
+/// anything else `refuse(allow)`.
+pub fn other_method<E>(
+    request: &HttpRequest,
+    allow: &'static str,
+    refuse: fn(&'static str) -> E,
+) -> Result<HttpResponse, E> {
+    if request.method() == Method::OPTIONS {
+        Ok(HttpResponse::NoContent()
+            .insert_header((ALLOW, allow))
+            .finish())
+    } else {
+        Err(refuse(allow))
+    }
+}
+
+/// `prefix` and every path below it on a segment boundary (`/details`, `/details/0/7`, not
+/// `/detailsx`), all served by `serve` whatever their method; the metrics label them `label`.
+///
+/// actix matches a pattern with a dynamic part (`/details/{rest:.*}`) with a regex, captures
+/// and all, on every request: a tenth of a leaf service's instructions. A scope's prefix is
+/// compared as text. `serve` checks the method itself ([`other_method`]).
+pub fn mount<F, Args>(prefix: &str, label: &str, serve: F) -> Scope
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::scope(prefix)
+        .app_data(RoutePattern::new(label))
+        .default_service(web::to(serve))
 }

@@ -4,8 +4,7 @@
 
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
-use actix_web::{HttpRequest, HttpResponse, Resource, Route, web};
-use chassis::routes::RoutePattern;
+use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, Scope, web};
 use serde::Serialize;
 
 use crate::books::Books;
@@ -17,24 +16,54 @@ pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS, POST, PUT";
 
 /// Registers every route; `run` calls it once per worker.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(mount("/health").route(served().to(health)))
-        .service(mount("/details").route(served().to(details)))
-        .default_service(web::to(not_found));
+    cfg.service(mount("/health", |request: HttpRequest| async move {
+        match other_method(&request) {
+            Some(answer) => answer,
+            None => Ok(health()),
+        }
+    }))
+    .service(mount(
+        "/details",
+        |request: HttpRequest, books: web::Data<Books>| async move {
+            match other_method(&request) {
+                Some(answer) => answer,
+                None => details(request, books).await,
+            }
+        },
+    ))
+    .default_service(web::to(not_found));
 }
 
-/// `prefix` itself and every path below it; the metrics label both as `prefix`.
-fn mount(prefix: &str) -> Resource {
-    web::resource(vec![prefix.to_owned(), format!("{prefix}/{{rest:.*}}")])
-        .app_data(RoutePattern::new(prefix))
-        .default_service(web::to(other_method))
+/// `prefix` itself and every path below it, whatever the method (see [`other_method`]); the
+/// metrics label both as `prefix`.
+fn mount<F, Args>(prefix: &str, serve: F) -> Scope
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    chassis::routes::mount(prefix, prefix, serve)
 }
 
 /// What both routes serve, as [`ALLOWED_METHODS`] says besides OPTIONS.
 const SERVED: &[Method] = &[Method::GET, Method::HEAD, Method::POST, Method::PUT];
 
-/// GET, HEAD, POST or PUT (HEAD gets GET's headers without the body).
-fn served() -> Route {
-    chassis::routes::methods(SERVED)
+/// The answer to a method neither route serves: OPTIONS lists them (a 200, as upstream's), other
+/// methods get 405. `None` for GET, HEAD, POST and PUT (HEAD gets GET's headers, no body).
+fn other_method(request: &HttpRequest) -> Option<Result<HttpResponse, Error>> {
+    let method = request.method();
+    if SERVED.contains(method) {
+        None
+    } else if method == Method::OPTIONS {
+        Some(Ok(HttpResponse::Ok()
+            .insert_header((ALLOW, ALLOWED_METHODS))
+            .finish()))
+    } else {
+        Some(Err(Error::MethodNotAllowed {
+            method: method.clone(),
+            allow: ALLOWED_METHODS,
+        }))
+    }
 }
 
 #[derive(Serialize)]
@@ -42,7 +71,7 @@ struct Health {
     status: &'static str,
 }
 
-async fn health() -> HttpResponse {
+fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health {
         status: "Details is healthy",
     })
@@ -53,19 +82,6 @@ async fn health() -> HttpResponse {
 async fn details(request: HttpRequest, books: web::Data<Books>) -> Result<HttpResponse, Error> {
     let id = ProductId::from_path(request.path())?;
     books.answer(id, request.headers()).await
-}
-
-async fn other_method(request: HttpRequest) -> Result<HttpResponse, Error> {
-    if request.method() == Method::OPTIONS {
-        Ok(HttpResponse::Ok()
-            .insert_header((ALLOW, ALLOWED_METHODS))
-            .finish())
-    } else {
-        Err(Error::MethodNotAllowed {
-            method: request.method().clone(),
-            allow: ALLOWED_METHODS,
-        })
-    }
 }
 
 async fn not_found() -> Result<HttpResponse, Error> {

@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use actix_web::http::Method;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use chassis::routes::{ALLOW_READ, get_or_head};
@@ -29,15 +30,30 @@ pub struct AppState {
     pub max_body_bytes: usize,
 }
 
+/// The metrics label of `/ratings/` and every path below it.
+const RATINGS_ROUTE: &str = "/ratings/{rest:.*}";
+
 /// Registers every route; `run` calls it once per worker.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(only("/health", ALLOW_HEALTH).route(get_or_head().to(health)))
-        .service(
-            only("/ratings/{rest:.*}", ALLOW_RATINGS)
-                .route(get_or_head().to(get_ratings))
-                .route(web::post().to(post_ratings)),
-        )
+        .service(chassis::routes::mount("/ratings", RATINGS_ROUTE, ratings))
         .default_service(web::to(not_found));
+}
+
+/// `/ratings/` followed by anything (`/ratings` alone is unknown), by method.
+async fn ratings(
+    request: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Error> {
+    if !request.path().starts_with("/ratings/") {
+        return Err(Error::NotFound);
+    }
+    match *request.method() {
+        Method::GET | Method::HEAD => get_ratings(request, state).await,
+        Method::POST => post_ratings(request, body, state).await,
+        _ => chassis::routes::other_method(&request, ALLOW_RATINGS, refuse),
+    }
 }
 
 async fn health(state: web::Data<AppState>) -> HttpResponse {
@@ -98,7 +114,12 @@ fn product_id(request: &HttpRequest) -> Result<ProductId, Error> {
 
 /// A resource whose other methods get our 405 with `allow` (and OPTIONS 204 with it).
 fn only(path: &'static str, allow: &'static str) -> Resource {
-    chassis::routes::resource(path, allow, |allow| Error::MethodNotAllowed { allow })
+    chassis::routes::resource(path, allow, refuse)
+}
+
+/// Our 405 for a method outside `allow`.
+fn refuse(allow: &'static str) -> Error {
+    Error::MethodNotAllowed { allow }
 }
 
 async fn not_found() -> Result<HttpResponse, Error> {

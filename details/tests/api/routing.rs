@@ -98,3 +98,23 @@ async fn unknown_path_returns_404_with_a_json_message() {
         }
     }
 }
+
+#[actix_web::test]
+async fn requests_under_a_mount_are_counted_under_its_prefix() {
+    let app = spawn_app().await;
+
+    for path in ["/details/0", "/details/0/7", "/details"] {
+        app.get(path).await;
+    }
+    app.send(Method::DELETE, "/details/0").await;
+    let metrics = app.get("/metrics").await.body;
+
+    for (series, count) in [
+        (r#"method="GET",route="/details",status="200""#, 2),
+        (r#"method="GET",route="/details",status="400""#, 1),
+        (r#"method="DELETE",route="/details",status="405""#, 1),
+    ] {
+        let line = format!("http_server_request_duration_seconds_count{{{series}}} {count}");
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
+}

@@ -58,3 +58,26 @@ async fn unknown_paths_return_404_with_a_short_message() {
         assert_eq!(response.body, r#"{"error":"not found"}"#, "{method} {path}");
     }
 }
+
+#[actix_web::test]
+async fn requests_under_ratings_are_counted_under_its_pattern() {
+    let app = spawn_app().await;
+
+    app.get_ratings("0").await;
+    app.get_ratings("abc").await;
+    app.request(Method::DELETE, "/ratings/0", None).await;
+    app.request(Method::GET, "/ratings", None).await;
+    let metrics = app.request(Method::GET, "/metrics", None).await.body;
+
+    for (series, count) in [
+        (r#"method="GET",route="/ratings/{rest:.*}",status="200""#, 1),
+        (r#"method="GET",route="/ratings/{rest:.*}",status="400""#, 1),
+        (
+            r#"method="DELETE",route="/ratings/{rest:.*}",status="405""#,
+            1,
+        ),
+    ] {
+        let line = format!("http_server_request_duration_seconds_count{{{series}}} {count}");
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
+}
