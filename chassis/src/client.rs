@@ -10,6 +10,7 @@
 //! pods) and saves a TCP handshake per call. Full pooling is a switch
 //! ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 #[cfg(feature = "tls")]
 use std::sync::Arc;
@@ -167,6 +168,10 @@ impl BackendClient {
         headers: &ForwardedHeaders,
     ) -> Result<BackendReply, CallError> {
         let span = client_span(url);
+        if span.is_disabled() {
+            // Nobody records it: no span to enter and leave at every poll of the call.
+            return self.send(url, headers, &span).await;
+        }
         let outcome = self
             .send(url, headers, &span)
             .instrument(span.clone())
@@ -192,7 +197,12 @@ impl BackendClient {
         headers: &ForwardedHeaders,
         span: &tracing::Span,
     ) -> Result<BackendReply, CallError> {
-        let headers = crate::telemetry::context::with_span_context(span, headers);
+        // A span nobody records has no context of its own: the incoming headers go as they came.
+        let headers = if span.is_disabled() {
+            Cow::Borrowed(headers)
+        } else {
+            Cow::Owned(crate::telemetry::context::with_span_context(span, headers))
+        };
         let in_flight = crate::busy::Calling::enter();
         let keep_connection = match self.reuse {
             ConnectionReuse::FreshPerCall => false,
