@@ -1,5 +1,6 @@
 //! reviews' HTTP routes: `/health` and `/reviews/{id}`, plus the answers for other methods (405
 //! with `Allow`) and unknown paths (404). Paths are matched exactly: a trailing slash is unknown.
+//! `/reviews/{id}` is a mount (see `chassis::routes::mount`) that checks its one segment itself.
 
 use std::cell::RefCell;
 
@@ -42,7 +43,7 @@ impl AppState {
 /// Registers every route; `run` calls it once per worker.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(read_only("/health").route(get_or_head().to(health)))
-        .service(read_only("/reviews/{id}").route(get_or_head().to(reviews)))
+        .service(chassis::routes::mount("/reviews", "/reviews/{id}", reviews))
         .default_service(web::to(not_found));
 }
 
@@ -52,8 +53,19 @@ async fn health() -> HttpResponse {
         .body(json::HEALTH)
 }
 
+/// `/reviews/{id}`: one segment after `/reviews/`, nothing more (`/reviews/0/` is unknown); GET
+/// or HEAD.
 async fn reviews(request: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Error> {
-    let raw_id = request.match_info().get("id").unwrap_or_default();
+    // What follows the mount, as actix's `{id}` saw it (percent-decoded where that is safe).
+    let raw_id = request
+        .match_info()
+        .unprocessed()
+        .strip_prefix('/')
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+        .ok_or(Error::NotFound)?;
+    if !chassis::routes::GET_OR_HEAD.contains(request.method()) {
+        return chassis::routes::other_method(&request, ALLOW_READ, refuse);
+    }
     let product_id = parse_product_id(raw_id)?;
     let ratings = match &state.ratings {
         Some((client, color)) => {
@@ -106,7 +118,12 @@ fn parse_product_id(raw: &str) -> Result<i32, Error> {
 
 /// A resource whose other methods get our 405 (and OPTIONS 204) with `Allow`.
 fn read_only(path: &'static str) -> Resource {
-    chassis::routes::resource(path, ALLOW_READ, |allow| Error::MethodNotAllowed { allow })
+    chassis::routes::resource(path, ALLOW_READ, refuse)
+}
+
+/// Our 405 for a method outside `allow`.
+fn refuse(allow: &'static str) -> Error {
+    Error::MethodNotAllowed { allow }
 }
 
 async fn not_found() -> Result<HttpResponse, Error> {

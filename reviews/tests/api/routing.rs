@@ -88,3 +88,50 @@ async fn head_returns_200_without_a_body() {
     assert_eq!(response.header("content-type"), "application/json");
     assert_eq!(response.body, "");
 }
+
+#[actix_web::test]
+async fn unknown_paths_are_404_whatever_the_method() {
+    let app = spawn_version("v1").await;
+
+    for (method, path) in [
+        (Method::OPTIONS, "/reviews/0/"),
+        (Method::DELETE, "/reviews/0/x"),
+        (Method::OPTIONS, "/reviews"),
+        (Method::POST, "/reviews/"),
+        (Method::GET, "/reviewsx/0"),
+    ] {
+        let response = app.request(method.clone(), path, &[], None).await;
+
+        assert_eq!(response.status.as_u16(), 404, "{method} {path}");
+    }
+}
+
+#[actix_web::test]
+async fn ids_are_read_as_actix_reads_a_path_segment() {
+    let app = spawn_version("v1").await;
+
+    // An escaped digit is the digit; an escaped slash stays escaped, so it is no id.
+    let digit = app.get("/reviews/%31").await;
+    let slash = app.get("/reviews/1%2F2").await;
+
+    assert_eq!(digit.status.as_u16(), 200);
+    assert_eq!(digit.json()["id"], "1");
+    assert_eq!(slash.status.as_u16(), 404, "{}", slash.body);
+}
+
+#[actix_web::test]
+async fn requests_are_counted_under_the_route_pattern() {
+    let app = spawn_version("v1").await;
+
+    app.get("/reviews/0").await;
+    app.request(Method::DELETE, "/reviews/0", &[], None).await;
+    let metrics = app.get("/metrics").await.body;
+
+    for series in [
+        r#"method="GET",route="/reviews/{id}",status="200""#,
+        r#"method="DELETE",route="/reviews/{id}",status="405""#,
+    ] {
+        let line = format!("http_server_request_duration_seconds_count{{{series}}} 1");
+        assert!(metrics.contains(&line), "{line} in\n{metrics}");
+    }
+}
