@@ -36,12 +36,19 @@ impl Metrics {
 
     /// Counts one logical backend call (a retried reviews call counts once, with its last status).
     pub fn record_result(&self, destination_app: &'static str, response_code: u16) {
+        self.result_counter(destination_app, response_code).inc();
+    }
+
+    /// The counter of one app and code, created (and shown at `/metrics`) if it was not yet: a
+    /// caller that counts the same series often keeps it rather than finding it by its labels
+    /// (hashed with SipHash) every time.
+    pub fn result_counter(&self, destination_app: &'static str, response_code: u16) -> Counter {
         self.request_result
             .get_or_create(&RequestResult {
                 destination_app,
                 response_code,
             })
-            .inc();
+            .clone()
     }
 }
 

@@ -7,6 +7,7 @@ use std::future::{Ready, ready};
 use actix_web::cookie::time::OffsetDateTime;
 use actix_web::cookie::{Cookie, CookieJar, SameSite};
 use actix_web::dev::Payload;
+use actix_web::http::header::COOKIE;
 use actix_web::{FromRequest, HttpRequest, web};
 use chassis::propagation::{END_USER, ForwardedHeaders};
 
@@ -66,6 +67,11 @@ pub fn outbound_headers(incoming: ForwardedHeaders, user: Option<&str>) -> Forwa
 
 /// The user of the request's session cookie, if it carries our signature and a non-empty name.
 pub fn signed_in_user(request: &HttpRequest, key: &SessionKey) -> Option<String> {
+    // Without a Cookie header there is nothing to parse (actix would still build and store an
+    // empty cookie list for the request).
+    if !request.headers().contains_key(COOKIE) {
+        return None;
+    }
     let cookie = request.cookie(SESSION_COOKIE)?;
     let mut jar = CookieJar::new();
     jar.add_original(cookie);

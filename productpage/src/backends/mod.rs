@@ -5,6 +5,7 @@ mod details;
 mod ratings;
 mod reviews;
 
+use std::cell::OnceCell;
 use std::fmt::{self, Write};
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use chassis::client::{BackendClient, BackendReply};
 use chassis::propagation::ForwardedHeaders;
+use prometheus_client::metrics::counter::Counter;
 use serde::de::DeserializeOwned;
 
 pub use details::DetailsClient;
@@ -37,6 +39,7 @@ impl Backends {
             url_prefix: format!("{base_url}/{service}/"),
             http: BackendClient::new(config.backend_timeout, config.connection_reuse),
             metrics: metrics.clone(),
+            answered_ok: OnceCell::new(),
         };
         Backends {
             details: DetailsClient::new(endpoint(Service::Details, &config.details_url)),
@@ -98,6 +101,8 @@ struct Endpoint {
     url_prefix: String,
     http: BackendClient,
     metrics: Arc<Metrics>,
+    /// This backend's `request_result` series for 200, kept from its first success on.
+    answered_ok: OnceCell<Counter>,
 }
 
 impl Endpoint {
@@ -131,8 +136,12 @@ impl Endpoint {
         for attempt in 1..=attempts {
             match self.attempt(&url, headers, &read).await {
                 Ok(answer) => {
-                    self.metrics
-                        .record_result(self.service.name(), StatusCode::OK.as_u16());
+                    self.answered_ok
+                        .get_or_init(|| {
+                            self.metrics
+                                .result_counter(self.service.name(), StatusCode::OK.as_u16())
+                        })
+                        .inc();
                     return Ok(answer);
                 }
                 Err((failed, reason)) => {
