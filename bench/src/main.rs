@@ -40,6 +40,12 @@ struct Settings {
     #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=120))]
     seconds: u64,
+    /// Times every row and its empty graph are measured (one after the other); the report
+    /// shows, for each row, the round whose share of its graph is the median. `--quick`
+    /// measures once
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=9))]
+    rounds: u32,
     /// Connections wrk keeps open
     #[arg(long, value_name = "N", default_value_t = 32,
           value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -60,6 +66,11 @@ impl Settings {
     /// How long each row is loaded.
     fn duration(&self) -> Duration {
         Duration::from_secs(if self.quick { 1 } else { self.seconds })
+    }
+
+    /// How many rounds are measured.
+    fn rounds(&self) -> u32 {
+        if self.quick { 1 } else { self.rounds }
     }
 }
 
@@ -165,19 +176,26 @@ const TARGETS: [Target; 5] = [
     },
 ];
 
+/// What one round measured: the ceilings and every row, each beside its empty graph's rate
+/// measured in the same round.
+struct Round {
+    ceiling_rps: f64,
+    fresh_connection_ceiling_rps: f64,
+    /// [`TARGETS`] in order, then the pooled page.
+    rows: Vec<Row>,
+}
+
 /// The ceiling, with and without kept-alive connections, and every empty graph's rate.
 async fn measure_empty_graphs(
     settings: &Settings,
-    report: &mut Report,
-) -> Result<Vec<(EmptyGraph, f64)>, String> {
+) -> Result<(f64, f64, Vec<(EmptyGraph, f64)>), String> {
     let graphs = EmptyGraphs::start(&settings.binaries).await?;
     let leaf = graphs.url(EmptyGraph::Leaf);
-    report.ceiling_rps = load::wrk(&leaf, settings).await?.requests_per_second;
-    report.fresh_connection_ceiling_rps =
-        load::wrk_with(&leaf, settings, Connections::FreshPerRequest)
-            .await?
-            .requests_per_second;
-    let mut rates = vec![(EmptyGraph::Leaf, report.ceiling_rps)];
+    let ceiling = load::wrk(&leaf, settings).await?.requests_per_second;
+    let fresh_connection_ceiling = load::wrk_with(&leaf, settings, Connections::FreshPerRequest)
+        .await?
+        .requests_per_second;
+    let mut rates = vec![(EmptyGraph::Leaf, ceiling)];
     for graph in [
         EmptyGraph::ReviewsWithRatings,
         EmptyGraph::PageFreshConnections,
@@ -192,35 +210,112 @@ async fn measure_empty_graphs(
         }
         rates.push((graph, measured.requests_per_second));
     }
-    Ok(rates)
+    Ok((ceiling, fresh_connection_ceiling, rates))
 }
 
-async fn run(settings: &Settings) -> Result<Report, String> {
-    let mut report = Report::new(settings.duration(), settings.connections);
-    report.binaries = process::binary_files(&settings.binaries)?;
-    report.startup = process::startup_times(&settings.binaries, 5).await?;
-    let empty_graphs = measure_empty_graphs(settings, &mut report).await?;
+/// One round: the empty graphs, then every target on a fresh stack, then the pooled page on a
+/// pooled one. Each stack's peak RSS is merged into `peak_rss`.
+async fn measure_round(
+    settings: &Settings,
+    peak_rss: &mut Vec<(&'static str, u64)>,
+) -> Result<Round, String> {
+    let (ceiling_rps, fresh_connection_ceiling_rps, empty_graphs) =
+        measure_empty_graphs(settings).await?;
     let empty_graph_rps = |graph: EmptyGraph| {
         empty_graphs
             .iter()
             .find(|(measured, _)| *measured == graph)
             .map_or(0.0, |(_, rps)| *rps)
     };
-
+    let mut rows = Vec::new();
     let stack = Stack::start(&settings.binaries, false).await?;
     for target in &TARGETS {
         let cpu_before = stack.cpu_seconds();
         let measured = load::wrk(&stack.url(target.service, target.path), settings).await?;
         let cpu = stack.cpu_seconds() - cpu_before;
-        report.rows.push(Row::new(
+        rows.push(Row::new(
             target.label,
             &measured,
             cpu,
-            empty_graph_rps(target.empty_graph),
+            (ceiling_rps, empty_graph_rps(target.empty_graph)),
             target.goal,
         ));
     }
-    let saturation = report.rows[0].requests_per_second;
+    merge_peak_rss(peak_rss, stack.peak_rss());
+    stack.stop();
+
+    let pooled = Stack::start(&settings.binaries, true).await?;
+    let cpu_before = pooled.cpu_seconds();
+    let measured = load::wrk(&pooled.url(Service::Productpage, "/productpage"), settings).await?;
+    let cpu = pooled.cpu_seconds() - cpu_before;
+    rows.push(Row::new(
+        "productpage `/productpage`, pooled backends",
+        &measured,
+        cpu,
+        (ceiling_rps, empty_graph_rps(EmptyGraph::PagePooled)),
+        Goal::EmptyGraph(0.85),
+    ));
+    merge_peak_rss(peak_rss, pooled.peak_rss());
+    pooled.stop();
+    Ok(Round {
+        ceiling_rps,
+        fresh_connection_ceiling_rps,
+        rows,
+    })
+}
+
+fn merge_peak_rss(peak_rss: &mut Vec<(&'static str, u64)>, seen: Vec<(&'static str, u64)>) {
+    for (name, rss) in seen {
+        match peak_rss.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, peak)) => *peak = (*peak).max(rss),
+            None => peak_rss.push((name, rss)),
+        }
+    }
+}
+
+/// The middle value of `values` (the upper one of an even count); `None` when there are none.
+fn median_by<T>(mut values: Vec<T>, key: impl Fn(&T) -> f64) -> Option<T> {
+    values.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    let middle = values.len() / 2;
+    values.into_iter().nth(middle)
+}
+
+async fn run(settings: &Settings) -> Result<Report, String> {
+    let mut report = Report::new(settings.duration(), settings.connections, settings.rounds());
+    report.binaries = process::binary_files(&settings.binaries)?;
+    report.startup = process::startup_times(&settings.binaries, 5).await?;
+    let mut rounds = Vec::new();
+    for _ in 0..settings.rounds() {
+        rounds.push(measure_round(settings, &mut report.peak_rss).await?);
+    }
+    report.ceiling_rps =
+        median_by(rounds.iter().map(|r| r.ceiling_rps).collect(), |rps| *rps).unwrap_or_default();
+    report.fresh_connection_ceiling_rps = median_by(
+        rounds
+            .iter()
+            .map(|r| r.fresh_connection_ceiling_rps)
+            .collect(),
+        |rps| *rps,
+    )
+    .unwrap_or_default();
+    let row_count = rounds.first().map_or(0, |round| round.rows.len());
+    let mut by_row: Vec<Vec<Row>> = (0..row_count).map(|_| Vec::new()).collect();
+    for round in rounds {
+        for (index, row) in round.rows.into_iter().enumerate() {
+            by_row[index].push(row);
+        }
+    }
+    report.rows = by_row
+        .into_iter()
+        .filter_map(|measured| median_by(measured, Row::share_of_empty_graph))
+        .collect();
+
+    // The paced run and the full store, once, on a stack of their own.
+    let stack = Stack::start(&settings.binaries, false).await?;
+    let saturation = report
+        .rows
+        .first()
+        .map_or(0.0, |row| row.requests_per_second);
     report.paced_productpage = Some(
         load::paced(
             &stack.url(Service::Productpage, "/productpage"),
@@ -229,7 +324,7 @@ async fn run(settings: &Settings) -> Result<Report, String> {
         )
         .await?,
     );
-    report.peak_rss = stack.peak_rss();
+    merge_peak_rss(&mut report.peak_rss, stack.peak_rss());
     // Last on this stack: a full store changes what ratings holds, not how fast it answers.
     report.ratings_full_store = Some(
         full_store::fill(&stack.url(Service::Ratings, ""), || {
@@ -238,26 +333,6 @@ async fn run(settings: &Settings) -> Result<Report, String> {
         .await?,
     );
     stack.stop();
-
-    let pooled = Stack::start(&settings.binaries, true).await?;
-    let cpu_before = pooled.cpu_seconds();
-    let measured = load::wrk(&pooled.url(Service::Productpage, "/productpage"), settings).await?;
-    let cpu = pooled.cpu_seconds() - cpu_before;
-    report.rows.push(Row::new(
-        "productpage `/productpage`, pooled backends",
-        &measured,
-        cpu,
-        empty_graph_rps(EmptyGraph::PagePooled),
-        Goal::EmptyGraph(0.85),
-    ));
-    for (name, rss) in pooled.peak_rss() {
-        let entry = report.peak_rss.iter_mut().find(|(seen, _)| *seen == name);
-        match entry {
-            Some((_, peak)) => *peak = (*peak).max(rss),
-            None => report.peak_rss.push((name, rss)),
-        }
-    }
-    pooled.stop();
     Ok(report)
 }
 
@@ -323,6 +398,24 @@ mod tests {
             let message = error.to_string();
             assert!(message.contains(named), "{args:?}: {message}");
         }
+    }
+
+    #[test]
+    fn reads_the_rounds_and_measures_once_when_quick() {
+        assert_eq!(parse(&[]).unwrap().rounds(), 3);
+        assert_eq!(parse(&["--rounds", "5"]).unwrap().rounds(), 5);
+        assert_eq!(parse(&["--rounds", "5", "--quick"]).unwrap().rounds(), 1);
+        for bad in ["0", "10", "x"] {
+            let error = parse(&["--rounds", bad]).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "--rounds {bad}");
+        }
+    }
+
+    #[test]
+    fn each_row_is_its_median_round() {
+        assert_eq!(median_by(vec![0.9, 0.7, 0.8], |share| *share), Some(0.8));
+        assert_eq!(median_by(vec![0.9, 0.7], |share| *share), Some(0.9));
+        assert_eq!(median_by(Vec::<f64>::new(), |share| *share), None);
     }
 
     #[test]

@@ -46,17 +46,25 @@ pub struct Row {
     pub p99: Duration,
     pub cpu_per_thousand: f64,
     pub failures: u64,
-    /// What the same call graph with no work in it reached in this run: the most this row could.
+    /// What the same call graph with no work in it reached in this row's round: the most this
+    /// row could.
     pub empty_graph_rps: f64,
+    /// The ceiling measured in this row's round.
+    pub ceiling_rps: f64,
     pub goal: Goal,
 }
 
 impl Row {
+    /// The row's rate as a share of its empty graph's, measured in the same round.
+    pub fn share_of_empty_graph(&self) -> f64 {
+        self.requests_per_second / self.empty_graph_rps.max(1.0)
+    }
+
     pub fn new(
         label: &'static str,
         measured: &Measured,
         cpu_seconds: f64,
-        empty_graph_rps: f64,
+        (ceiling_rps, empty_graph_rps): (f64, f64),
         goal: Goal,
     ) -> Row {
         Row {
@@ -67,14 +75,22 @@ impl Row {
             cpu_per_thousand: cpu_seconds * 1000.0 / measured.requests.max(1) as f64,
             failures: measured.failures,
             empty_graph_rps,
+            ceiling_rps,
             goal,
         }
+    }
+
+    /// The row's rate as a share of the ceiling measured in its round.
+    fn share_of_ceiling(&self) -> f64 {
+        self.requests_per_second / self.ceiling_rps.max(1.0)
     }
 }
 
 pub struct Report {
     duration: Duration,
     connections: u32,
+    /// How many times each row was measured; each row shows its median round.
+    rounds: u32,
     pub ceiling_rps: f64,
     /// The ceiling server with a new connection per request.
     pub fresh_connection_ceiling_rps: f64,
@@ -96,10 +112,11 @@ fn ms(duration: Duration) -> String {
 }
 
 impl Report {
-    pub fn new(duration: Duration, connections: u32) -> Report {
+    pub fn new(duration: Duration, connections: u32, rounds: u32) -> Report {
         Report {
             duration,
             connections,
+            rounds,
             ceiling_rps: 0.0,
             fresh_connection_ceiling_rps: 0.0,
             rows: Vec::new(),
@@ -120,13 +137,17 @@ impl Report {
         let _ = writeln!(
             out,
             "# Bookinfo benchmark\n\nwrk, 2 threads, {} connections, {} s per row, everything on this machine \
-             ({} cores). Ceiling: a trivial actix-web server answering a fixed string: **{:.0} req/s**.\n",
+             ({} cores). Ceiling: a trivial actix-web server answering a fixed string: **{:.0} req/s**.\n\n\
+             {} round(s): every row and every empty graph measured once per round, one after the \
+             other; each row below is its round whose share of its empty graph is the median, \
+             beside that round's empty graph (the ceilings are their median).\n",
             self.connections,
             self.duration.as_secs(),
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(0),
             self.ceiling_rps,
+            self.rounds,
         );
         let _ = writeln!(
             out,
@@ -155,12 +176,12 @@ impl Report {
             "| target | req/s | share of ceiling | empty graph req/s | share of empty graph | target | met | p50 ms | p99 ms | CPU s / 1000 req | failed |\n|---|---:|---:|---:|---:|---|---|---:|---:|---:|---:|"
         );
         for row in &self.rows {
-            let of_empty_graph = row.requests_per_second / row.empty_graph_rps.max(1.0);
+            let of_empty_graph = row.share_of_empty_graph();
             let (reached, reachable) = match row.goal {
                 Goal::EmptyGraph(_) => (of_empty_graph, 1.0),
                 Goal::Ceiling(_) => (
-                    self.share(row.requests_per_second),
-                    self.share(row.empty_graph_rps),
+                    row.share_of_ceiling(),
+                    row.empty_graph_rps / row.ceiling_rps.max(1.0),
                 ),
             };
             let met = match (
@@ -176,7 +197,7 @@ impl Report {
                 "| {} | {:.0} | {:.1}% | {:.0} | {:.0}% | {} | {met} | {} | {} | {:.3} | {} |",
                 row.label,
                 row.requests_per_second,
-                self.share(row.requests_per_second) * 100.0,
+                row.share_of_ceiling() * 100.0,
                 row.empty_graph_rps,
                 of_empty_graph * 100.0,
                 row.goal.describe(),
@@ -264,7 +285,7 @@ mod tests {
             requests_per_second,
             ..Measured::default()
         };
-        Row::new(label, &measured, 1.0, empty_graph_rps, goal)
+        Row::new(label, &measured, 1.0, (100_000.0, empty_graph_rps), goal)
     }
 
     fn table_line<'a>(table: &'a str, label: &str) -> &'a str {
@@ -276,7 +297,7 @@ mod tests {
 
     #[test]
     fn each_row_is_read_against_its_goal_in_the_same_run() {
-        let mut report = Report::new(Duration::from_secs(1), REFERENCE_CONNECTIONS);
+        let mut report = Report::new(Duration::from_secs(1), REFERENCE_CONNECTIONS, 1);
         report.ceiling_rps = 100_000.0;
         report.rows = vec![
             row("productpage", 4_000.0, 5_000.0, Goal::EmptyGraph(0.85)),
@@ -314,7 +335,7 @@ mod tests {
 
     #[test]
     fn a_run_at_other_than_32_connections_says_its_verdicts_are_indicative() {
-        let report = Report::new(Duration::from_secs(1), 8);
+        let report = Report::new(Duration::from_secs(1), 8, 1);
         assert!(
             report.to_markdown().contains(
                 "read at 32 connections; this run used 8, so its verdicts are only indicative"
@@ -326,7 +347,7 @@ mod tests {
 
     #[test]
     fn the_paced_page_is_read_against_5_ms() {
-        let mut report = Report::new(Duration::from_secs(1), REFERENCE_CONNECTIONS);
+        let mut report = Report::new(Duration::from_secs(1), REFERENCE_CONNECTIONS, 1);
         report.paced_productpage = Some(Measured {
             requests_per_second: 1000.0,
             p99: Duration::from_micros(5_200),
