@@ -29,7 +29,8 @@ ROUTE_SOURCES = {
     "reviews": "reviews/src",
     "productpage": "productpage/src/routes",
 }
-ROUTE_CALL = re.compile(r'\b(only|read_only|mount)\("(/[^"]*)"')
+# Whitespace may follow the parenthesis: rustfmt puts a long call's arguments on lines of their own.
+ROUTE_CALL = re.compile(r'\b(only|read_only|mount)\(\s*"(/[^"]*)"')
 # What schemathesis checks. Left out on purpose: negative_data_rejection and
 # positive_data_acceptance, because upstream's id parsing is looser and stricter than any JSON
 # Schema can say (ratings reads `0.5` as product 0, as Node's parseInt does; ratings takes only
