@@ -4,8 +4,8 @@
 //!
 //! # Layout
 //! - [`config`]: upstream's environment variables plus the session key, read once.
-//! - [`backends`]: `DetailsClient`, `ReviewsClient` (with upstream's deliberate retry) and
-//!   `RatingsClient`.
+//! - [`backends`]: a `ServiceClient` each for details, reviews (with upstream's deliberate
+//!   retry) and ratings.
 //! - [`session`]: the signed session cookie and the headers forwarded for the signed-in user.
 //! - [`views`]: the askama pages and what they show (templates in `templates/` at the top);
 //!   [`rendered`]: the product pages a worker rendered lately, sent again for the same inputs.

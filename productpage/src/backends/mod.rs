@@ -1,9 +1,6 @@
-//! The services productpage calls — details, reviews and ratings — one client each, all built on
-//! the shared outbound client, counted in the `request_result` metric.
-
-mod details;
-mod ratings;
-mod reviews;
+//! The services productpage calls — details, reviews (with upstream's deliberate retry) and
+//! ratings — one client each, all built on the shared outbound client, counted in the
+//! `request_result` metric.
 
 use std::cell::OnceCell;
 use std::fmt::{self, Write};
@@ -16,35 +13,41 @@ use chassis::propagation::ForwardedHeaders;
 use prometheus_client::metrics::counter::Counter;
 use serde::de::DeserializeOwned;
 
-pub use details::DetailsClient;
-pub use ratings::RatingsClient;
-pub use reviews::ReviewsClient;
-
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::product::ProductId;
 
+/// Attempts per reviews call. Upstream's bug, kept on purpose ("introduced explicitly for
+/// illustration in fault injection task"): Istio's fault-injection task delays ratings by 7 s for
+/// jason; reviews v2 waits for it, and two 3 s attempts here give up after about 6 s, which is
+/// what the task tells readers to expect (7 s > 2 × 3 s). The request-timeouts task likewise
+/// expects two 0.5 s attempts. A non-200 answer is retried like an error, as upstream does.
+/// details and ratings are called once.
+pub const REVIEWS_ATTEMPTS: u32 = 2;
+
 /// The clients of one worker; built once per worker (the outbound client is not `Send`).
 pub struct Backends {
-    pub details: DetailsClient,
-    pub reviews: ReviewsClient,
-    pub ratings: RatingsClient,
+    pub details: ServiceClient,
+    pub reviews: ServiceClient,
+    /// Called directly only by `/api/v1/products/{id}/ratings` (reviews calls it for the page).
+    pub ratings: ServiceClient,
 }
 
 impl Backends {
     pub fn new(config: &Config, metrics: Arc<Metrics>) -> Backends {
         // One outbound client per backend: reuse while busy counts the calls to one backend.
-        let endpoint = |service, base_url: &str| Endpoint {
+        let client = |service, base_url: &str, attempts| ServiceClient {
             service,
+            attempts,
             url_prefix: format!("{base_url}/{service}/"),
             http: BackendClient::new(config.backend_timeout, config.connection_reuse),
             metrics: metrics.clone(),
             answered_ok: OnceCell::new(),
         };
         Backends {
-            details: DetailsClient::new(endpoint(Service::Details, &config.details_url)),
-            reviews: ReviewsClient::new(endpoint(Service::Reviews, &config.reviews_url)),
-            ratings: RatingsClient::new(endpoint(Service::Ratings, &config.ratings_url)),
+            details: client(Service::Details, &config.details_url, 1),
+            reviews: client(Service::Reviews, &config.reviews_url, REVIEWS_ATTEMPTS),
+            ratings: client(Service::Ratings, &config.ratings_url, 1),
         }
     }
 }
@@ -94,9 +97,11 @@ pub struct Unavailable {
     pub status: StatusCode,
 }
 
-/// One backend: where it is and how it is called.
-struct Endpoint {
+/// One backend: where it is and how it is called (`GET {base}/{service}/{id}`).
+pub struct ServiceClient {
     service: Service,
+    /// Attempts per call: [`REVIEWS_ATTEMPTS`] for reviews, 1 for the others.
+    attempts: u32,
     /// `{base}/{service}/`: what every call's URL starts with.
     url_prefix: String,
     http: BackendClient,
@@ -105,26 +110,24 @@ struct Endpoint {
     answered_ok: OnceCell<Counter>,
 }
 
-impl Endpoint {
-    /// `GET {base}/{service}/{id}` up to `attempts` times, until an attempt answers 200 with JSON
-    /// that decodes as `T` (a `serde_json::Value` to pass it on, a page's view to show it).
-    async fn fetch<T: DeserializeOwned>(
+impl ServiceClient {
+    /// The answer for product `id`, from the first attempt that got a 200 with JSON that decodes
+    /// as `T` (a `serde_json::Value` to pass it on, a page's view to show it).
+    pub async fn get<T: DeserializeOwned>(
         &self,
         id: &ProductId,
         headers: &ForwardedHeaders,
-        attempts: u32,
     ) -> Result<T, Unavailable> {
-        self.fetch_read(id, headers, attempts, decode_json).await
+        self.read(id, headers, decode_json).await
     }
 
-    /// `GET {base}/{service}/{id}` up to `attempts` times, until an attempt answers 200 with a
-    /// body that `read` makes something of (`None`: unusable, reported as 502 and retried like an
-    /// error). One logical call: counted once in the metric, with the last attempt's status.
-    async fn fetch_read<R>(
+    /// The same call, until an attempt answers 200 with a body that `read` makes something of
+    /// (`None`: unusable, reported as 502 and retried like an error). One logical call: counted
+    /// once in the metric, with the last attempt's status.
+    pub async fn read<R>(
         &self,
         id: &ProductId,
         headers: &ForwardedHeaders,
-        attempts: u32,
         read: impl Fn(&Bytes) -> Option<R>,
     ) -> Result<R, Unavailable> {
         // Room for the id, so the String is allocated once.
@@ -133,7 +136,7 @@ impl Endpoint {
         // Writing into a String cannot fail.
         let _ = write!(url, "{}", id.path_segment());
         let mut status = StatusCode::INTERNAL_SERVER_ERROR;
-        for attempt in 1..=attempts {
+        for attempt in 1..=self.attempts {
             match self.attempt(&url, headers, &read).await {
                 Ok(answer) => {
                     self.answered_ok
