@@ -18,7 +18,7 @@ use clap::Parser;
 
 use load::Connections;
 use process::{EmptyGraph, EmptyGraphs, Service, Stack};
-use report::{Goal, Report, Row};
+use report::{Goal, Report, Row, median_by};
 
 /// How the run is shaped; `--quick` is CI's smoke run.
 #[derive(Debug, Parser)]
@@ -273,13 +273,6 @@ fn merge_peak_rss(peak_rss: &mut Vec<(&'static str, u64)>, seen: Vec<(&'static s
     }
 }
 
-/// The middle value of `values` (the upper one of an even count); `None` when there are none.
-fn median_by<T>(mut values: Vec<T>, key: impl Fn(&T) -> f64) -> Option<T> {
-    values.sort_by(|a, b| key(a).total_cmp(&key(b)));
-    let middle = values.len() / 2;
-    values.into_iter().nth(middle)
-}
-
 async fn run(settings: &Settings) -> Result<Report, String> {
     let mut report = Report::new(settings.duration(), settings.connections, settings.rounds());
     report.binaries = process::binary_files(&settings.binaries)?;
@@ -310,20 +303,22 @@ async fn run(settings: &Settings) -> Result<Report, String> {
         .filter_map(|measured| median_by(measured, Row::share_of_empty_graph))
         .collect();
 
-    // The paced run and the full store, once, on a stack of their own.
+    // The paced runs (one per round, on one stack) and the full store, on a stack of their own.
     let stack = Stack::start(&settings.binaries, false).await?;
     let saturation = report
         .rows
         .first()
         .map_or(0.0, |row| row.requests_per_second);
-    report.paced_productpage = Some(
-        load::paced(
-            &stack.url(Service::Productpage, "/productpage"),
-            saturation / 2.0,
-            settings.duration(),
-        )
-        .await?,
-    );
+    for _ in 0..settings.rounds() {
+        report.paced_productpage.push(
+            load::paced(
+                &stack.url(Service::Productpage, "/productpage"),
+                saturation / 2.0,
+                settings.duration(),
+            )
+            .await?,
+        );
+    }
     merge_peak_rss(&mut report.peak_rss, stack.peak_rss());
     // Last on this stack: a full store changes what ratings holds, not how fast it answers.
     report.ratings_full_store = Some(
