@@ -10,7 +10,6 @@
 //! pods) and saves a TCP handshake per call. Full pooling is a switch
 //! ([`ConnectionReuse::Pooled`]) for meshes and benchmarks.
 
-use std::borrow::Cow;
 use std::net::SocketAddr;
 #[cfg(feature = "tls")]
 use std::sync::Arc;
@@ -169,13 +168,12 @@ impl BackendClient {
     ) -> Result<BackendReply, CallError> {
         let span = client_span(url);
         if span.is_disabled() {
-            // Nobody records it: no span to enter and leave at every poll of the call.
-            return self.send(url, headers, &span).await;
+            // Nobody records it: no span to enter and leave at every poll of the call, and no
+            // context of its own, so the incoming headers go as they came.
+            return self.send(url, headers).await;
         }
-        let outcome = self
-            .send(url, headers, &span)
-            .instrument(span.clone())
-            .await;
+        let headers = crate::telemetry::context::with_span_context(&span, headers);
+        let outcome = self.send(url, &headers).instrument(span.clone()).await;
         match &outcome {
             Ok(reply) => {
                 span.record("http.response.status_code", reply.status.as_u16());
@@ -191,18 +189,7 @@ impl BackendClient {
         outcome
     }
 
-    async fn send(
-        &self,
-        url: &str,
-        headers: &ForwardedHeaders,
-        span: &tracing::Span,
-    ) -> Result<BackendReply, CallError> {
-        // A span nobody records has no context of its own: the incoming headers go as they came.
-        let headers = if span.is_disabled() {
-            Cow::Borrowed(headers)
-        } else {
-            Cow::Owned(crate::telemetry::context::with_span_context(span, headers))
-        };
+    async fn send(&self, url: &str, headers: &ForwardedHeaders) -> Result<BackendReply, CallError> {
         let in_flight = crate::busy::Calling::enter();
         let keep_connection = match self.reuse {
             ConnectionReuse::FreshPerCall => false,

@@ -4,7 +4,8 @@
 
 use actix_web::http::Method;
 use actix_web::http::header::ALLOW;
-use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, Scope, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chassis::routes::mount;
 use serde::Serialize;
 
 use crate::books::Books;
@@ -16,13 +17,19 @@ pub const ALLOWED_METHODS: &str = "GET, HEAD, OPTIONS, POST, PUT";
 
 /// Registers every route; `run` calls it once per worker.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(mount("/health", |request: HttpRequest| async move {
-        match other_method(&request) {
-            Some(answer) => answer,
-            None => Ok(health()),
-        }
-    }))
+    // Each prefix is also its metrics label.
+    cfg.service(mount(
+        "/health",
+        "/health",
+        |request: HttpRequest| async move {
+            match other_method(&request) {
+                Some(answer) => answer,
+                None => Ok(health()),
+            }
+        },
+    ))
     .service(mount(
+        "/details",
         "/details",
         |request: HttpRequest, books: web::Data<Books>| async move {
             match other_method(&request) {
@@ -32,17 +39,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         },
     ))
     .default_service(web::to(not_found));
-}
-
-/// `prefix` itself and every path below it, whatever the method (see [`other_method`]); the
-/// metrics label both as `prefix`.
-fn mount<F, Args>(prefix: &str, serve: F) -> Scope
-where
-    F: Handler<Args>,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    chassis::routes::mount(prefix, prefix, serve)
 }
 
 /// What both routes serve, as [`ALLOWED_METHODS`] says besides OPTIONS.
