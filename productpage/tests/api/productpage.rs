@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chassis::testing::StubReply;
 
 use crate::helpers::{
-    DETAILS_JSON, FILLED_STAR, REVIEW_1, REVIEW_2, TestApp, reviews_json, reviews_v1,
+    DETAILS_JSON, FILLED_STAR, REVIEW_1, REVIEW_2, TestApp, in_turn, reviews_json, reviews_v1,
     reviews_with_stars, reviews_without_ratings, spawn_app,
 };
 
@@ -352,4 +352,40 @@ async fn productpage_returns_200_with_only_local_assets_and_no_scripts() {
     assert!(
         !page.contains(r#"src="http"#) && !page.contains(r#"<link rel="stylesheet" href="http"#)
     );
+}
+
+#[actix_web::test]
+async fn productpage_returns_200_with_each_answer_of_reviews_as_it_changes() {
+    // Pages made of answers seen before (v1 again) are sent as kept; every change shows at once.
+    let unavailable = StubReply::json(503, r#"{"error":"unavailable"}"#);
+    let app = TestApp::builder()
+        .reviews_with(in_turn(vec![
+            StubReply::json(200, reviews_v1()),
+            StubReply::json(200, reviews_with_stars("red")),
+            StubReply::json(200, reviews_v1()),
+            // Both attempts of one page.
+            unavailable.clone(),
+            unavailable,
+            StubReply::json(200, reviews_v1()),
+        ]))
+        .spawn()
+        .await;
+
+    let mut pages = Vec::new();
+    for _ in 0..5 {
+        let response = app.product_page().await;
+        assert_eq!(response.status.as_u16(), 200);
+        pages.push(response.body);
+    }
+
+    let red_stars = |page: &String| page.matches("stars stars-red text-red-500").count();
+    assert_eq!(
+        pages.iter().map(red_stars).collect::<Vec<_>>(),
+        [0, 2, 0, 0, 0]
+    );
+    assert!(pages[3].contains(REVIEWS_ERROR_TEXT), "{}", pages[3]);
+    for v1 in [0, 2, 4] {
+        assert_eq!(pages[v1], pages[0], "page {v1}");
+        assert!(!pages[v1].contains(REVIEWS_ERROR_TEXT));
+    }
 }
